@@ -1,0 +1,36 @@
+namespace KafkaTyped.Routing;
+
+/// <summary>
+/// One entry of a generated routing table: a message type id, how to deserialize its payload and which handlers
+/// receive it. Generated code derives from <see cref="MessageRoute{TMessage}"/>; the consumer pipeline drives it.
+/// </summary>
+public abstract class MessageRoute
+{
+    private protected MessageRoute()
+    {
+    }
+
+    /// <summary>The type id this route serves.</summary>
+    public abstract string TypeId { get; }
+
+    /// <summary>The message type.</summary>
+    public abstract Type MessageType { get; }
+
+    /// <summary>The handler types the message is dispatched to, in the order they are called.</summary>
+    public abstract IReadOnlyList<Type> HandlerTypes { get; }
+}
+
+/// <summary>A route for messages of type <typeparamref name="TMessage"/>; derived from by generated code only.</summary>
+/// <typeparam name="TMessage">The message type.</typeparam>
+public abstract class MessageRoute<TMessage> : MessageRoute
+{
+    /// <inheritdoc/>
+    public sealed override Type MessageType => typeof(TMessage);
+
+    /// <summary>Deserializes a payload written by the message's generated serializer.</summary>
+    /// <exception cref="MessagePack.MessagePackSerializationException">The payload is not a valid encoding.</exception>
+    public abstract TMessage Deserialize(ReadOnlyMemory<byte> payload);
+
+    /// <summary>Calls every handler of the message, in <see cref="MessageRoute.HandlerTypes"/> order, resolving each from <paramref name="services"/>.</summary>
+    public abstract ValueTask HandleAsync(TMessage message, MessageContext context, IServiceProvider services, CancellationToken cancellationToken);
+}
