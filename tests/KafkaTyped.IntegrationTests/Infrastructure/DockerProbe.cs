@@ -28,9 +28,14 @@ public static class DockerProbe
     /// <summary>Pings the Docker daemon.</summary>
     /// <param name="timeout">Upper bound for the whole probe; 2 seconds when <see langword="null"/>.</param>
     /// <returns>Whether it answered, and why not.</returns>
-    public static async Task<DockerProbeResult> ProbeAsync(TimeSpan? timeout = null)
+    public static Task<DockerProbeResult> ProbeAsync(TimeSpan? timeout = null) => ProbeAsync(Endpoint, timeout);
+
+    /// <summary>Pings a Docker daemon at <paramref name="endpoint"/>.</summary>
+    /// <param name="endpoint">A <c>unix://</c> or <c>tcp://</c> Docker endpoint.</param>
+    /// <param name="timeout">Upper bound for the whole probe; 2 seconds when <see langword="null"/>.</param>
+    /// <returns>Whether it answered, and why not.</returns>
+    public static async Task<DockerProbeResult> ProbeAsync(string endpoint, TimeSpan? timeout = null)
     {
-        var endpoint = Endpoint;
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
         try
         {
