@@ -406,13 +406,23 @@ public sealed partial class KafkaTypedGenerator
                     w.CloseBlock();
                     break;
                 case ShapeKind.Dictionary:
-                case ShapeKind.ReadOnlyDictionary:
                     w.WriteLine($"writer.WriteMapHeader({expression}.Count);");
-                    w.OpenBlock($"foreach (var {element} in {expression})");
-                    w.WriteLine($"writer.Write({element}.Key);");
-                    WriteValue(w, shape.Element!, $"{element}.Value", site, depth + 1);
-                    w.CloseBlock();
+                    WriteDictionaryEntries(w, shape, expression, site, depth);
                     break;
+                case ShapeKind.ReadOnlyDictionary:
+                    {
+                        // Enumerating the interface boxes the enumerator: take the allocation-free path for the usual Dictionary.
+                        var dictionary = $"d{depth}";
+                        w.WriteLine($"writer.WriteMapHeader({expression}.Count);");
+                        w.OpenBlock($"if ({expression} is global::System.Collections.Generic.Dictionary<string, {shape.Element!.TypeName}> {dictionary})");
+                        WriteDictionaryEntries(w, shape, dictionary, site, depth);
+                        w.CloseBlock();
+                        w.OpenBlock("else");
+                        WriteDictionaryEntries(w, shape, expression, site, depth);
+                        w.CloseBlock();
+                        break;
+                    }
+
                 case ShapeKind.Data:
                     w.WriteLine($"{Bare(shape)}.Serialize(ref writer, {expression});");
                     break;
@@ -421,6 +431,15 @@ public sealed partial class KafkaTypedGenerator
                     w.WriteLine($"writer.Write({expression});");
                     break;
             }
+        }
+
+        private static void WriteDictionaryEntries(SourceWriter w, TypeShape shape, string expression, Site site, int depth)
+        {
+            var entry = $"e{depth}";
+            w.OpenBlock($"foreach (var {entry} in {expression})");
+            w.WriteLine($"writer.Write({entry}.Key);");
+            WriteValue(w, shape.Element!, $"{entry}.Value", site, depth + 1);
+            w.CloseBlock();
         }
 
         private static void ReadValue(SourceWriter w, TypeShape shape, string target, Site site, int depth)
