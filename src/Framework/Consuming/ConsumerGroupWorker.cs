@@ -79,9 +79,10 @@ internal sealed class ConsumerGroupWorker
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _stopRequested = true;
+        // Register first: a token that is already cancelled turns this stop into an abort before the poll thread sees it.
         using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort))
         {
+            _stopRequested = true;
             await _stopped.Task.ConfigureAwait(false);
         }
     }
