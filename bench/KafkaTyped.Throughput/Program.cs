@@ -9,12 +9,16 @@ using KafkaTyped.Throughput;
 //
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput -- --quick        under a minute: 20,000 messages, 3 rounds
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput                   200,000 messages, 5 rounds
-//   options: --messages N  --rounds R  --partitions P  --async W (also compare awaited PublishAsync/ProduceAsync with W in flight)
+//   options: --messages N  --rounds R  --partitions P
+//            --async W              also compare awaited PublishAsync / ProduceAsync with W records in flight
+//            --raw-headers type     the raw producer writes only ce_type instead of the same CloudEvents headers as KafkaTyped
 var quick = args.Contains("--quick");
 var messageCount = IntArg("--messages", quick ? 20_000 : 200_000);
 var rounds = IntArg("--rounds", quick ? 3 : 5);
 var requestedPartitions = IntArg("--partitions", 12);
 var asyncWindow = IntArg("--async", 0);
+var rawHeadersIndex = Array.IndexOf(args, "--raw-headers");
+var rawCloudEvents = rawHeadersIndex < 0 || rawHeadersIndex + 1 >= args.Length || args[rawHeadersIndex + 1] != "type";
 var timeout = TimeSpan.FromSeconds(120);
 
 var messages = new OrderPlaced[messageCount];
@@ -30,7 +34,7 @@ const int HeaderAndOverheadBytes = 36 /* key */ + 230 /* CloudEvents headers */ 
 var recordBytes = payloadBytes + HeaderAndOverheadBytes;
 var partitions = Math.Max(requestedPartitions, (int)Math.Ceiling((double)messageCount * recordBytes / (3 * 1024 * 1024)));
 
-Console.WriteLine($"KafkaTyped throughput: {messageCount:N0} messages x {rounds} rounds, payload {payloadBytes} B (~{recordBytes} B per record uncompressed), {partitions} partitions per topic, {Environment.ProcessorCount} cores");
+Console.WriteLine($"KafkaTyped throughput: {messageCount:N0} messages x {rounds} rounds, payload {payloadBytes} B (~{recordBytes} B per record uncompressed), {partitions} partitions per topic, {Environment.ProcessorCount} cores, raw headers: {(rawCloudEvents ? "CloudEvents (same as KafkaTyped)" : "ce_type only")}");
 await using var cluster = new EmbeddedKafkaCluster();
 Console.WriteLine($"Embedded cluster at {cluster.BootstrapServers}");
 
@@ -76,7 +80,7 @@ async Task<RoundResult> RunRound(string mode, string round, OrderPlaced[] batch)
     GC.Collect();
     GC.WaitForPendingFinalizers();
     var publish = mode == "raw"
-        ? RawMode.Produce(cluster.BootstrapServers, topic, batch)
+        ? RawMode.Produce(cluster.BootstrapServers, topic, batch, rawCloudEvents)
         : KafkaTypedMode.Publish(cluster.BootstrapServers, topic, batch);
     GC.Collect();
     GC.WaitForPendingFinalizers();
@@ -90,7 +94,7 @@ async Task<RoundResult> RunRound(string mode, string round, OrderPlaced[] batch)
         cluster.CreateTopic(asyncTopic, partitions);
         GC.Collect();
         publishAsync = mode == "raw"
-            ? await RawMode.ProduceAsyncWindowed(cluster.BootstrapServers, asyncTopic, batch, asyncWindow)
+            ? await RawMode.ProduceAsyncWindowed(cluster.BootstrapServers, asyncTopic, batch, asyncWindow, rawCloudEvents)
             : await KafkaTypedMode.PublishAsyncWindowed(cluster.BootstrapServers, asyncTopic, batch, asyncWindow);
     }
 

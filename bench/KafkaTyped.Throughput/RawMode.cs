@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using KafkaTyped.Benchmarks.Messages;
@@ -7,16 +8,19 @@ namespace KafkaTyped.Throughput;
 
 /// <summary>
 /// The baseline: what a careful hand-written Confluent.Kafka service does with the same messages. Produce: key (the
-/// Guid as "D" UTF-8, as KafkaTyped writes it), value from the generated serializer, a <c>ce_type</c> header so the
-/// consumer can route, <c>Produce</c> with a delivery callback, and a <c>Flush</c> at the end. Consume: one loop that
+/// Guid as "D" UTF-8, as KafkaTyped writes it), value from the generated serializer, the CloudEvents headers (or only
+/// <c>ce_type</c> with <c>--raw-headers type</c>), <c>Produce</c> with a delivery callback, a <c>Flush</c> at the end. Consume: one loop that
 /// finds <c>ce_type</c>, switches on it, deserializes with the generated serializer, calls a no-op handler directly,
 /// and stores the offset for librdkafka's background auto-commit (at-least-once).
 /// </summary>
 internal static class RawMode
 {
     private static readonly byte[] s_typeId = Encoding.UTF8.GetBytes(OrderPlaced.TypeId);
+    private static readonly byte[] s_specVersion = "1.0"u8.ToArray();
+    private static readonly byte[] s_source = "throughput"u8.ToArray();
+    private static readonly byte[] s_contentType = "application/x-msgpack"u8.ToArray();
 
-    public static Measurement Produce(string bootstrapServers, string topic, OrderPlaced[] messages)
+    public static Measurement Produce(string bootstrapServers, string topic, OrderPlaced[] messages, bool cloudEventHeaders)
     {
         var config = new ProducerConfig { BootstrapServers = bootstrapServers };
         foreach (var (key, value) in ClientSettings.Producer)
@@ -38,12 +42,7 @@ internal static class RawMode
         meter.Start();
         foreach (var message in messages)
         {
-            var record = new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(message.OrderId.ToString("D")),
-                Value = KafkaSerializer.Serialize(message),
-                Headers = new Headers { { "ce_type", s_typeId } },
-            };
+            var record = CreateRecord(message, cloudEventHeaders);
 
             while (true)
             {
@@ -74,7 +73,7 @@ internal static class RawMode
     }
 
     /// <summary>The counterpart of KafkaTyped's awaited <c>PublishAsync</c>: <c>ProduceAsync</c> with a window of records in flight.</summary>
-    public static async Task<Measurement> ProduceAsyncWindowed(string bootstrapServers, string topic, OrderPlaced[] messages, int window)
+    public static async Task<Measurement> ProduceAsyncWindowed(string bootstrapServers, string topic, OrderPlaced[] messages, int window, bool cloudEventHeaders)
     {
         var config = new ProducerConfig { BootstrapServers = bootstrapServers };
         foreach (var (key, value) in ClientSettings.Producer)
@@ -95,12 +94,7 @@ internal static class RawMode
             }
 
             var message = messages[i];
-            inFlight[slot] = producer.ProduceAsync(topic, new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(message.OrderId.ToString("D")),
-                Value = KafkaSerializer.Serialize(message),
-                Headers = new Headers { { "ce_type", s_typeId } },
-            });
+            inFlight[slot] = producer.ProduceAsync(topic, CreateRecord(message, cloudEventHeaders));
         }
 
         await Task.WhenAll(inFlight.Where(t => t is not null)).ConfigureAwait(false);
@@ -165,6 +159,40 @@ internal static class RawMode
 
         consumer.Close();
         return measurement;
+    }
+
+    /// <summary>
+    /// The record a careful hand-written producer builds: the key as "D" UTF-8 (formatted straight into its array), the
+    /// value from the generated serializer, and either the same CloudEvents headers KafkaTyped writes (the same work
+    /// and the same bytes on the wire) or only <c>ce_type</c>.
+    /// </summary>
+    private static Message<byte[], byte[]> CreateRecord(OrderPlaced message, bool cloudEventHeaders)
+    {
+        var key = new byte[36];
+        message.OrderId.TryFormat(key, out _, "D");
+        Headers headers;
+        if (cloudEventHeaders)
+        {
+            var id = new byte[36];
+            Guid.CreateVersion7().TryFormat(id, out _, "D");
+            Span<byte> time = stackalloc byte[40];
+            DateTime.UtcNow.TryFormat(time, out var written, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+            headers = new Headers
+            {
+                { "ce_specversion", s_specVersion },
+                { "ce_id", id },
+                { "ce_type", s_typeId },
+                { "ce_source", s_source },
+                { "ce_time", time[..written].ToArray() },
+                { "content-type", s_contentType },
+            };
+        }
+        else
+        {
+            headers = new Headers { { "ce_type", s_typeId } };
+        }
+
+        return new Message<byte[], byte[]> { Key = key, Value = KafkaSerializer.Serialize(message), Headers = headers };
     }
 
     private static byte[]? FindType(Headers headers)
