@@ -26,7 +26,10 @@ internal static class TestSetup
 
         """;
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(LoadReferences);
+
+    /// <summary>The .NET reference pack and the KafkaTyped contracts.</summary>
+    public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
 
     /// <summary>
     /// The runtime work adds <c>KafkaTyped.IMessagePublisher</c>; until it is in the referenced contracts, tests that
@@ -47,7 +50,7 @@ internal static class TestSetup
     public static void Configure(AnalyzerTest<DefaultVerifier> test)
     {
         test.ReferenceAssemblies = new ReferenceAssemblies("net10.0");
-        test.TestState.AdditionalReferences.AddRange(References.Value);
+        test.TestState.AdditionalReferences.AddRange(References);
         test.SolutionTransforms.Add((solution, projectId) =>
         {
             var options = (CSharpCompilationOptions)solution.GetProject(projectId)!.CompilationOptions!;
