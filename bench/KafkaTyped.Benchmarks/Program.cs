@@ -14,6 +14,15 @@ using Perfolizer.Horology;
 //   dotnet run -c Release --project bench/KafkaTyped.Benchmarks -- --list flat
 //
 // Every other argument is BenchmarkDotNet's (--job short, --filter, --runtimes, --exporters ...).
+//   dotnet run -c Release --project bench/KafkaTyped.Benchmarks -- --alloc-probe
+//       prints the bytes allocated per call of each dispatch path (GC.GetAllocatedBytesForCurrentThread), then runs the
+//       KafkaTyped path for 10 s so that `dotnet-trace collect --profile gc-verbose -p <pid>` can name the allocations.
+if (args.Contains("--alloc-probe"))
+{
+    KafkaTyped.Benchmarks.Dispatch.DispatchAllocationProbe.Run();
+    return;
+}
+
 var quick = args.Contains("--quick");
 var rest = args.Where(a => a != "--quick").ToArray();
 
