@@ -14,6 +14,20 @@ internal static class DispatchAllocationProbe
         Measure("KafkaTyped MessageProcessor.ProcessAsync", () => bench.KafkaTyped());
         Measure("generated FindRoute", () => bench.FindRoute() is null ? 0 : 1);
 
+        for (var round = 0; round < 3; round++)
+        {
+            Time("dispatch hand-written", () => bench.HandWritten());
+            Time("dispatch KafkaTyped", () => bench.KafkaTyped());
+            Time("route HandleAsync only (DI resolve + call)", () => bench.RouteHandleOnly());
+        }
+
+        // What a clock read and a UUIDv7 cost on this machine (system calls on some virtual machines).
+        long sink = 0;
+        Time("Stopwatch.GetTimestamp()", () => (int)Stopwatch.GetTimestamp());
+        Time("DateTime.UtcNow", () => DateTime.UtcNow.Second);
+        Time("Guid.CreateVersion7()", () => Guid.CreateVersion7().GetHashCode());
+        GC.KeepAlive(sink);
+
         var serializers = new KafkaTyped.Benchmarks.Serialization.SerializerBenchmarks();
         serializers.Setup();
         for (var round = 0; round < 3; round++)
@@ -25,12 +39,12 @@ internal static class DispatchAllocationProbe
 
         var stopwatch = Stopwatch.StartNew();
         long calls = 0;
-        while (stopwatch.Elapsed < TimeSpan.FromSeconds(10))
+        while (stopwatch.Elapsed < TimeSpan.FromSeconds(30))
         {
             calls += bench.KafkaTyped();
         }
 
-        Console.WriteLine($"{calls:N0} KafkaTyped dispatches in 10 s");
+        Console.WriteLine($"{calls:N0} KafkaTyped dispatches in 30 s");
         bench.Cleanup();
     }
 

@@ -121,6 +121,17 @@ public class DispatchBenchmarks
         return outcome == MessageOutcome.Handled ? 1 : 0;
     }
 
+    /// <summary>The generated route's handler call alone: resolve the singleton from DI, call it (no deserialize, no context).</summary>
+    [Benchmark(Description = "KafkaTyped: generated route HandleAsync only (DI resolve + call)")]
+    public int RouteHandleOnly()
+    {
+        var route = (MessageRoute<Ping>)_table.FindRoute("bench.ping"u8)!;
+        var pending = route.HandleAsync(s_ping, _handWrittenContext, _services, CancellationToken.None);
+        return pending.IsCompletedSuccessfully ? 1 : 0;
+    }
+
+    private static readonly Ping s_ping = new(7);
+
     /// <summary>The generated route table's lookup alone (a switch over UTF-8 literals).</summary>
     [Benchmark(Description = "KafkaTyped: generated FindRoute only")]
     public MessageRoute? FindRoute() => _table.FindRoute("bench.ping"u8);

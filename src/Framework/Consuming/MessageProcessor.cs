@@ -76,7 +76,9 @@ internal sealed class MessageProcessor : IRecordProcessor
 
         // Stage 3: handle, retrying with backoff (interim policy, docs/consumer.md).
         using var activity = StartActivity(record, route.TypeId);
-        var started = Stopwatch.GetTimestamp();
+        // Read the clock only when someone listens to the duration histogram: a clock read is a system call on some
+        // virtual machines (about 1 us each where the benchmarks ran), more than the rest of the dispatch.
+        var started = KafkaTypedTelemetry.ProcessDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         byte[]? messageId = CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Id, out var id) ? id : null;
         for (var attempt = 1; ; attempt++)
         {
@@ -109,8 +111,12 @@ internal sealed class MessageProcessor : IRecordProcessor
                     await route.HandleAsync(message, context, _rootServices, cancellationToken).ConfigureAwait(false);
                 }
 
-                KafkaTypedTelemetry.ProcessDuration.Record(
-                    Stopwatch.GetElapsedTime(started).TotalSeconds, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
+                if (started != 0)
+                {
+                    KafkaTypedTelemetry.ProcessDuration.Record(
+                        Stopwatch.GetElapsedTime(started).TotalSeconds, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
+                }
+
                 return MessageOutcome.Handled;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
