@@ -138,6 +138,49 @@ public sealed class EmbeddedKafkaClusterTests
         Assert.Equal(0, result.Offset.Value);
     }
 
+    [Fact]
+    public async Task Dispose_racing_with_operations_lets_each_finish_or_throw_ObjectDisposedException()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var cluster = new EmbeddedKafkaCluster(2);
+            using var start = new ManualResetEventSlim();
+            var workers = Enumerable.Range(0, 4).Select(worker => Task.Run(() =>
+            {
+                start.Wait(Ct);
+                var completed = 0;
+                for (var i = 0; i < 200; i++)
+                {
+                    try
+                    {
+                        cluster.CreateTopic($"race-{worker}-{i}", 1);
+                        cluster.SetBrokerRoundTripTime(EmbeddedKafkaCluster.AllBrokers, TimeSpan.Zero);
+                        completed++;
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return (completed, disposedSeen: true);
+                    }
+                }
+
+                return (completed, disposedSeen: false);
+            }, Ct)).ToArray();
+            var disposers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+            {
+                start.Wait(Ct);
+                cluster.Dispose();
+            }, Ct)).ToArray();
+
+            start.Set();
+            var outcomes = await Task.WhenAll(workers);
+            await Task.WhenAll(disposers);
+
+            Assert.True(cluster.IsDisposed);
+            Assert.All(outcomes, o => Assert.True(o.disposedSeen || o.completed == 200, "a worker stopped early without seeing ObjectDisposedException"));
+            Assert.Throws<ObjectDisposedException>(() => cluster.SetBrokerUp(1));
+        }
+    }
+
     internal static List<ConsumeResult<TKey, TValue>> ConsumeExactly<TKey, TValue>(IConsumer<TKey, TValue> consumer, int count)
     {
         var received = new List<ConsumeResult<TKey, TValue>>();
