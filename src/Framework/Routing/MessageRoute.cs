@@ -1,3 +1,6 @@
+using Confluent.Kafka;
+using KafkaTyped.Consuming;
+
 namespace KafkaTyped.Routing;
 
 /// <summary>
@@ -9,6 +12,9 @@ public abstract class MessageRoute
     private protected MessageRoute()
     {
     }
+
+    /// <summary>Runs the consumer stages for a record routed here; binds the record to the message type without reflection.</summary>
+    internal abstract ValueTask<MessageOutcome> ProcessAsync(MessageProcessor processor, ConsumeResult<byte[], byte[]> record, bool scoped, CancellationToken cancellationToken);
 
     /// <summary>The type id this route serves.</summary>
     public abstract string TypeId { get; }
@@ -26,6 +32,9 @@ public abstract class MessageRoute<TMessage> : MessageRoute
 {
     /// <inheritdoc/>
     public sealed override Type MessageType => typeof(TMessage);
+
+    internal sealed override ValueTask<MessageOutcome> ProcessAsync(MessageProcessor processor, ConsumeResult<byte[], byte[]> record, bool scoped, CancellationToken cancellationToken)
+        => processor.ProcessAsync(this, record, scoped, cancellationToken);
 
     /// <summary>Deserializes a payload written by the message's generated serializer.</summary>
     /// <exception cref="MessagePack.MessagePackSerializationException">The payload is not a valid encoding.</exception>

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+
+namespace KafkaTyped.CloudEvents;
+
+/// <summary>
+/// Writes and reads the CloudEvents 1.0 Kafka protocol binding headers (binary content mode) and the W3C trace
+/// context headers of DESIGN.md §3.
+/// </summary>
+internal static class CloudEventHeaders
+{
+    public const string SpecVersion = "ce_specversion";
+    public const string Id = "ce_id";
+    public const string Type = "ce_type";
+    public const string Source = "ce_source";
+    public const string Time = "ce_time";
+    public const string ContentType = "content-type";
+    public const string TraceParent = "traceparent";
+    public const string TraceState = "tracestate";
+
+    public const string MessagePackContentType = "application/x-msgpack";
+
+    // Header values are handed to librdkafka, which copies them; the client never mutates them, so constant values are shared.
+    private static readonly byte[] s_specVersion10 = "1.0"u8.ToArray();
+    private static readonly byte[] s_messagePack = "application/x-msgpack"u8.ToArray();
+
+    /// <summary>Whether <paramref name="name"/> is written by KafkaTyped and so may not be supplied by the caller.</summary>
+    public static bool IsReserved(string name) => name is SpecVersion or Id or Type or Source or Time or ContentType or TraceParent or TraceState;
+
+    /// <summary>Writes the CloudEvents and trace context headers of one record.</summary>
+    /// <param name="headers">The record's headers.</param>
+    /// <param name="messageId">The <c>ce_id</c> value (a UUIDv7 in "D" form).</param>
+    /// <param name="typeIdUtf8">The <c>ce_type</c> value as UTF-8.</param>
+    /// <param name="sourceUtf8">The <c>ce_source</c> value as UTF-8.</param>
+    /// <param name="time">The <c>ce_time</c> value.</param>
+    /// <param name="activity">The activity whose context is propagated, or <see langword="null"/>.</param>
+    public static void Write(Headers headers, string messageId, byte[] typeIdUtf8, byte[] sourceUtf8, DateTimeOffset time, Activity? activity)
+    {
+        headers.Add(SpecVersion, s_specVersion10);
+        headers.Add(Id, Encoding.UTF8.GetBytes(messageId));
+        headers.Add(Type, typeIdUtf8);
+        headers.Add(Source, sourceUtf8);
+        headers.Add(Time, FormatTime(time));
+        headers.Add(ContentType, s_messagePack);
+        if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C && activity.Id is { } traceParent)
+        {
+            headers.Add(TraceParent, Encoding.UTF8.GetBytes(traceParent));
+            if (activity.TraceStateString is { Length: > 0 } traceState)
+            {
+                headers.Add(TraceState, Encoding.UTF8.GetBytes(traceState));
+            }
+        }
+    }
+
+    /// <summary>Formats a time as RFC 3339 in UTC (<c>2026-01-02T03:04:05.1234567Z</c>).</summary>
+    public static byte[] FormatTime(DateTimeOffset time)
+    {
+        Span<byte> buffer = stackalloc byte[40];
+        time.UtcDateTime.TryFormat(buffer, out var written, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        return buffer[..written].ToArray();
+    }
+
+    /// <summary>Finds the last value of a header, without allocating.</summary>
+    public static bool TryGetLast(Headers? headers, string name, out byte[] value)
+    {
+        if (headers is not null)
+        {
+            for (var i = headers.Count - 1; i >= 0; i--)
+            {
+                var header = headers[i];
+                if (string.Equals(header.Key, name, StringComparison.Ordinal))
+                {
+                    value = header.GetValueBytes() ?? [];
+                    return true;
+                }
+            }
+        }
+
+        value = [];
+        return false;
+    }
+
+    /// <summary>The last value of a header decoded as UTF-8, or <see langword="null"/> when absent.</summary>
+    public static string? GetString(Headers? headers, string name)
+        => TryGetLast(headers, name, out var value) ? Encoding.UTF8.GetString(value) : null;
+
+    /// <summary>The producer's trace context from the <c>traceparent</c>/<c>tracestate</c> headers, when valid.</summary>
+    public static bool TryGetTraceContext(Headers? headers, out ActivityContext context)
+    {
+        context = default;
+        return TryGetLast(headers, TraceParent, out var parent)
+            && ActivityContext.TryParse(Encoding.UTF8.GetString(parent), GetString(headers, TraceState), isRemote: true, out context);
+    }
+}

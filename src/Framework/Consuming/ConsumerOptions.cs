@@ -1,0 +1,48 @@
+namespace KafkaTyped;
+
+/// <summary>
+/// One consumer group run by this service; an element of the <c>"KafkaTyped:Consumers"</c> configuration list.
+/// </summary>
+/// <remarks>
+/// Consumer defaults (override them in <see cref="Properties"/>): <c>auto.offset.reset=earliest</c>,
+/// <c>partition.assignment.strategy=cooperative-sticky</c>, <c>fetch.queue.backoff.ms=10</c>. KafkaTyped commits
+/// offsets itself, so <c>enable.auto.commit</c> and <c>enable.auto.offset.store</c> are always <c>false</c>.
+/// </remarks>
+public sealed class ConsumerOptions
+{
+    /// <summary>The consumer group id; required.</summary>
+    public string? GroupId { get; set; }
+
+    /// <summary>The topics the group subscribes to; at least one.</summary>
+    public List<string> Topics { get; set; } = [];
+
+    /// <summary>librdkafka consumer properties; they win over KafkaTyped's defaults and over <see cref="KafkaTypedOptions.Properties"/>.</summary>
+    public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Records buffered per assigned partition; when a lane is full its partition is paused. Default 1000.</summary>
+    public int LaneCapacity { get; set; } = 1000;
+
+    /// <summary>Completed offsets are committed at least this often. Default 1 second.</summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Completed offsets are also committed once this many messages completed since the last commit. Default 1000.</summary>
+    public int CommitBatchSize { get; set; } = 1000;
+
+    /// <summary>How long a revoked partition may finish its buffered messages before it is cancelled. Default 10 seconds.</summary>
+    public TimeSpan RevokeDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long stopping the host lets lanes finish their buffered messages before it cancels them. Default 15 seconds.</summary>
+    public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Handler attempts per message before it is logged and skipped; 0 (the default) retries until the handler
+    /// succeeds, the partition is revoked or the consumer stops, so nothing is committed past a failing message.
+    /// </summary>
+    public int MaxHandlerAttempts { get; set; }
+
+    /// <summary>The delay before the second handler attempt; doubled per attempt (with jitter) up to <see cref="RetryMaxDelay"/>. Default 200 ms.</summary>
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest delay between handler attempts. Default 30 seconds.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,167 @@
+namespace KafkaTyped.Consuming;
+
+/// <summary>
+/// Tracks the offsets of one partition between dispatch and completion, and answers which offset may be committed:
+/// the lowest offset still in flight, or one past the last completed offset when nothing is in flight. Offsets may
+/// complete in any order and may have gaps (compaction, transaction markers). Thread-safe.
+/// </summary>
+internal sealed class OffsetTracker
+{
+    private readonly Lock _lock = new();
+    private long[] _offsets = new long[64];
+    private bool[] _done = new bool[64];
+    private int _head;
+    private int _count;
+    private long _lastRegistered = -1;
+    private long _committable = -1;
+    private bool _closed;
+
+    /// <summary>The offset to commit (the next one to read), or -1 when nothing was registered yet.</summary>
+    public long Committable
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _committable;
+            }
+        }
+    }
+
+    /// <summary>Offsets registered and not yet completed.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Registers a dispatched offset; offsets are registered in increasing order.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The offset is not above the last registered one.</exception>
+    public void Register(long offset)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            if (offset <= _lastRegistered)
+            {
+                throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Offsets are registered in increasing order; the last was {_lastRegistered}.");
+            }
+
+            if (_count == _offsets.Length)
+            {
+                Grow();
+            }
+
+            var slot = (_head + _count) % _offsets.Length;
+            _offsets[slot] = offset;
+            _done[slot] = false;
+            _count++;
+            _lastRegistered = offset;
+            if (_count == 1)
+            {
+                _committable = offset;
+            }
+        }
+    }
+
+    /// <summary>Marks an offset completed (handled, skipped or given up). Unknown or repeated offsets are ignored.</summary>
+    /// <returns>Whether the committable offset advanced.</returns>
+    public bool Complete(long offset)
+    {
+        lock (_lock)
+        {
+            if (_closed || _count == 0)
+            {
+                return false;
+            }
+
+            var index = Find(offset);
+            if (index < 0)
+            {
+                return false;
+            }
+
+            _done[(_head + index) % _offsets.Length] = true;
+            if (index != 0)
+            {
+                return false;
+            }
+
+            // The lowest in-flight offset completed: advance over every completed offset at the head.
+            var last = offset;
+            while (_count > 0 && _done[_head])
+            {
+                last = _offsets[_head];
+                _head = (_head + 1) % _offsets.Length;
+                _count--;
+            }
+
+            _committable = _count > 0 ? _offsets[_head] : last + 1;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Stops tracking (the partition was revoked or lost): later registrations and completions are ignored, so a late
+    /// completion can never move the committed offset of a partition this consumer no longer owns.
+    /// </summary>
+    /// <returns>The committable offset at the moment of closing, or -1.</returns>
+    public long Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+            return _committable;
+        }
+    }
+
+    private int Find(long offset)
+    {
+        // Binary search over the logical range [0, _count) of the ring, which is sorted.
+        int lo = 0, hi = _count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var value = _offsets[(_head + mid) % _offsets.Length];
+            if (value == offset)
+            {
+                return mid;
+            }
+
+            if (value < offset)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return -1;
+    }
+
+    private void Grow()
+    {
+        var offsets = new long[_offsets.Length * 2];
+        var done = new bool[_offsets.Length * 2];
+        for (var i = 0; i < _count; i++)
+        {
+            offsets[i] = _offsets[(_head + i) % _offsets.Length];
+            done[i] = _done[(_head + i) % _offsets.Length];
+        }
+
+        _offsets = offsets;
+        _done = done;
+        _head = 0;
+    }
+}

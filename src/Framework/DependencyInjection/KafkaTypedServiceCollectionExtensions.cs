@@ -1,0 +1,59 @@
+using KafkaTyped;
+using KafkaTyped.Consuming;
+using KafkaTyped.Hosting;
+using KafkaTyped.Publishing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers KafkaTyped on a service collection.</summary>
+public static class KafkaTypedServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds KafkaTyped: the <see cref="IMessagePublisher"/> singleton and the hosted service that runs the consumer
+    /// groups of <see cref="KafkaTypedOptions.Consumers"/>. Options are bound from the configuration section
+    /// <c>"KafkaTyped"</c>, then <paramref name="configure"/> runs, then they are validated when the host starts
+    /// (every error names its setting, for example <c>KafkaTyped:BootstrapServers is required</c>).
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Configures the options in code, after configuration binding.</param>
+    /// <returns>A builder; call the generated <c>AddGeneratedHandlers()</c> on it to register handlers and routes.</returns>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddKafkaTyped(o => o.Consumers.Add(new() { GroupId = "orders", Topics = { "orders" } }))
+    ///     .AddGeneratedHandlers();
+    /// </code>
+    /// </example>
+    public static IKafkaTypedBuilder AddKafkaTyped(this IServiceCollection services, Action<KafkaTypedOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        services.AddOptions<KafkaTypedOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KafkaTypedOptions>, KafkaTypedConfigureOptions>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaTypedOptions>, KafkaTypedOptionsValidator>());
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new HandlerRegistrations(services));
+        services.TryAddSingleton(static sp => RouteRegistry.Create(sp.GetServices<KafkaTyped.Routing.IMessageRouteTable>(), sp.GetRequiredService<HandlerRegistrations>()));
+        services.TryAddSingleton<IMessagePublisher>(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
+            return new KafkaMessagePublisher(
+                options,
+                ServiceName.Resolve(options, sp),
+                sp.GetServices<IDeliveryFailureHandler>(),
+                (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<KafkaMessagePublisher>(),
+                sp.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>());
+        return new KafkaTypedBuilder(services);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace KafkaTyped.Diagnostics;
+
+/// <summary>
+/// The <see cref="ActivitySource"/> and <see cref="Meter"/> of KafkaTyped, both named <c>"KafkaTyped"</c>, with the
+/// instruments the publisher and the consumer record. Names follow the OpenTelemetry messaging conventions where one
+/// exists (<c>messaging.*</c>) and are prefixed <c>kafkatyped.</c> otherwise.
+/// </summary>
+internal static class KafkaTypedTelemetry
+{
+    /// <summary>The name of the activity source and of the meter.</summary>
+    public const string Name = "KafkaTyped";
+
+    public static readonly ActivitySource Source = new(Name, typeof(KafkaTypedTelemetry).Assembly.GetName().Version?.ToString());
+
+    public static readonly Meter Meter = new(Name, typeof(KafkaTypedTelemetry).Assembly.GetName().Version?.ToString());
+
+    /// <summary>Records acknowledged by the broker (or failed, with <c>error.type</c>).</summary>
+    public static readonly Counter<long> SentMessages = Meter.CreateCounter<long>(
+        "messaging.client.sent.messages", "{message}", "Messages published, by outcome.");
+
+    /// <summary>Fire-and-forget deliveries that failed; never silent.</summary>
+    public static readonly Counter<long> DeliveryFailures = Meter.CreateCounter<long>(
+        "kafkatyped.publish.delivery_failures", "{message}", "Fire-and-forget publishes the broker did not acknowledge.");
+
+    /// <summary>Records taken from the consumer and dispatched.</summary>
+    public static readonly Counter<long> ConsumedMessages = Meter.CreateCounter<long>(
+        "messaging.client.consumed.messages", "{message}", "Records received by the consumer.");
+
+    /// <summary>Records skipped without a handler call: unknown type id, missing ce_type, invalid payload.</summary>
+    public static readonly Counter<long> SkippedMessages = Meter.CreateCounter<long>(
+        "kafkatyped.consume.skipped", "{message}", "Records skipped without calling a handler, by reason.");
+
+    /// <summary>Handler calls that threw.</summary>
+    public static readonly Counter<long> HandlerFailures = Meter.CreateCounter<long>(
+        "kafkatyped.consume.handler_failures", "{attempt}", "Handler attempts that threw.");
+
+    /// <summary>Messages given up after the last allowed handler attempt.</summary>
+    public static readonly Counter<long> AbandonedMessages = Meter.CreateCounter<long>(
+        "kafkatyped.consume.abandoned", "{message}", "Messages skipped after MaxHandlerAttempts failed attempts.");
+
+    /// <summary>Offset commits sent to the group coordinator.</summary>
+    public static readonly Counter<long> Commits = Meter.CreateCounter<long>(
+        "kafkatyped.consume.commits", "{commit}", "Offset commits, by outcome.");
+
+    /// <summary>Partitions paused because their lane was full.</summary>
+    public static readonly Counter<long> PartitionPauses = Meter.CreateCounter<long>(
+        "kafkatyped.consume.partition_pauses", "{pause}", "Partitions paused for backpressure.");
+
+    /// <summary>Time spent handling a message (all attempts).</summary>
+    public static readonly Histogram<double> ProcessDuration = Meter.CreateHistogram<double>(
+        "messaging.process.duration", "s", "Duration of processing a message, including retries.");
+
+    public static readonly KeyValuePair<string, object?> SystemTag = new("messaging.system", "kafka");
+}

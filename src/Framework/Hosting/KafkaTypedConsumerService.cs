@@ -1,0 +1,75 @@
+using KafkaTyped.Consuming;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KafkaTyped.Hosting;
+
+/// <summary>
+/// The hosted service that runs every configured consumer group (<see cref="KafkaTypedOptions.Consumers"/>), one
+/// <see cref="ConsumerGroupWorker"/> with its own poll thread per group. Groups come from configuration, which is only
+/// known once the container is built, so one hosted service owns them; each group still starts, stops and fails on its own.
+/// </summary>
+internal sealed class KafkaTypedConsumerService : IHostedService
+{
+    private readonly IServiceProvider _services;
+    private readonly IOptions<KafkaTypedOptions> _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly List<ConsumerGroupWorker> _workers = [];
+
+    public KafkaTypedConsumerService(IServiceProvider services, IOptions<KafkaTypedOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        _services = services;
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        if (options.Consumers.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var routes = _services.GetRequiredService<RouteRegistry>();
+        if (routes.Bindings.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"{KafkaTypedOptions.SectionName}:Consumers configures {options.Consumers.Count} consumer group(s) but no message is routed to a handler: call AddGeneratedHandlers() on the builder returned by AddKafkaTyped (or AddRouteTable).");
+        }
+
+        var serviceName = ServiceName.Resolve(options, _services);
+        var lifetime = _services.GetService<IHostApplicationLifetime>();
+        var logger = _loggerFactory.CreateLogger("KafkaTyped.Consumer");
+        try
+        {
+            foreach (var consumer in options.Consumers)
+            {
+                var processor = new MessageProcessor(routes, _services, consumer, logger, _timeProvider);
+                var config = ClientConfigFactory.CreateConsumerConfig(options, consumer, serviceName);
+                var worker = new ConsumerGroupWorker(consumer, config, processor, logger, _timeProvider, lifetime is null ? null : lifetime.StopApplication);
+                worker.Start();
+                _workers.Add(worker);
+            }
+        }
+        catch
+        {
+            // Leave no half-started group behind.
+            StopAsync(new CancellationToken(canceled: true)).GetAwaiter().GetResult();
+            throw;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var workers = _workers.ToArray();
+        _workers.Clear();
+        await Task.WhenAll(workers.Select(w => w.StopAsync(cancellationToken))).ConfigureAwait(false);
+    }
+}

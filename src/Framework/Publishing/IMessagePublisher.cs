@@ -1,0 +1,47 @@
+using Confluent.Kafka;
+
+namespace KafkaTyped;
+
+/// <summary>
+/// Publishes typed messages to Kafka: the key from the <see cref="MessageKeyAttribute"/> member, the value from the
+/// generated serializer, and CloudEvents 1.0 binary-mode headers (<c>ce_id</c> a UUIDv7, <c>ce_type</c> the type id).
+/// Registered as a singleton by <c>AddKafkaTyped</c>; thread-safe.
+/// </summary>
+/// <remarks>
+/// The topic is, in order: the topic passed to the call, the message's <see cref="KafkaMessageAttribute.Topic"/>,
+/// <see cref="PublisherOptions.DefaultTopic"/>; with none of them the call throws <see cref="InvalidOperationException"/>.
+/// </remarks>
+public interface IMessagePublisher
+{
+    /// <summary>Publishes a message and completes when the broker acknowledged it (with the configured <c>acks</c>).</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Stops waiting; a record already handed to the client may still be delivered.</param>
+    /// <exception cref="PublishException">The record was not delivered.</exception>
+    /// <exception cref="InvalidOperationException">No topic is known for the message type.</exception>
+    Task PublishAsync<T>(T message, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>;
+
+    /// <summary>Publishes a message to <paramref name="topic"/> (or the default topic when <see langword="null"/>) and completes when the broker acknowledged it.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="topic">The topic, overriding the message's default; <see langword="null"/> for the default.</param>
+    /// <param name="headers">Extra headers appended after KafkaTyped's; names of the CloudEvents and trace context headers are reserved.</param>
+    /// <param name="cancellationToken">Stops waiting; a record already handed to the client may still be delivered.</param>
+    /// <exception cref="PublishException">The record was not delivered.</exception>
+    /// <exception cref="ArgumentException"><paramref name="headers"/> contains a reserved header.</exception>
+    /// <exception cref="InvalidOperationException">No topic is known for the message type.</exception>
+    Task PublishAsync<T>(T message, string? topic, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>;
+
+    /// <summary>
+    /// Hands a message to the client for batched delivery and returns at once. A failed delivery is never silent: it is
+    /// logged, counted (<c>kafkatyped.publish.delivery_failures</c>) and passed to every registered
+    /// <see cref="IDeliveryFailureHandler"/>.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="topic">The topic, overriding the message's default; <see langword="null"/> for the default.</param>
+    /// <param name="headers">Extra headers appended after KafkaTyped's; names of the CloudEvents and trace context headers are reserved.</param>
+    /// <exception cref="PublishException">The client refused the record (for example its queue stayed full for <see cref="PublisherOptions.QueueFullTimeout"/>).</exception>
+    void Publish<T>(T message, string? topic = null, Headers? headers = null) where T : IKafkaMessage<T>;
+
+    /// <summary>Waits until every record handed to the client was acknowledged or failed, or until the timeout.</summary>
+    /// <returns>The number of records still outstanding; 0 when everything was delivered or reported.</returns>
+    int Flush(TimeSpan timeout);
+}

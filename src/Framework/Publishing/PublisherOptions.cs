@@ -1,0 +1,25 @@
+namespace KafkaTyped;
+
+/// <summary>Options of the publisher; the <c>"KafkaTyped:Publisher"</c> configuration section.</summary>
+/// <remarks>
+/// Producer defaults (override any of them in <see cref="Properties"/>): <c>acks=all</c>,
+/// <c>enable.idempotence=true</c>, <c>compression.type=lz4</c>, <c>linger.ms=5</c>,
+/// <c>partitioner=murmur2_random</c>.
+/// </remarks>
+public sealed class PublisherOptions
+{
+    /// <summary>The topic used when neither the publish call nor the message's <see cref="KafkaMessageAttribute.Topic"/> names one.</summary>
+    public string? DefaultTopic { get; set; }
+
+    /// <summary>librdkafka producer properties; they win over KafkaTyped's defaults and over <see cref="KafkaTypedOptions.Properties"/>.</summary>
+    public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How long disposing the publisher waits for outstanding records to be acknowledged. Default 10 seconds.</summary>
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a publish call waits for room when librdkafka's local queue is full
+    /// (<c>queue.buffering.max.messages</c>) before it throws. Default 30 seconds.
+    /// </summary>
+    public TimeSpan QueueFullTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

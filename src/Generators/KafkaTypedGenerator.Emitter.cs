@@ -1,0 +1,712 @@
+using System;
+using System.Linq;
+using System.Text;
+using KafkaTyped.Generators.Common;
+using KafkaTyped.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace KafkaTyped.Generators;
+
+public sealed partial class KafkaTypedGenerator
+{
+    /// <summary>Turns models into C# source. Reads nothing but the models.</summary>
+    internal static class Emitter
+    {
+        internal const string RoutingHintName = "KafkaTyped.Routing.g.cs";
+
+        private const string Primitives = "global::KafkaTyped.Serialization.MessagePackPrimitives";
+        private const string Writer = "global::MessagePack.MessagePackWriter";
+        private const string Reader = "global::MessagePack.MessagePackReader";
+
+        private static readonly string s_generatedCodeAttribute =
+            $"[global::System.CodeDom.Compiler.GeneratedCode(\"KafkaTyped.Generators\", \"{typeof(KafkaTypedGenerator).Assembly.GetName().Version}\")]";
+
+        public static void EmitDataType(SourceProductionContext context, DataTypeSpec? spec)
+        {
+            if (spec is null)
+            {
+                return;
+            }
+
+            context.AddSource(spec.HintName, EmitDataType(spec).ToSourceText());
+        }
+
+        public static void EmitRouting(SourceProductionContext context, RouteTableSpec table)
+        {
+            if (table.Routes.IsEmpty)
+            {
+                return;
+            }
+
+            context.AddSource(RoutingHintName, EmitRouting(table).ToSourceText());
+        }
+
+        internal static SourceWriter EmitDataType(DataTypeSpec spec)
+        {
+            var w = new SourceWriter();
+            WriteHeader(w);
+            if (spec.Namespace.Length > 0)
+            {
+                w.WriteLine($"namespace {spec.Namespace}");
+                w.OpenBlock();
+            }
+
+            foreach (var containing in spec.ContainingTypes)
+            {
+                w.OpenBlock($"partial {containing.Keyword} {containing.Name}");
+            }
+
+            var contract = spec.IsMessage ? "IKafkaMessage" : "IKafkaData";
+            w.WriteLine(s_generatedCodeAttribute);
+            w.OpenBlock($"partial {spec.Keyword} {spec.Name} : global::KafkaTyped.{contract}<{spec.FullyQualifiedName}>");
+
+            if (spec.IsMessage)
+            {
+                WriteMessageContract(w, spec);
+            }
+
+            WriteSerialize(w, spec);
+            w.WriteLine();
+            WriteDeserialize(w, spec);
+            w.WriteLine();
+            WriteConstructor(w, spec);
+            w.WriteLine();
+            WriteFormatter(w, spec);
+
+            w.CloseBlock();
+            foreach (var _ in spec.ContainingTypes)
+            {
+                w.CloseBlock();
+            }
+
+            if (spec.Namespace.Length > 0)
+            {
+                w.CloseBlock();
+            }
+
+            return w;
+        }
+
+        internal static SourceWriter EmitRouting(RouteTableSpec table)
+        {
+            var w = new SourceWriter();
+            WriteHeader(w);
+            w.WriteLine("namespace KafkaTyped");
+            w.OpenBlock();
+
+            var handlerTypes = table.Routes.SelectMany(r => r.HandlerTypeNames).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+
+            w.WriteLine("/// <summary>Registers this assembly's message handlers and routing table, generated at compile time.</summary>");
+            w.WriteLine(s_generatedCodeAttribute);
+            w.OpenBlock("internal static class KafkaTypedGeneratedHandlers");
+            w.WriteLine("/// <summary>");
+            w.WriteLine("/// Adds every <c>IHandle&lt;T&gt;</c> implementation of this assembly as a scoped service (a handler registered");
+            w.WriteLine("/// before this call, with any lifetime, is kept) and the routing table over them.");
+            w.WriteLine("/// </summary>");
+            w.WriteLine("/// <param name=\"builder\">The KafkaTyped builder.</param>");
+            w.WriteLine("/// <returns>The same builder.</returns>");
+            w.OpenBlock("public static global::KafkaTyped.IKafkaTypedBuilder AddGeneratedHandlers(this global::KafkaTyped.IKafkaTypedBuilder builder)");
+            w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(builder);");
+            foreach (var handler in handlerTypes)
+            {
+                w.WriteLine($"global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<{handler}>(builder.Services);");
+            }
+
+            w.WriteLine("builder.AddRouteTable(GeneratedMessageRouteTable.Instance);");
+            w.WriteLine("return builder;");
+            w.CloseBlock();
+            w.CloseBlock();
+            w.WriteLine();
+
+            WriteRouteTable(w, table);
+            foreach (var route in table.Routes)
+            {
+                w.WriteLine();
+                WriteRoute(w, route);
+            }
+
+            w.CloseBlock();
+            return w;
+        }
+
+        private static void WriteHeader(SourceWriter w)
+        {
+            w.WriteLine("// <auto-generated/>");
+            w.WriteLine("#nullable enable");
+            w.WriteLine();
+        }
+
+        private static void WriteMessageContract(SourceWriter w, DataTypeSpec spec)
+        {
+            var typeId = Literal(spec.TypeId!);
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine($"public static string TypeId => {typeId};");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine($"public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => {typeId}u8;");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine($"public static string? DefaultTopic => {(spec.Topic is null ? "null" : Literal(spec.Topic))};");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine($"public static bool HasKey => {(spec.Key is null ? "false" : "true")};");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.OpenBlock($"public static byte[]? SerializeKey({spec.FullyQualifiedName} message)");
+            if (!spec.IsValueType)
+            {
+                w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(message);");
+            }
+
+            w.WriteLine(spec.Key is null
+                ? "return null;"
+                : $"return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.{spec.Key.MemberName});");
+            w.CloseBlock();
+            w.WriteLine();
+        }
+
+        private static void WriteSerialize(SourceWriter w, DataTypeSpec spec)
+        {
+            w.WriteLine("/// <inheritdoc/>");
+            w.OpenBlock($"public static void Serialize(ref {Writer} writer, {spec.FullyQualifiedName} value)");
+            if (!spec.IsValueType)
+            {
+                w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(value);");
+            }
+
+            w.WriteLine($"writer.WriteArrayHeader({spec.Members.Count});");
+            foreach (var member in spec.Members)
+            {
+                w.WriteLine();
+                w.WriteLine($"// {member.DisplayName}");
+                WriteValue(w, member.Shape, $"value.{member.Name}", new Site(spec, member), 0);
+            }
+
+            w.CloseBlock();
+        }
+
+        private static void WriteDeserialize(SourceWriter w, DataTypeSpec spec)
+        {
+            var typeName = Literal(spec.DisplayName);
+            w.WriteLine("/// <inheritdoc/>");
+            w.OpenBlock($"public static {spec.FullyQualifiedName} Deserialize(ref {Reader} reader)");
+            w.WriteLine($"{Primitives}.EnterObject(ref reader, {typeName});");
+            w.WriteLine($"var count = {Primitives}.ReadObjectHeader(ref reader, {typeName});");
+            foreach (var member in spec.Members)
+            {
+                var initial = member.DefaultValueExpression ?? (member.Shape.IsReferenceType ? "default!" : "default");
+                w.WriteLine($"{member.Shape.TypeName} {Local(member)} = {initial};");
+            }
+
+            for (var i = 0; i < spec.Members.Count; i++)
+            {
+                var member = spec.Members[i];
+                w.WriteLine();
+                w.OpenBlock($"if (count > {i})");
+                ReadValue(w, member.Shape, Local(member), new Site(spec, member), 0);
+                w.CloseBlock();
+            }
+
+            w.WriteLine();
+            w.WriteLine("// Members a newer writer added after the known ones are skipped.");
+            w.WriteLine($"{Primitives}.Skip(ref reader, count - {spec.Members.Count});");
+            w.WriteLine($"{Primitives}.LeaveObject(ref reader);");
+            var arguments = string.Concat(spec.Members.Select(m => ", " + Local(m)));
+            w.WriteLine($"return new {spec.FullyQualifiedName}(new global::KafkaTyped.Serialization.PresentMembers(count){arguments});");
+            w.CloseBlock();
+        }
+
+        private static void WriteConstructor(SourceWriter w, DataTypeSpec spec)
+        {
+            if (spec.NeedsDefaultConstructor)
+            {
+                // Declaring the constructor below hides the implicit public parameterless one: declare that one too.
+                w.WriteLine($"/// <summary>Creates a <see cref=\"{spec.Name}\"/> with the initial values of its members.</summary>");
+                w.WriteLine($"public {spec.Name}()");
+                w.OpenBlock();
+                w.CloseBlock();
+                w.WriteLine();
+            }
+
+            var parameters = string.Concat(spec.Members.Select(m => $", {m.Shape.TypeName} {Local(m)}"));
+            w.WriteLine("/// <summary>Creates a value read by <see cref=\"Deserialize\"/>: members the payload lacks keep their initial values.</summary>");
+            w.WriteLine("[global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]");
+            w.WriteLine("#pragma warning disable CS8618 // A member missing from an older payload keeps its initial value, which may be null.");
+            w.WriteLine($"private {spec.Name}(global::KafkaTyped.Serialization.PresentMembers present{parameters})");
+            if (spec.HasPrimaryConstructor)
+            {
+                var arguments = string.Join(", ", spec.Members.Where(m => m.IsConstructorParameter).Select(Local));
+                w.WriteLine($"    : this({arguments})");
+            }
+
+            w.OpenBlock();
+            for (var i = 0; i < spec.Members.Count; i++)
+            {
+                var member = spec.Members[i];
+                if (member.IsConstructorParameter)
+                {
+                    continue;
+                }
+
+                w.OpenBlock($"if (present.Has({i}))");
+                w.WriteLine($"this.{member.Name} = {Local(member)};");
+                w.CloseBlock();
+            }
+
+            w.CloseBlock();
+            w.WriteLine("#pragma warning restore CS8618");
+        }
+
+        private static void WriteFormatter(SourceWriter w, DataTypeSpec spec)
+        {
+            var type = spec.FullyQualifiedName;
+            var options = "global::MessagePack.MessagePackSerializerOptions";
+            w.WriteLine($"/// <summary>The MessagePack-CSharp formatter of <see cref=\"{spec.Name}\"/>, for use with a MessagePack resolver; nil reads as <see langword=\"null\"/>.</summary>");
+            w.WriteLine(s_generatedCodeAttribute);
+            if (spec.IsValueType)
+            {
+                w.OpenBlock($"public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<{type}>, global::MessagePack.Formatters.IMessagePackFormatter<{type}?>");
+            }
+            else
+            {
+                w.OpenBlock($"public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<{type}?>");
+            }
+
+            w.WriteLine("/// <summary>The shared instance.</summary>");
+            w.WriteLine("public static readonly MessagePackFormatter Instance = new();");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.OpenBlock($"public void Serialize(ref {Writer} writer, {type}? value, {options} options)");
+            w.OpenBlock("if (value is null)");
+            w.WriteLine("writer.WriteNil();");
+            w.WriteLine("return;");
+            w.CloseBlock();
+            w.WriteLine();
+            w.WriteLine($"{type}.Serialize(ref writer, value{(spec.IsValueType ? ".Value" : string.Empty)});");
+            w.CloseBlock();
+            w.WriteLine();
+            if (spec.IsValueType)
+            {
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine($"public void Serialize(ref {Writer} writer, {type} value, {options} options) => {type}.Serialize(ref writer, value);");
+                w.WriteLine();
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine($"public {type} Deserialize(ref {Reader} reader, {options} options) => {type}.Deserialize(ref reader);");
+                w.WriteLine();
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine($"{type}? global::MessagePack.Formatters.IMessagePackFormatter<{type}?>.Deserialize(ref {Reader} reader, {options} options)");
+                w.WriteLine($"    => reader.TryReadNil() ? null : {type}.Deserialize(ref reader);");
+            }
+            else
+            {
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine($"public {type}? Deserialize(ref {Reader} reader, {options} options)");
+                w.WriteLine($"    => reader.TryReadNil() ? null : {type}.Deserialize(ref reader);");
+            }
+
+            w.CloseBlock();
+        }
+
+        private static void WriteValue(SourceWriter w, TypeShape shape, string expression, Site site, int depth)
+        {
+            if (shape.Kind == ShapeKind.String)
+            {
+                w.WriteLine(shape.AllowsNull
+                    ? $"writer.Write({expression});"
+                    : $"writer.Write({expression} ?? throw {Primitives}.NullForNonNullable({site.TypeLiteral}, {site.MemberLiteral}));");
+                return;
+            }
+
+            if (shape.IsReferenceType)
+            {
+                w.OpenBlock($"if ({expression} is null)");
+                w.WriteLine(shape.AllowsNull
+                    ? "writer.WriteNil();"
+                    : $"throw {Primitives}.NullForNonNullable({site.TypeLiteral}, {site.MemberLiteral});");
+                w.CloseBlock();
+                w.OpenBlock("else");
+                WriteNonNullValue(w, shape, expression, site, depth);
+                w.CloseBlock();
+                return;
+            }
+
+            WriteNonNullValue(w, shape, expression, site, depth);
+        }
+
+        private static void WriteNonNullValue(SourceWriter w, TypeShape shape, string expression, Site site, int depth)
+        {
+            var element = $"e{depth}";
+            switch (shape.Kind)
+            {
+                case ShapeKind.IntPtr:
+                    w.WriteLine($"writer.Write((long){expression});");
+                    break;
+                case ShapeKind.UIntPtr:
+                    w.WriteLine($"writer.Write((ulong){expression});");
+                    break;
+                case ShapeKind.Guid:
+                    w.WriteLine($"{Primitives}.WriteGuid(ref writer, {expression});");
+                    break;
+                case ShapeKind.Decimal:
+                    w.WriteLine($"{Primitives}.WriteDecimal(ref writer, {expression});");
+                    break;
+                case ShapeKind.DateTimeOffset:
+                    w.WriteLine($"{Primitives}.WriteDateTimeOffset(ref writer, {expression});");
+                    break;
+                case ShapeKind.TimeSpan:
+                case ShapeKind.TimeOnly:
+                    w.WriteLine($"writer.Write({expression}.Ticks);");
+                    break;
+                case ShapeKind.DateOnly:
+                    w.WriteLine($"writer.Write({expression}.DayNumber);");
+                    break;
+                case ShapeKind.Enum:
+                    w.WriteLine($"writer.Write(({Keyword(shape.EnumUnderlying)}){expression});");
+                    break;
+                case ShapeKind.ByteArray:
+                    w.WriteLine($"writer.Write(new global::System.ReadOnlySpan<byte>({expression}));");
+                    break;
+                case ShapeKind.Nullable:
+                    w.OpenBlock($"if ({expression}.HasValue)");
+                    WriteValue(w, shape.Element!, $"{expression}.Value", site, depth);
+                    w.CloseBlock();
+                    w.OpenBlock("else");
+                    w.WriteLine("writer.WriteNil();");
+                    w.CloseBlock();
+                    break;
+                case ShapeKind.Array:
+                    w.WriteLine($"writer.WriteArrayHeader({expression}.Length);");
+                    w.OpenBlock($"foreach (var {element} in {expression})");
+                    WriteValue(w, shape.Element!, element, site, depth + 1);
+                    w.CloseBlock();
+                    break;
+                case ShapeKind.List:
+                    w.WriteLine($"writer.WriteArrayHeader({expression}.Count);");
+                    w.OpenBlock($"foreach (var {element} in {expression})");
+                    WriteValue(w, shape.Element!, element, site, depth + 1);
+                    w.CloseBlock();
+                    break;
+                case ShapeKind.ReadOnlyList:
+                    w.WriteLine($"writer.WriteArrayHeader({expression}.Count);");
+                    w.OpenBlock($"for (var i{depth} = 0; i{depth} < {expression}.Count; i{depth}++)");
+                    w.WriteLine($"var {element} = {expression}[i{depth}];");
+                    WriteValue(w, shape.Element!, element, site, depth + 1);
+                    w.CloseBlock();
+                    break;
+                case ShapeKind.ImmutableArray:
+                    w.OpenBlock($"if ({expression}.IsDefault)");
+                    w.WriteLine("writer.WriteNil();");
+                    w.CloseBlock();
+                    w.OpenBlock("else");
+                    w.WriteLine($"writer.WriteArrayHeader({expression}.Length);");
+                    w.OpenBlock($"foreach (var {element} in {expression})");
+                    WriteValue(w, shape.Element!, element, site, depth + 1);
+                    w.CloseBlock();
+                    w.CloseBlock();
+                    break;
+                case ShapeKind.Dictionary:
+                    w.WriteLine($"writer.WriteMapHeader({expression}.Count);");
+                    WriteDictionaryEntries(w, shape, expression, site, depth);
+                    break;
+                case ShapeKind.ReadOnlyDictionary:
+                    {
+                        // Enumerating the interface boxes the enumerator: take the allocation-free path for the usual Dictionary.
+                        var dictionary = $"d{depth}";
+                        w.WriteLine($"writer.WriteMapHeader({expression}.Count);");
+                        w.OpenBlock($"if ({expression} is global::System.Collections.Generic.Dictionary<string, {shape.Element!.TypeName}> {dictionary})");
+                        WriteDictionaryEntries(w, shape, dictionary, site, depth);
+                        w.CloseBlock();
+                        w.OpenBlock("else");
+                        WriteDictionaryEntries(w, shape, expression, site, depth);
+                        w.CloseBlock();
+                        break;
+                    }
+
+                case ShapeKind.Data:
+                    w.WriteLine($"{Bare(shape)}.Serialize(ref writer, {expression});");
+                    break;
+                default:
+                    // bool, integers, char, float, double, string, DateTime (timestamp extension).
+                    w.WriteLine($"writer.Write({expression});");
+                    break;
+            }
+        }
+
+        private static void WriteDictionaryEntries(SourceWriter w, TypeShape shape, string expression, Site site, int depth)
+        {
+            var entry = $"e{depth}";
+            w.OpenBlock($"foreach (var {entry} in {expression})");
+            w.WriteLine($"writer.Write({entry}.Key);");
+            WriteValue(w, shape.Element!, $"{entry}.Value", site, depth + 1);
+            w.CloseBlock();
+        }
+
+        private static void ReadValue(SourceWriter w, TypeShape shape, string target, Site site, int depth)
+        {
+            if (shape.Kind == ShapeKind.String)
+            {
+                w.WriteLine(shape.AllowsNull
+                    ? $"{target} = reader.ReadString();"
+                    : $"{target} = reader.ReadString() ?? throw {Primitives}.NilForNonNullable({site.TypeLiteral}, {site.MemberLiteral});");
+                return;
+            }
+
+            if (shape.IsReferenceType || shape.Kind is ShapeKind.Nullable or ShapeKind.ImmutableArray)
+            {
+                w.OpenBlock("if (reader.TryReadNil())");
+                w.WriteLine(shape.AllowsNull
+                    ? $"{target} = default;"
+                    : $"throw {Primitives}.NilForNonNullable({site.TypeLiteral}, {site.MemberLiteral});");
+                w.CloseBlock();
+                w.OpenBlock("else");
+                ReadNonNilValue(w, shape, target, site, depth);
+                w.CloseBlock();
+                return;
+            }
+
+            ReadNonNilValue(w, shape, target, site, depth);
+        }
+
+        private static void ReadNonNilValue(SourceWriter w, TypeShape shape, string target, Site site, int depth)
+        {
+            var count = $"n{depth}";
+            var index = $"i{depth}";
+            var element = $"e{depth}";
+            var collection = $"c{depth}";
+            switch (shape.Kind)
+            {
+                case ShapeKind.Boolean:
+                case ShapeKind.Byte:
+                case ShapeKind.SByte:
+                case ShapeKind.Int16:
+                case ShapeKind.UInt16:
+                case ShapeKind.Int32:
+                case ShapeKind.UInt32:
+                case ShapeKind.Int64:
+                case ShapeKind.UInt64:
+                case ShapeKind.Char:
+                case ShapeKind.Single:
+                case ShapeKind.Double:
+                case ShapeKind.DateTime:
+                    w.WriteLine($"{target} = reader.Read{shape.Kind}();");
+                    break;
+                case ShapeKind.IntPtr:
+                    w.WriteLine($"{target} = checked((nint)reader.ReadInt64());");
+                    break;
+                case ShapeKind.UIntPtr:
+                    w.WriteLine($"{target} = checked((nuint)reader.ReadUInt64());");
+                    break;
+                case ShapeKind.Guid:
+                case ShapeKind.Decimal:
+                case ShapeKind.DateTimeOffset:
+                case ShapeKind.DateOnly:
+                case ShapeKind.TimeOnly:
+                    w.WriteLine($"{target} = {Primitives}.Read{shape.Kind}(ref reader);");
+                    break;
+                case ShapeKind.TimeSpan:
+                    w.WriteLine($"{target} = new global::System.TimeSpan(reader.ReadInt64());");
+                    break;
+                case ShapeKind.Enum:
+                    w.WriteLine($"{target} = ({shape.TypeName})reader.Read{shape.EnumUnderlying}();");
+                    break;
+                case ShapeKind.ByteArray:
+                    w.WriteLine($"{target} = {Primitives}.ReadBinary(ref reader)!;");
+                    break;
+                case ShapeKind.Nullable:
+                    {
+                        var inner = shape.Element!;
+                        w.WriteLine($"{inner.TypeName} {element};");
+                        ReadValue(w, inner, element, site, depth + 1);
+                        w.WriteLine($"{target} = {element};");
+                        break;
+                    }
+
+                case ShapeKind.Array:
+                    w.WriteLine($"var {count} = {Primitives}.ReadArrayHeader(ref reader);");
+                    w.WriteLine($"var {collection} = {Primitives}.NewArray<{shape.Element!.TypeName}>({count});");
+                    w.OpenBlock($"for (var {index} = 0; {index} < {count}; {index}++)");
+                    ReadValue(w, shape.Element!, $"{collection}[{index}]", site, depth + 1);
+                    w.CloseBlock();
+                    w.WriteLine($"{target} = {collection};");
+                    break;
+                case ShapeKind.List:
+                case ShapeKind.ReadOnlyList:
+                    w.WriteLine($"var {count} = {Primitives}.ReadArrayHeader(ref reader);");
+                    w.WriteLine($"var {collection} = new global::System.Collections.Generic.List<{shape.Element!.TypeName}>({count});");
+                    w.OpenBlock($"for (var {index} = 0; {index} < {count}; {index}++)");
+                    w.WriteLine($"{shape.Element!.TypeName} {element};");
+                    ReadValue(w, shape.Element!, element, site, depth + 1);
+                    w.WriteLine($"{collection}.Add({element});");
+                    w.CloseBlock();
+                    w.WriteLine($"{target} = {collection};");
+                    break;
+                case ShapeKind.ImmutableArray:
+                    w.WriteLine($"var {count} = {Primitives}.ReadArrayHeader(ref reader);");
+                    w.WriteLine($"var {collection} = global::System.Collections.Immutable.ImmutableArray.CreateBuilder<{shape.Element!.TypeName}>({count});");
+                    w.OpenBlock($"for (var {index} = 0; {index} < {count}; {index}++)");
+                    w.WriteLine($"{shape.Element!.TypeName} {element};");
+                    ReadValue(w, shape.Element!, element, site, depth + 1);
+                    w.WriteLine($"{collection}.Add({element});");
+                    w.CloseBlock();
+                    w.WriteLine($"{target} = {collection}.MoveToImmutable();");
+                    break;
+                case ShapeKind.Dictionary:
+                case ShapeKind.ReadOnlyDictionary:
+                    {
+                        var key = $"k{depth}";
+                        w.WriteLine($"var {count} = {Primitives}.ReadMapHeader(ref reader);");
+                        w.WriteLine($"var {collection} = new global::System.Collections.Generic.Dictionary<string, {shape.Element!.TypeName}>({count});");
+                        w.OpenBlock($"for (var {index} = 0; {index} < {count}; {index}++)");
+                        w.WriteLine($"var {key} = {Primitives}.ReadMapKey(ref reader, {site.TypeLiteral}, {site.MemberLiteral});");
+                        w.WriteLine($"{shape.Element!.TypeName} {element};");
+                        ReadValue(w, shape.Element!, element, site, depth + 1);
+                        w.OpenBlock($"if (!{collection}.TryAdd({key}, {element}))");
+                        w.WriteLine($"throw {Primitives}.DuplicateKey({site.TypeLiteral}, {site.MemberLiteral}, {key});");
+                        w.CloseBlock();
+                        w.CloseBlock();
+                        w.WriteLine($"{target} = {collection};");
+                        break;
+                    }
+
+                case ShapeKind.Data:
+                    w.WriteLine($"{target} = {Bare(shape)}.Deserialize(ref reader);");
+                    break;
+                default:
+                    throw new InvalidOperationException($"Unexpected shape {shape.Kind}.");
+            }
+        }
+
+        private static void WriteRouteTable(SourceWriter w, RouteTableSpec table)
+        {
+            w.WriteLine("/// <summary>Routes type ids to this assembly's handlers: a switch over UTF-8 literals, built at compile time.</summary>");
+            w.WriteLine(s_generatedCodeAttribute);
+            w.OpenBlock("file sealed class GeneratedMessageRouteTable : global::KafkaTyped.Routing.IMessageRouteTable");
+            w.WriteLine("public static readonly GeneratedMessageRouteTable Instance = new();");
+            w.WriteLine();
+            w.WriteLine("private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<global::KafkaTyped.Routing.MessageRoute> s_routes = global::System.Array.AsReadOnly(new global::KafkaTyped.Routing.MessageRoute[]");
+            w.OpenBlock();
+            foreach (var route in table.Routes)
+            {
+                w.WriteLine($"{route.RouteClassName}.Instance,");
+            }
+
+            w.CloseBlock("});");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine("public global::System.Collections.Generic.IReadOnlyList<global::KafkaTyped.Routing.MessageRoute> Routes => s_routes;");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.OpenBlock("public global::KafkaTyped.Routing.MessageRoute? FindRoute(global::System.ReadOnlySpan<byte> typeIdUtf8)");
+            w.OpenBlock("switch (typeIdUtf8.Length)");
+            foreach (var group in table.Routes.GroupBy(r => Encoding.UTF8.GetByteCount(r.TypeId)).OrderBy(g => g.Key))
+            {
+                w.WriteLine($"case {group.Key}:");
+                w.OpenBlock();
+                foreach (var route in group)
+                {
+                    w.OpenBlock($"if (global::System.MemoryExtensions.SequenceEqual(typeIdUtf8, {Literal(route.TypeId)}u8))");
+                    w.WriteLine($"return {route.RouteClassName}.Instance;");
+                    w.CloseBlock();
+                    w.WriteLine();
+                }
+
+                w.WriteLine("break;");
+                w.CloseBlock();
+            }
+
+            w.CloseBlock();
+            w.WriteLine();
+            w.WriteLine("return null;");
+            w.CloseBlock();
+            w.CloseBlock();
+        }
+
+        private static void WriteRoute(SourceWriter w, RouteSpec route)
+        {
+            var message = route.MessageTypeName;
+            w.WriteLine($"/// <summary>The route of <c>{route.TypeId.Replace("&", "&amp;").Replace("<", "&lt;")}</c>: deserializes <see cref=\"{message}\"/> and calls its handlers.</summary>");
+            w.WriteLine(s_generatedCodeAttribute);
+            w.OpenBlock($"file sealed class {route.RouteClassName} : global::KafkaTyped.Routing.MessageRoute<{message}>");
+            w.WriteLine($"public static readonly {route.RouteClassName} Instance = new();");
+            w.WriteLine();
+            w.WriteLine("private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<global::System.Type> s_handlerTypes = global::System.Array.AsReadOnly(new global::System.Type[]");
+            w.OpenBlock();
+            foreach (var handler in route.HandlerTypeNames)
+            {
+                w.WriteLine($"typeof({handler}),");
+            }
+
+            w.CloseBlock("});");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine($"public override string TypeId => {Literal(route.TypeId)};");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::System.Type> HandlerTypes => s_handlerTypes;");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine($"public override {message} Deserialize(global::System.ReadOnlyMemory<byte> payload)");
+            w.WriteLine($"    => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<{message}>(payload);");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            var signature = $"HandleAsync({message} message, global::KafkaTyped.MessageContext context, global::System.IServiceProvider services, global::System.Threading.CancellationToken cancellationToken)";
+            if (route.HandlerTypeNames.Count == 1)
+            {
+                // One handler: return its ValueTask as it is, no state machine.
+                w.WriteLine($"public override global::System.Threading.Tasks.ValueTask {signature}");
+                w.WriteLine($"    => {Resolve(message, route.HandlerTypeNames[0])}.HandleAsync(message, context, cancellationToken);");
+            }
+            else
+            {
+                w.OpenBlock($"public override async global::System.Threading.Tasks.ValueTask {signature}");
+                foreach (var handler in route.HandlerTypeNames)
+                {
+                    w.WriteLine($"await {Resolve(message, handler)}.HandleAsync(message, context, cancellationToken).ConfigureAwait(false);");
+                }
+
+                w.CloseBlock();
+            }
+
+            w.CloseBlock();
+        }
+
+        private static string Resolve(string message, string handler)
+            => $"((global::KafkaTyped.IHandle<{message}>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{handler}>(services))";
+
+        private static string Local(MemberSpec member) => member.DisplayName + "Value";
+
+        private static string Bare(TypeShape shape)
+            => shape.IsReferenceType && shape.AllowsNull && shape.TypeName.EndsWith("?", StringComparison.Ordinal)
+                ? shape.TypeName.Substring(0, shape.TypeName.Length - 1)
+                : shape.TypeName;
+
+        private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
+
+        private static string Keyword(ShapeKind kind) => kind switch
+        {
+            ShapeKind.Byte => "byte",
+            ShapeKind.SByte => "sbyte",
+            ShapeKind.Int16 => "short",
+            ShapeKind.UInt16 => "ushort",
+            ShapeKind.UInt32 => "uint",
+            ShapeKind.Int64 => "long",
+            ShapeKind.UInt64 => "ulong",
+            _ => "int",
+        };
+
+        /// <summary>Where a value is read or written, for error messages.</summary>
+        private readonly struct Site
+        {
+            public Site(DataTypeSpec type, MemberSpec member)
+            {
+                TypeLiteral = Literal(type.DisplayName);
+                MemberLiteral = Literal(member.DisplayName);
+            }
+
+            public string TypeLiteral { get; }
+
+            public string MemberLiteral { get; }
+        }
+    }
+}

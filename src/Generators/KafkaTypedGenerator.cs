@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using KafkaTyped.Generators.Common;
+using KafkaTyped.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace KafkaTyped.Generators;
+
+/// <summary>
+/// Generates, at compile time, the MessagePack serializer and <c>IKafkaMessage&lt;T&gt;</c>/<c>IKafkaData&lt;T&gt;</c>
+/// implementation of every <c>[KafkaMessage]</c> and <c>[KafkaData]</c> type, the routing table over every
+/// <c>IHandle&lt;T&gt;</c> of the compilation, and the <c>AddGeneratedHandlers</c> registration extension.
+/// </summary>
+/// <remarks>
+/// This file holds the pipeline only: the parser (<c>KafkaTypedGenerator.Parser.cs</c>) turns symbols into the
+/// value-equatable models of <c>Model/</c>, the emitter (<c>KafkaTypedGenerator.Emitter.cs</c>) turns models into source.
+/// Diagnostics flow through their own output so that source outputs stay cached when only locations move.
+/// </remarks>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
+{
+    internal const string KafkaMessageAttributeName = "KafkaTyped.KafkaMessageAttribute";
+    internal const string KafkaDataAttributeName = "KafkaTyped.KafkaDataAttribute";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var messages = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KafkaMessageAttributeName,
+                static (node, _) => node is TypeDeclarationSyntax,
+                static (ctx, ct) => Parser.ParseDataType(ctx, isMessage: true, ct))
+            .WithTrackingName(TrackingNames.MessageTypes);
+
+        var dataTypes = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KafkaDataAttributeName,
+                static (node, _) => node is TypeDeclarationSyntax,
+                static (ctx, ct) => Parser.ParseDataType(ctx, isMessage: false, ct))
+            .WithTrackingName(TrackingNames.DataTypes);
+
+        // Source: one file per type. The spec holds no location, so moving a declaration does not re-emit it.
+        var messageSpecs = messages
+            .Select(static (result, _) => result.Spec)
+            .WithTrackingName(TrackingNames.MessageSpecs);
+        var dataSpecs = dataTypes
+            .Select(static (result, _) => result.Spec)
+            .WithTrackingName(TrackingNames.DataSpecs);
+        context.RegisterSourceOutput(messageSpecs, static (spc, spec) => Emitter.EmitDataType(spc, spec));
+        context.RegisterSourceOutput(dataSpecs, static (spc, spec) => Emitter.EmitDataType(spc, spec));
+
+        // Diagnostics: their own output.
+        var typeDiagnostics = messages
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.MessageDiagnostics);
+        var dataDiagnostics = dataTypes
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.DataDiagnostics);
+        context.RegisterSourceOutput(typeDiagnostics, static (spc, diagnostics) => ReportDiagnostics(spc, diagnostics));
+        context.RegisterSourceOutput(dataDiagnostics, static (spc, diagnostics) => ReportDiagnostics(spc, diagnostics));
+
+        var duplicateTypeIds = messages
+            .Select(static (result, _) => result.TypeIdDeclaration)
+            .Where(static declaration => declaration is not null)
+            .Collect()
+            .Select(static (declarations, _) => Parser.FindDuplicateTypeIds(declarations!))
+            .WithTrackingName(TrackingNames.DuplicateTypeIds);
+        context.RegisterSourceOutput(duplicateTypeIds, static (spc, diagnostics) => ReportDiagnostics(spc, diagnostics));
+
+        // Handlers: every non-abstract class implementing IHandle<T> for a [KafkaMessage] T.
+        var handlers = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null },
+                static (ctx, ct) => Parser.ParseHandler(ctx, ct))
+            .Where(static handler => handler is not null)
+            .WithTrackingName(TrackingNames.Handlers);
+
+        var routeTable = handlers
+            .Collect()
+            .Select(static (all, _) => Parser.BuildRouteTable(all!))
+            .WithTrackingName(TrackingNames.RouteTable);
+        context.RegisterSourceOutput(routeTable, static (spc, table) => Emitter.EmitRouting(spc, table));
+    }
+
+    private static void ReportDiagnostics(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            context.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
+    }
+
+    /// <summary>The names of the tracked pipeline steps, asserted by the incremental-caching tests.</summary>
+    internal static class TrackingNames
+    {
+        public const string MessageTypes = nameof(MessageTypes);
+        public const string DataTypes = nameof(DataTypes);
+        public const string MessageSpecs = nameof(MessageSpecs);
+        public const string DataSpecs = nameof(DataSpecs);
+        public const string MessageDiagnostics = nameof(MessageDiagnostics);
+        public const string DataDiagnostics = nameof(DataDiagnostics);
+        public const string DuplicateTypeIds = nameof(DuplicateTypeIds);
+        public const string Handlers = nameof(Handlers);
+        public const string RouteTable = nameof(RouteTable);
+
+        public static readonly ImmutableArray<string> All =
+        [
+            MessageTypes, DataTypes, MessageSpecs, DataSpecs, MessageDiagnostics, DataDiagnostics, DuplicateTypeIds, Handlers, RouteTable,
+        ];
+    }
+}

@@ -1,0 +1,15 @@
+using KafkaTyped.Generators.Common;
+
+namespace KafkaTyped.Generators.Model;
+
+/// <summary>What the parser made of one <c>[KafkaMessage]</c>/<c>[KafkaData]</c> declaration.</summary>
+/// <param name="Spec">The spec to emit, or <see langword="null"/> when an error prevents generation.</param>
+/// <param name="Diagnostics">Diagnostics to report.</param>
+/// <param name="TypeIdDeclaration">For messages, the type id and where it is declared, to find duplicates.</param>
+internal sealed record DataTypeResult(DataTypeSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, TypeIdDeclaration? TypeIdDeclaration);
+
+/// <summary>A type id declared by a message of this compilation.</summary>
+/// <param name="TypeId">The type id.</param>
+/// <param name="TypeName">The message type's display name.</param>
+/// <param name="Location">The <c>[KafkaMessage]</c> attribute.</param>
+internal sealed record TypeIdDeclaration(string TypeId, string TypeName, LocationInfo? Location);

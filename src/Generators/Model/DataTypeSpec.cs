@@ -1,0 +1,34 @@
+namespace KafkaTyped.Generators.Model;
+
+/// <summary>Everything the emitter needs to generate the serializer (and, for messages, the message contract) of one type.</summary>
+/// <param name="HintName">The generated file's hint name.</param>
+/// <param name="Namespace">The namespace, or an empty string for the global namespace.</param>
+/// <param name="ContainingTypes">Enclosing types, outermost first.</param>
+/// <param name="Keyword">The declaration keyword: <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>
+/// <param name="Name">The simple type name.</param>
+/// <param name="FullyQualifiedName">The <c>global::</c>-qualified name.</param>
+/// <param name="DisplayName">The name used in error messages (namespace-qualified, no <c>global::</c>).</param>
+/// <param name="IsValueType">Whether the type is a struct.</param>
+/// <param name="HasPrimaryConstructor">Whether the type is a positional record whose members start with the primary constructor's parameters.</param>
+/// <param name="NeedsDefaultConstructor">Whether the class declares no constructor, so the generated one would hide the implicit public parameterless constructor: one is generated too.</param>
+/// <param name="Members">The serialized members in encoding order.</param>
+/// <param name="IsMessage">Whether the type carries <c>[KafkaMessage]</c> (otherwise <c>[KafkaData]</c>).</param>
+/// <param name="TypeId">The type id, for messages.</param>
+/// <param name="Topic">The default topic, or <see langword="null"/>.</param>
+/// <param name="Key">The key member, for messages that declare one.</param>
+internal sealed record DataTypeSpec(
+    string HintName,
+    string Namespace,
+    Common.EquatableArray<ContainingTypeSpec> ContainingTypes,
+    string Keyword,
+    string Name,
+    string FullyQualifiedName,
+    string DisplayName,
+    bool IsValueType,
+    bool HasPrimaryConstructor,
+    bool NeedsDefaultConstructor,
+    Common.EquatableArray<MemberSpec> Members,
+    bool IsMessage,
+    string? TypeId,
+    string? Topic,
+    KeySpec? Key);

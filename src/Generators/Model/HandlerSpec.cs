@@ -1,0 +1,23 @@
+using KafkaTyped.Generators.Common;
+
+namespace KafkaTyped.Generators.Model;
+
+/// <summary>A concrete class implementing <c>IHandle&lt;T&gt;</c> for one or more message types.</summary>
+/// <param name="TypeName">The handler's <c>global::</c>-qualified name.</param>
+/// <param name="Messages">The handled message types (those that are <c>[KafkaMessage]</c> types), ordered by type name.</param>
+internal sealed record HandlerSpec(string TypeName, EquatableArray<HandledMessageSpec> Messages);
+
+/// <summary>A message type handled by a handler.</summary>
+/// <param name="MessageTypeName">The message's <c>global::</c>-qualified name.</param>
+/// <param name="TypeId">The type id read from the message's <c>[KafkaMessage]</c> attribute.</param>
+internal sealed record HandledMessageSpec(string MessageTypeName, string TypeId);
+
+/// <summary>The routing table of the compilation: one route per handled message type, ordered by type id.</summary>
+internal sealed record RouteTableSpec(EquatableArray<RouteSpec> Routes);
+
+/// <summary>One route: a message type and its handlers in call order (ordinal by handler name).</summary>
+/// <param name="TypeId">The type id.</param>
+/// <param name="MessageTypeName">The message's <c>global::</c>-qualified name.</param>
+/// <param name="RouteClassName">The name of the generated route class.</param>
+/// <param name="HandlerTypeNames">The handlers' <c>global::</c>-qualified names.</param>
+internal sealed record RouteSpec(string TypeId, string MessageTypeName, string RouteClassName, EquatableArray<string> HandlerTypeNames);

@@ -1,0 +1,14 @@
+namespace KafkaTyped.Generators.Model;
+
+/// <summary>One serialized member, in encoding order.</summary>
+/// <param name="Name">The member name as written in C# (escaped with <c>@</c> when it is a keyword).</param>
+/// <param name="DisplayName">The member name for error messages.</param>
+/// <param name="Shape">How the member's type is encoded.</param>
+/// <param name="IsConstructorParameter">Whether the member is a parameter of a positional record's primary constructor.</param>
+/// <param name="DefaultValueExpression">For a constructor parameter with a default value, that value as a C# expression; used when a payload lacks the member.</param>
+internal sealed record MemberSpec(
+    string Name,
+    string DisplayName,
+    TypeShape Shape,
+    bool IsConstructorParameter,
+    string? DefaultValueExpression);

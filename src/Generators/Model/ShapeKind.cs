@@ -1,0 +1,38 @@
+namespace KafkaTyped.Generators.Model;
+
+/// <summary>What a member's type is, as far as its MessagePack encoding is concerned.</summary>
+internal enum ShapeKind
+{
+    Boolean,
+    Byte,
+    SByte,
+    Int16,
+    UInt16,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+    Char,
+    Single,
+    Double,
+    IntPtr,
+    UIntPtr,
+    String,
+    Guid,
+    DateTime,
+    DateTimeOffset,
+    TimeSpan,
+    DateOnly,
+    TimeOnly,
+    Decimal,
+    Enum,
+    Nullable,
+    ByteArray,
+    Array,
+    List,
+    ReadOnlyList,
+    ImmutableArray,
+    Dictionary,
+    ReadOnlyDictionary,
+    Data,
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaTyped.IntegrationTests.Messaging;
+
+/// <summary>A Generic Host running KafkaTyped as a service would: AddKafkaTyped + handlers + the route table.</summary>
+public static class KafkaTypedTestHost
+{
+    /// <summary>Client settings for tests (see KafkaTestClientConfig): fail fast, recover fast, notice rebalances quickly.</summary>
+    public static void ApplyTestClientSettings(KafkaTypedOptions options)
+    {
+        options.Properties["reconnect.backoff.ms"] = "10";
+        options.Properties["reconnect.backoff.max.ms"] = "500";
+        options.Properties["retry.backoff.ms"] = "10";
+        options.Properties["retry.backoff.max.ms"] = "200";
+        options.Publisher.Properties["message.timeout.ms"] = "30000";
+    }
+
+    public static ConsumerOptions TestConsumer(string groupId, string topic) => new()
+    {
+        GroupId = groupId,
+        Topics = { topic },
+        CommitInterval = TimeSpan.FromMilliseconds(200),
+        Properties =
+        {
+            ["session.timeout.ms"] = "6000",
+            ["heartbeat.interval.ms"] = "500",
+            ["fetch.wait.max.ms"] = "100",
+        },
+    };
+
+    /// <summary>Builds (not starts) a host.</summary>
+    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, Action<IServiceCollection>? services = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kafkatyped-integration-tests" });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(recorder);
+        builder.Services.AddKafkaTyped(options =>
+            {
+                options.BootstrapServers = bootstrapServers;
+                ApplyTestClientSettings(options);
+                configure(options);
+            })
+            .AddTestHandlers();
+        services?.Invoke(builder.Services);
+        return builder.Build();
+    }
+}

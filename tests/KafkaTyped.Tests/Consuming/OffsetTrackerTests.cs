@@ -1,0 +1,157 @@
+using KafkaTyped.Consuming;
+
+namespace KafkaTyped.Tests.Consuming;
+
+public sealed class OffsetTrackerTests
+{
+    [Fact]
+    public void Nothing_registered_has_nothing_to_commit()
+    {
+        var tracker = new OffsetTracker();
+        Assert.Equal(-1, tracker.Committable);
+    }
+
+    [Fact]
+    public void In_order_completion_commits_one_past_the_last_completed()
+    {
+        var tracker = new OffsetTracker();
+        for (long o = 10; o < 15; o++)
+        {
+            tracker.Register(o);
+        }
+
+        Assert.Equal(10, tracker.Committable);
+        Assert.True(tracker.Complete(10));
+        Assert.True(tracker.Complete(11));
+        Assert.Equal(12, tracker.Committable);
+        tracker.Complete(12);
+        tracker.Complete(13);
+        tracker.Complete(14);
+        Assert.Equal(15, tracker.Committable);
+        Assert.Equal(0, tracker.InFlight);
+    }
+
+    [Fact]
+    public void Out_of_order_completion_never_commits_past_an_unfinished_offset()
+    {
+        var tracker = new OffsetTracker();
+        for (long o = 0; o < 5; o++)
+        {
+            tracker.Register(o);
+        }
+
+        Assert.False(tracker.Complete(3));
+        Assert.False(tracker.Complete(1));
+        Assert.False(tracker.Complete(4));
+        Assert.Equal(0, tracker.Committable);
+
+        Assert.True(tracker.Complete(0));
+        Assert.Equal(2, tracker.Committable);
+
+        Assert.True(tracker.Complete(2));
+        Assert.Equal(5, tracker.Committable);
+    }
+
+    [Fact]
+    public void Gaps_in_offsets_are_skipped()
+    {
+        // Compaction and transaction markers leave holes: 6 and 8..9 are never delivered.
+        var tracker = new OffsetTracker();
+        tracker.Register(5);
+        tracker.Register(7);
+        tracker.Register(10);
+
+        tracker.Complete(5);
+        Assert.Equal(7, tracker.Committable);
+        tracker.Complete(10);
+        Assert.Equal(7, tracker.Committable);
+        tracker.Complete(7);
+        Assert.Equal(11, tracker.Committable);
+
+        // A new record after everything completed becomes the committable offset while it is in flight.
+        tracker.Register(20);
+        Assert.Equal(20, tracker.Committable);
+    }
+
+    [Fact]
+    public void Unknown_and_repeated_completions_are_ignored()
+    {
+        var tracker = new OffsetTracker();
+        tracker.Register(1);
+        tracker.Register(2);
+        Assert.False(tracker.Complete(99));
+        Assert.True(tracker.Complete(1));
+        Assert.False(tracker.Complete(1));
+        Assert.Equal(2, tracker.Committable);
+    }
+
+    [Fact]
+    public void Offsets_must_be_registered_in_increasing_order()
+    {
+        var tracker = new OffsetTracker();
+        tracker.Register(5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.Register(5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.Register(4));
+    }
+
+    [Fact]
+    public void Revoke_freezes_the_committable_offset()
+    {
+        var tracker = new OffsetTracker();
+        tracker.Register(0);
+        tracker.Register(1);
+        tracker.Register(2);
+        tracker.Complete(0);
+
+        Assert.Equal(1, tracker.Close());
+
+        // A handler that finishes after the partition was revoked must not move the offset of a partition we no longer own.
+        Assert.False(tracker.Complete(1));
+        tracker.Register(3);
+        Assert.Equal(1, tracker.Committable);
+    }
+
+    [Fact]
+    public void Many_in_flight_offsets_completed_in_reverse_order()
+    {
+        var tracker = new OffsetTracker();
+        const int count = 1000; // beyond the initial ring size, with the ring wrapped
+        tracker.Register(0);
+        tracker.Complete(0);
+        for (long o = 1; o <= count; o++)
+        {
+            tracker.Register(o * 2);
+        }
+
+        for (long o = count; o >= 2; o--)
+        {
+            tracker.Complete(o * 2);
+            Assert.Equal(2, tracker.Committable);
+        }
+
+        tracker.Complete(2);
+        Assert.Equal((count * 2) + 1, tracker.Committable);
+    }
+
+    [Fact]
+    public void Random_completion_order_commits_exactly_the_contiguous_prefix()
+    {
+        var random = new Random(1234);
+        var tracker = new OffsetTracker();
+        const int count = 500;
+        for (long o = 0; o < count; o++)
+        {
+            tracker.Register(o);
+        }
+
+        var order = Enumerable.Range(0, count).OrderBy(_ => random.Next()).ToArray();
+        var done = new bool[count];
+        foreach (var offset in order)
+        {
+            tracker.Complete(offset);
+            done[offset] = true;
+            var expected = Array.IndexOf(done, false) is var firstOpen and >= 0 ? firstOpen : count;
+            Assert.Equal(expected, tracker.Committable);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using KafkaTyped.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KafkaTyped.Tests.Hosting;
+
+public sealed class OptionsTests
+{
+    private static KafkaTypedOptions Valid() => new()
+    {
+        BootstrapServers = "localhost:9092",
+        Consumers = { new ConsumerOptions { GroupId = "orders", Topics = { "orders" } } },
+    };
+
+    private static IReadOnlyList<string> Failures(KafkaTypedOptions options)
+        => new KafkaTypedOptionsValidator().Validate(null, options).Failures?.ToList() ?? [];
+
+    [Fact]
+    public void Valid_options_pass() => Assert.Empty(Failures(Valid()));
+
+    [Fact]
+    public void Missing_bootstrap_servers_names_the_setting()
+    {
+        var options = Valid();
+        options.BootstrapServers = null;
+        Assert.Contains(Failures(options), f => f.StartsWith("KafkaTyped:BootstrapServers is required", StringComparison.Ordinal));
+
+        options.Properties["bootstrap.servers"] = "broker:9092";
+        Assert.Empty(Failures(options));
+    }
+
+    [Fact]
+    public void Consumer_errors_name_the_list_index()
+    {
+        var options = Valid();
+        options.Consumers.Add(new ConsumerOptions { Topics = { "bad topic!" }, LaneCapacity = 0, CommitBatchSize = 0 });
+        var failures = Failures(options);
+        Assert.Contains("KafkaTyped:Consumers:1:GroupId is required.", failures);
+        Assert.Contains(failures, f => f.StartsWith("KafkaTyped:Consumers:1:Topics:0 'bad topic!' is not a valid Kafka topic name", StringComparison.Ordinal));
+        Assert.Contains("KafkaTyped:Consumers:1:LaneCapacity must be at least 1.", failures);
+        Assert.Contains("KafkaTyped:Consumers:1:CommitBatchSize must be at least 1.", failures);
+    }
+
+    [Fact]
+    public void Consumers_need_topics_and_distinct_groups()
+    {
+        var options = Valid();
+        options.Consumers.Add(new ConsumerOptions { GroupId = "orders" });
+        var failures = Failures(options);
+        Assert.Contains("KafkaTyped:Consumers:1:Topics must name at least one topic.", failures);
+        Assert.Contains(failures, f => f.StartsWith("KafkaTyped:Consumers:1:GroupId 'orders' is configured twice", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("enable.auto.commit")]
+    [InlineData("enable.auto.offset.store")]
+    public void Auto_commit_cannot_be_turned_on(string property)
+    {
+        var options = Valid();
+        options.Consumers[0].Properties[property] = "true";
+        Assert.Contains(Failures(options), f => f.StartsWith($"KafkaTyped:Consumers:0:Properties:{property} must be false", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Invalid_default_topic_is_rejected()
+    {
+        var options = Valid();
+        options.Publisher.DefaultTopic = "a/b";
+        Assert.Contains(Failures(options), f => f.StartsWith("KafkaTyped:Publisher:DefaultTopic 'a/b'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Options_bind_from_the_KafkaTyped_section_then_code_wins()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KafkaTyped:BootstrapServers"] = "kafka-1:9092,kafka-2:9092",
+            ["KafkaTyped:ServiceName"] = "order-service",
+            ["KafkaTyped:Properties:security.protocol"] = "plaintext",
+            ["KafkaTyped:Publisher:DefaultTopic"] = "events",
+            ["KafkaTyped:Publisher:Properties:linger.ms"] = "20",
+            ["KafkaTyped:Consumers:0:GroupId"] = "billing",
+            ["KafkaTyped:Consumers:0:Topics:0"] = "orders",
+            ["KafkaTyped:Consumers:0:Topics:1"] = "payments",
+            ["KafkaTyped:Consumers:0:LaneCapacity"] = "64",
+            ["KafkaTyped:Consumers:0:CommitInterval"] = "00:00:02",
+            ["KafkaTyped:Consumers:0:Properties:fetch.max.bytes"] = "1048576",
+        }).Build();
+
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddKafkaTyped(o => o.Publisher.Properties["linger.ms"] = "1");
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
+
+        Assert.Equal("kafka-1:9092,kafka-2:9092", options.BootstrapServers);
+        Assert.Equal("order-service", options.ServiceName);
+        Assert.Equal("plaintext", options.Properties["security.protocol"]);
+        Assert.Equal("events", options.Publisher.DefaultTopic);
+        Assert.Equal("1", options.Publisher.Properties["linger.ms"]);
+        var consumer = Assert.Single(options.Consumers);
+        Assert.Equal("billing", consumer.GroupId);
+        Assert.Equal(["orders", "payments"], consumer.Topics);
+        Assert.Equal(64, consumer.LaneCapacity);
+        Assert.Equal(TimeSpan.FromSeconds(2), consumer.CommitInterval);
+        Assert.Equal("1048576", consumer.Properties["fetch.max.bytes"]);
+    }
+
+    [Fact]
+    public void Invalid_configuration_fails_when_options_are_read()
+    {
+        var services = new ServiceCollection();
+        services.AddKafkaTyped();
+        using var provider = services.BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<KafkaTypedOptions>>().Value);
+        Assert.Contains("KafkaTyped:BootstrapServers is required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Client_configs_layer_defaults_common_and_specific_properties()
+    {
+        var options = Valid();
+        options.Properties["linger.ms"] = "50";
+        options.Properties["socket.timeout.ms"] = "7000";
+        options.Publisher.Properties["linger.ms"] = "2";
+        options.Consumers[0].Properties["auto.offset.reset"] = "latest";
+
+        var producer = ClientConfigFactory.CreateProducerConfig(options, "svc");
+        Assert.Equal("all", producer.Get("acks"));
+        Assert.Equal("true", producer.Get("enable.idempotence"));
+        Assert.Equal("lz4", producer.Get("compression.type"));
+        Assert.Equal("murmur2_random", producer.Get("partitioner"));
+        Assert.Equal("2", producer.Get("linger.ms"));
+        Assert.Equal("7000", producer.Get("socket.timeout.ms"));
+        Assert.Equal("localhost:9092", producer.Get("bootstrap.servers"));
+        Assert.Equal("svc", producer.Get("client.id"));
+
+        var consumer = ClientConfigFactory.CreateConsumerConfig(options, options.Consumers[0], "svc");
+        Assert.Equal("orders", consumer.Get("group.id"));
+        Assert.Equal("latest", consumer.Get("auto.offset.reset"));
+        Assert.Equal("false", consumer.Get("enable.auto.commit"));
+        Assert.Equal("false", consumer.Get("enable.auto.offset.store"));
+        Assert.Equal("10", consumer.Get("fetch.queue.backoff.ms"));
+        Assert.Equal("cooperative-sticky", consumer.Get("partition.assignment.strategy"));
+    }
+}
