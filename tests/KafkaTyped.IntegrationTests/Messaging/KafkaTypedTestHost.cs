@@ -42,7 +42,7 @@ public static class KafkaTypedTestHost
                 ApplyTestClientSettings(options);
                 configure(options);
             })
-            .AddTestHandlers();
+            .AddGeneratedHandlers();
         services?.Invoke(builder.Services);
         return builder.Build();
     }
