@@ -1,0 +1,21 @@
+namespace KafkaTyped;
+
+/// <summary>
+/// Declares that a message is handled at most once per message id (the CloudEvents <c>ce_id</c> header) within a
+/// time window, using the registered deduplication store. Applies to a handler class (that handler's deliveries) or
+/// to a <see cref="KafkaMessageAttribute"/> type (every handler of the message).
+/// </summary>
+/// <remarks>
+/// The values are read at compile time; analyzer KT0033 reports impossible ones. The consumer pipeline applies
+/// deduplication with the failure-handling work of the runtime; until that lands the attribute is only validated.
+/// See <c>docs/pipeline-attributes.md</c>.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
+public sealed class DeduplicateAttribute : Attribute
+{
+    /// <summary>
+    /// How long a message id is remembered, in seconds; greater than zero when set. 0 (the default) takes the
+    /// deduplication store's configured window.
+    /// </summary>
+    public int WindowSeconds { get; set; }
+}
