@@ -93,7 +93,28 @@ public sealed class SchemaLockGeneratorTests
         Assert.Empty(CSharpSyntaxTree.ParseText(rendered, cancellationToken: TestContext.Current.CancellationToken).GetDiagnostics(TestContext.Current.CancellationToken));
     }
 
-    private static GeneratorDriverRunResult Run(bool updateRequested)
+    [Fact]
+    public void Editing_an_unrelated_file_leaves_the_message_step_cached()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var unrelated = CSharpSyntaxTree.ParseText("namespace Shop; public class Unrelated { }", new CSharpParseOptions(LanguageVersion.Latest), cancellationToken: ct);
+        var compilation = CreateCompilation().AddSyntaxTrees(unrelated);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new SchemaLockGenerator().AsSourceGenerator()],
+            optionsProvider: Options(updateRequested: true),
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGenerators(compilation, ct);
+
+        var edited = compilation.ReplaceSyntaxTree(unrelated, CSharpSyntaxTree.ParseText("namespace Shop; public class Unrelated { public int X; }", new CSharpParseOptions(LanguageVersion.Latest), cancellationToken: ct));
+        var result = driver.RunGenerators(edited, ct).GetRunResult().Results.Single();
+
+        var steps = result.TrackedSteps["Messages"];
+        Assert.NotEmpty(steps);
+        Assert.All(steps.SelectMany(s => s.Outputs), output => Assert.True(
+            output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"Messages step was {output.Reason}"));
+    }
+
+    private static CSharpCompilation CreateCompilation()
     {
         var compilation = CSharpCompilation.Create(
             "Shop",
@@ -101,10 +122,16 @@ public sealed class SchemaLockGeneratorTests
             TestSetup.References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         Assert.Empty(compilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error));
+        return compilation;
+    }
 
-        var options = new OptionsProvider(updateRequested ? ImmutableDictionary<string, string>.Empty.Add(SchemaLock.UpdateProperty, "true") : ImmutableDictionary<string, string>.Empty);
-        GeneratorDriver driver = CSharpGeneratorDriver.Create([new SchemaLockGenerator().AsSourceGenerator()], optionsProvider: options);
-        return driver.RunGenerators(compilation, TestContext.Current.CancellationToken).GetRunResult();
+    private static OptionsProvider Options(bool updateRequested)
+        => new(updateRequested ? ImmutableDictionary<string, string>.Empty.Add(SchemaLock.UpdateProperty, "true") : ImmutableDictionary<string, string>.Empty);
+
+    private static GeneratorDriverRunResult Run(bool updateRequested)
+    {
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new SchemaLockGenerator().AsSourceGenerator()], optionsProvider: Options(updateRequested));
+        return driver.RunGenerators(CreateCompilation(), TestContext.Current.CancellationToken).GetRunResult();
     }
 
     private sealed class OptionsProvider(ImmutableDictionary<string, string> values) : AnalyzerConfigOptionsProvider
