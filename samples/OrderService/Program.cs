@@ -1,1 +1,69 @@
-Console.WriteLine("OrderService: not yet implemented.");
+// OrderService: a KafkaTyped service on the Generic Host.
+//
+//   dotnet run --project samples/OrderService                    consumes "orders" until Ctrl+C
+//   dotnet run --project samples/OrderService -- --count 1000    publishes 1000 orders (3 messages each), waits until
+//                                                                every message was handled, prints a summary, exits
+//
+// With no bootstrap servers configured (KafkaTyped:BootstrapServers in appsettings.json, or the environment variable
+// KafkaTyped__BootstrapServers) it starts an embedded Kafka cluster in the process, so it runs on a machine with
+// nothing but the .NET SDK.
+using KafkaTyped;
+using KafkaTyped.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrderService;
+
+// Configuration (appsettings.json) is read from beside the executable, so the service runs from any directory.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+if (!DemoSettings.TryRead(builder.Configuration, out var demo, out var error))
+{
+    Console.Error.WriteLine(error);
+    return 2;
+}
+
+// No Kafka configured: start one in this process (librdkafka's mock cluster, real Kafka protocol on loopback TCP)
+// and point the configuration at it. Disposed after the host, when the program ends.
+await using var cluster = EmbeddedOrders.StartIfNotConfigured(builder.Configuration);
+
+// The service: the order book the handlers write to, and KafkaTyped. AddKafkaTyped binds the "KafkaTyped" section
+// (bootstrap servers, consumer groups, librdkafka properties) and validates it at start-up; AddGeneratedHandlers is
+// generated at compile time in this assembly and registers every IHandle<T> with the routing table over them.
+builder.Services.AddSingleton<InMemoryOrderBook>();
+builder.Services.AddSingleton<IOrderBook>(sp => sp.GetRequiredService<InMemoryOrderBook>());
+builder.Services.AddKafkaTyped().AddGeneratedHandlers();
+
+using var host = builder.Build();
+var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrderService");
+if (cluster is not null)
+{
+    EmbeddedOrders.LogStarted(logger, cluster);
+}
+
+if (demo.Count is not { } count)
+{
+    // A service: consume until stopped (Ctrl+C, SIGTERM).
+    await host.RunAsync();
+    return 0;
+}
+
+// The demo: start the host (consumers join their group), publish, wait until everything was handled, stop.
+if (!OrderDemo.IsConsumed(host.Services.GetRequiredService<IOptions<KafkaTypedOptions>>().Value, out var problem))
+{
+    Console.Error.WriteLine(problem);
+    return 1;
+}
+
+await host.StartAsync();
+var result = await OrderDemo.RunAsync(
+    host.Services.GetRequiredService<IMessagePublisher>(),
+    host.Services.GetRequiredService<InMemoryOrderBook>(),
+    count,
+    demo.Timeout,
+    host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+await host.StopAsync();
+
+Console.WriteLine(result.Summary);
+return result.Succeeded ? 0 : 1;

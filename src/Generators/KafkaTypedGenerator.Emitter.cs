@@ -232,7 +232,12 @@ public sealed partial class KafkaTypedGenerator
             var parameters = string.Concat(spec.Members.Select(m => $", {m.Shape.TypeName} {Local(m)}"));
             w.WriteLine("/// <summary>Creates a value read by <see cref=\"Deserialize\"/>: members the payload lacks keep their initial values.</summary>");
             w.WriteLine("[global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]");
-            w.WriteLine("#pragma warning disable CS8618 // A member missing from an older payload keeps its initial value, which may be null.");
+            var mayLeaveNull = spec.Members.Any(m => !m.IsConstructorParameter && m.Shape.IsReferenceType && !m.Shape.AllowsNull);
+            if (mayLeaveNull)
+            {
+                w.WriteLine("#pragma warning disable CS8618 // A member missing from an older payload keeps its initial value, which may be null.");
+            }
+
             w.WriteLine($"private {spec.Name}(global::KafkaTyped.Serialization.PresentMembers present{parameters})");
             if (spec.HasPrimaryConstructor)
             {
@@ -241,6 +246,7 @@ public sealed partial class KafkaTypedGenerator
             }
 
             w.OpenBlock();
+            var first = true;
             for (var i = 0; i < spec.Members.Count; i++)
             {
                 var member = spec.Members[i];
@@ -249,13 +255,22 @@ public sealed partial class KafkaTypedGenerator
                     continue;
                 }
 
+                if (!first)
+                {
+                    w.WriteLine();
+                }
+
+                first = false;
                 w.OpenBlock($"if (present.Has({i}))");
                 w.WriteLine($"this.{member.Name} = {Local(member)};");
                 w.CloseBlock();
             }
 
             w.CloseBlock();
-            w.WriteLine("#pragma warning restore CS8618");
+            if (mayLeaveNull)
+            {
+                w.WriteLine("#pragma warning restore CS8618");
+            }
         }
 
         private static void WriteFormatter(SourceWriter w, DataTypeSpec spec)

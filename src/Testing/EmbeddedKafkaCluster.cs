@@ -48,6 +48,10 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
 
     private readonly MockClusterHandle _handle;
 
+    // librdkafka serves mock commands on one thread; calls issued from several threads at once are
+    // answered far more slowly (milliseconds each) than the same calls issued one after another.
+    private readonly Lock _gate = new();
+
     /// <summary>Starts a cluster with <see cref="EmbeddedKafkaClusterOptions.DefaultBrokerCount"/> broker(s) and default options.</summary>
     /// <exception cref="DllNotFoundException">librdkafka could not be loaded; the message lists the paths tried.</exception>
     public EmbeddedKafkaCluster()
@@ -140,8 +144,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(replicationFactor, 1);
 
-        ThrowIfDisposed();
-        var error = LibRdKafka.MockTopicCreate(_handle, name, partitions, replicationFactor);
+        int error;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            error = LibRdKafka.MockTopicCreate(_handle, name, partitions, replicationFactor);
+        }
+
         ThrowIfError(error, $"cannot create topic '{name}' with {partitions} partition(s) and replication factor {replicationFactor}");
     }
 
@@ -168,8 +177,14 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
     public void SetBrokerDown(int brokerId)
     {
         ValidateBrokerId(brokerId, allowAll: true);
-        ThrowIfDisposed();
-        ThrowIfError(LibRdKafka.MockBrokerSetDown(_handle, brokerId), $"cannot take broker {DescribeBroker(brokerId)} down");
+        int error;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            error = LibRdKafka.MockBrokerSetDown(_handle, brokerId);
+        }
+
+        ThrowIfError(error, $"cannot take broker {DescribeBroker(brokerId)} down");
     }
 
     /// <summary>Lets a broker taken down by <see cref="SetBrokerDown(int)"/> accept connections again, on its original port.</summary>
@@ -179,8 +194,14 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
     public void SetBrokerUp(int brokerId)
     {
         ValidateBrokerId(brokerId, allowAll: true);
-        ThrowIfDisposed();
-        ThrowIfError(LibRdKafka.MockBrokerSetUp(_handle, brokerId), $"cannot bring broker {DescribeBroker(brokerId)} up");
+        int error;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            error = LibRdKafka.MockBrokerSetUp(_handle, brokerId);
+        }
+
+        ThrowIfError(error, $"cannot bring broker {DescribeBroker(brokerId)} up");
     }
 
     /// <summary>
@@ -200,8 +221,14 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
         }
 
         var milliseconds = (int)roundTripTime.TotalMilliseconds;
-        ThrowIfDisposed();
-        ThrowIfError(LibRdKafka.MockBrokerSetRtt(_handle, brokerId, milliseconds), $"cannot set the round-trip time of broker {DescribeBroker(brokerId)}");
+        int error;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            error = LibRdKafka.MockBrokerSetRtt(_handle, brokerId, milliseconds);
+        }
+
+        ThrowIfError(error, $"cannot set the round-trip time of broker {DescribeBroker(brokerId)}");
     }
 
     /// <summary>
@@ -221,8 +248,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
         ValidateTopicName(topic, nameof(topic));
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ValidateBrokerId(brokerId, allowAll: true);
-        ThrowIfDisposed();
-        var error = LibRdKafka.MockPartitionSetLeader(_handle, topic, partition, brokerId);
+        int error;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            error = LibRdKafka.MockPartitionSetLeader(_handle, topic, partition, brokerId);
+        }
+
         ThrowIfError(error, $"cannot set the leader of {topic} [{partition}] to {DescribeBroker(brokerId)}");
     }
 
@@ -251,12 +283,14 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
             throw new ArgumentException("At least one error is needed.", nameof(errors));
         }
 
-        ThrowIfDisposed();
-
         // ErrorCode is an int-backed enum with librdkafka's rd_kafka_resp_err_t values.
         fixed (ErrorCode* first = errors)
         {
-            LibRdKafka.MockPushRequestErrorsArray(_handle, (short)apiKey, (nuint)errors.Length, (int*)first);
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                LibRdKafka.MockPushRequestErrorsArray(_handle, (short)apiKey, (nuint)errors.Length, (int*)first);
+            }
         }
     }
 
@@ -265,8 +299,11 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The cluster was disposed.</exception>
     public void ClearRequestErrors(KafkaApiKey apiKey)
     {
-        ThrowIfDisposed();
-        LibRdKafka.MockClearRequestErrors(_handle, (short)apiKey);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            LibRdKafka.MockClearRequestErrors(_handle, (short)apiKey);
+        }
     }
 
     /// <summary>
@@ -289,8 +326,14 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown coordinator type."),
         };
 
-        ThrowIfDisposed();
-        ThrowIfError(LibRdKafka.MockCoordinatorSet(_handle, keyType, key, brokerId), $"cannot set the {keyType} coordinator of '{key}' to broker {brokerId}");
+        int error;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            error = LibRdKafka.MockCoordinatorSet(_handle, keyType, key, brokerId);
+        }
+
+        ThrowIfError(error, $"cannot set the {keyType} coordinator of '{key}' to broker {brokerId}");
     }
 
     /// <summary>

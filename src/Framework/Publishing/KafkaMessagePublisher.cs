@@ -150,7 +150,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         }
     }
 
-    private string ResolveTopic<T>(string? topic) where T : IKafkaMessage<T>
+    internal string ResolveTopic<T>(string? topic) where T : IKafkaMessage<T>
     {
         var resolved = topic ?? T.DefaultTopic ?? _options.DefaultTopic;
         if (string.IsNullOrEmpty(resolved))
@@ -162,7 +162,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         return resolved;
     }
 
-    private Message<byte[], byte[]> CreateRecord<T>(T message, Headers? extraHeaders, Activity? activity, out string messageId) where T : IKafkaMessage<T>
+    internal Message<byte[], byte[]> CreateRecord<T>(T message, Headers? extraHeaders, Activity? activity, out string messageId) where T : IKafkaMessage<T>
     {
         messageId = Guid.CreateVersion7().ToString("D");
         var headers = new Headers();

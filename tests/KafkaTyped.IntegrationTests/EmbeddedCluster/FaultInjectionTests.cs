@@ -38,7 +38,9 @@ public sealed class FaultInjectionTests
         Assert.False(whileDown.IsCompleted, "a message cannot be acknowledged while the only broker is down");
 
         cluster.SetBrokerUp(1);
+        var recovery = Stopwatch.StartNew();
         var result = await whileDown.WaitAsync(Deadline, Ct);
+        TestContext.Current.SendDiagnosticMessage($"delivered {recovery.ElapsedMilliseconds} ms after the broker came back up");
 
         Assert.Equal(PersistenceStatus.Persisted, result.Status);
         Assert.Equal(1, result.Offset.Value);

@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaTyped.Tests.Support;
 
-// Temporary: the route and table shapes the source generator emits, written by hand until it is on main.
+// Route tables built by hand, so that tests choose exactly which tables and routes exist (two tables routing one
+// type id, a table added twice); they have the shape of the generated ones.
 
 public sealed class HandRoute<TMessage, THandler> : MessageRoute<TMessage>
     where TMessage : IKafkaMessage<TMessage>

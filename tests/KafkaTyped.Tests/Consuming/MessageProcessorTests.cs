@@ -1,0 +1,199 @@
+using System.Buffers;
+using Confluent.Kafka;
+using KafkaTyped.Consuming;
+using KafkaTyped.Tests.Support;
+using MessagePack;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KafkaTyped.Tests.Consuming;
+
+/// <summary>The per-record stages: routing by ce_type, poison input skipped, handler scopes, the interim retry policy.</summary>
+public sealed class MessageProcessorTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static (MessageProcessor Processor, ServiceProvider Services) Create(Action<IServiceCollection> handlers, ConsumerOptions? options = null)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<Calls>();
+        handlers(services);
+        var table = new HandRouteTable(new HandRoute<OrderPlaced, OrderPlacedHandler>(), new HandRoute<StockCounted, StockCountedHandler>());
+        var registry = RouteRegistry.Create([table], new HandlerRegistrations(services));
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        options ??= new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero };
+        return (new MessageProcessor(registry, provider, options, NullLogger.Instance, TimeProvider.System), provider);
+    }
+
+    private static ConsumeResult<byte[], byte[]> Record<T>(T message, long offset = 0, string? typeId = null) where T : IKafkaMessage<T>
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        T.Serialize(ref writer, message);
+        writer.Flush();
+        var headers = new Headers { { "ce_type", System.Text.Encoding.UTF8.GetBytes(typeId ?? T.TypeId) }, { "ce_id", "0192d6c4-0000-7000-8000-000000000001"u8.ToArray() } };
+        return Records.At("orders", 2, offset, headers, buffer.WrittenSpan.ToArray(), T.SerializeKey(message));
+    }
+
+    [Fact]
+    public async Task Records_are_routed_by_ce_type_to_their_handler_with_the_record_context()
+    {
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        await using var _ = services;
+        var order = new OrderPlaced(Guid.NewGuid(), "ada", 1);
+
+        Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(order, offset: 17), Ct));
+        Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new StockCounted(5, 6), offset: 18), Ct));
+
+        var calls = services.GetRequiredService<Calls>();
+        Assert.Equal(2, calls.All.Count);
+        var (handler, message, context) = calls.All[0];
+        Assert.Equal(nameof(OrderPlacedHandler), handler);
+        Assert.Equal(order, message);
+        Assert.Equal("orders", context.Topic);
+        Assert.Equal(2, context.Partition);
+        Assert.Equal(17, context.Offset);
+        Assert.Equal("order-placed", context.TypeId);
+        Assert.Equal("0192d6c4-0000-7000-8000-000000000001", context.MessageId);
+        Assert.Equal("g", context.ConsumerGroup);
+        Assert.Equal(1, context.Attempt);
+        Assert.Equal(OrderPlaced.SerializeKey(order), context.Key.ToArray());
+        Assert.Equal(nameof(StockCountedHandler), calls.All[1].Handler);
+    }
+
+    [Fact]
+    public async Task A_record_without_ce_type_is_skipped()
+    {
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        await using var _ = services;
+        var record = Records.At("orders", 0, 1, value: [0x90]);
+        Assert.Equal(MessageOutcome.SkippedMissingType, await processor.ProcessAsync(record, Ct));
+        Assert.Empty(services.GetRequiredService<Calls>().All);
+    }
+
+    [Fact]
+    public async Task An_unknown_type_id_is_skipped()
+    {
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        await using var _ = services;
+        Assert.Equal(MessageOutcome.SkippedUnknownType, await processor.ProcessAsync(Record(new StockCounted(1, 1), typeId: "no-such-type"), Ct));
+        Assert.Empty(services.GetRequiredService<Calls>().All);
+    }
+
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 0xC1 })] // never used in MessagePack
+    [InlineData(new byte[] { 0x93, 0xA1 })] // truncated
+    [InlineData(new byte[] { 0xDD, 0x7F, 0xFF, 0xFF, 0xFF })] // hostile array length
+    public async Task An_invalid_payload_is_skipped(byte[] payload)
+    {
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        await using var _ = services;
+        var record = Records.At("orders", 0, 1, new Headers { { "ce_type", "order-placed"u8.ToArray() } }, payload);
+        Assert.Equal(MessageOutcome.SkippedInvalidPayload, await processor.ProcessAsync(record, Ct));
+        Assert.Empty(services.GetRequiredService<Calls>().All);
+    }
+
+    [Fact]
+    public async Task Scoped_handlers_get_a_scope_per_message_and_singletons_none()
+    {
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddSingleton<StockCountedHandler>());
+        await using var _ = services;
+        for (var i = 0; i < 3; i++)
+        {
+            await processor.ProcessAsync(Record(new OrderPlaced(Guid.NewGuid(), "ada", i)), Ct);
+            await processor.ProcessAsync(Record(new StockCounted(i, i)), Ct);
+        }
+
+        var calls = services.GetRequiredService<Calls>();
+        Assert.Equal(3, calls.Instances.Where(i => i is OrderPlacedHandler).Distinct().Count());
+        var singleton = Assert.Single(calls.Instances.Where(i => i is StockCountedHandler).Distinct());
+        Assert.Same(services.GetRequiredService<StockCountedHandler>(), singleton);
+    }
+
+    [Fact]
+    public async Task A_failing_handler_is_retried_with_the_attempt_number_then_succeeds()
+    {
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        await using var _ = services;
+        var calls = services.GetRequiredService<Calls>();
+        calls.FailuresLeft = 2;
+
+        Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
+        Assert.Equal([1, 2, 3], calls.All.Select(c => c.Context.Attempt));
+    }
+
+    [Fact]
+    public async Task A_handler_failing_MaxHandlerAttempts_times_is_abandoned()
+    {
+        var options = new ConsumerOptions { GroupId = "g", MaxHandlerAttempts = 3, RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero };
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), options);
+        await using var _ = services;
+        var calls = services.GetRequiredService<Calls>();
+        calls.FailuresLeft = int.MaxValue;
+
+        Assert.Equal(MessageOutcome.Abandoned, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
+        Assert.Equal(3, calls.All.Count);
+    }
+
+    [Fact]
+    public async Task Cancellation_during_retries_ends_processing_without_an_outcome()
+    {
+        var options = new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.FromHours(1), RetryMaxDelay = TimeSpan.FromHours(1) };
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), options);
+        await using var _ = services;
+        var calls = services.GetRequiredService<Calls>();
+        calls.FailuresLeft = int.MaxValue;
+        using var cts = new CancellationTokenSource();
+
+        var processing = processor.ProcessAsync(Record(new StockCounted(1, 1)), cts.Token).AsTask();
+        Assert.False(processing.IsCompleted);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => processing);
+    }
+
+    [Theory]
+    [InlineData(1, 0.5, 100)]
+    [InlineData(2, 0.5, 200)]
+    [InlineData(4, 0.5, 800)]
+    [InlineData(30, 0.5, 5000)]
+    [InlineData(1, 0.0, 80)]
+    [InlineData(1, 1.0, 120)]
+    public void Retry_delay_doubles_with_jitter_up_to_the_maximum(int attempt, double random, double expectedMs)
+    {
+        var delay = MessageProcessor.RetryDelay(attempt, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), random);
+        Assert.Equal(expectedMs, delay.TotalMilliseconds, precision: 6);
+    }
+
+    public sealed class Calls
+    {
+        public List<(string Handler, object Message, MessageContext Context)> All { get; } = [];
+
+        public List<object> Instances { get; } = [];
+
+        public int FailuresLeft { get; set; }
+
+        public ValueTask Record(object handler, object message, MessageContext context)
+        {
+            All.Add((handler.GetType().Name, message, context));
+            Instances.Add(handler);
+            if (FailuresLeft > 0)
+            {
+                FailuresLeft--;
+                throw new InvalidOperationException("handler failure");
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    public sealed class OrderPlacedHandler(Calls calls) : IHandle<OrderPlaced>
+    {
+        public ValueTask HandleAsync(OrderPlaced message, MessageContext context, CancellationToken cancellationToken) => calls.Record(this, message, context);
+    }
+
+    public sealed class StockCountedHandler(Calls calls) : IHandle<StockCounted>
+    {
+        public ValueTask HandleAsync(StockCounted message, MessageContext context, CancellationToken cancellationToken) => calls.Record(this, message, context);
+    }
+}

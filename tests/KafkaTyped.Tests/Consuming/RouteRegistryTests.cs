@@ -1,0 +1,55 @@
+using KafkaTyped.Consuming;
+using KafkaTyped.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KafkaTyped.Tests.Consuming;
+
+public sealed class RouteRegistryTests
+{
+    [Fact]
+    public void A_type_id_routed_by_two_tables_fails_start_up()
+    {
+        var services = new ServiceCollection().AddScoped<MessageProcessorTests.OrderPlacedHandler>();
+        var first = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
+        var second = new OtherHandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
+
+        var error = Assert.Throws<InvalidOperationException>(() => RouteRegistry.Create([first, second], new HandlerRegistrations(services)));
+        Assert.Contains("The type id 'order-placed' is routed by two route tables", error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(OtherHandRouteTable), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_same_table_added_twice_counts_once()
+    {
+        var services = new ServiceCollection().AddScoped<MessageProcessorTests.OrderPlacedHandler>();
+        var table = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
+        var registry = RouteRegistry.Create([table, table], new HandlerRegistrations(services));
+        Assert.Single(registry.Bindings);
+    }
+
+    [Fact]
+    public void An_unregistered_handler_fails_start_up_naming_it()
+    {
+        var table = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
+        var error = Assert.Throws<InvalidOperationException>(() => RouteRegistry.Create([table], new HandlerRegistrations(new ServiceCollection())));
+        Assert.Contains(typeof(MessageProcessorTests.OrderPlacedHandler).FullName!, error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddGeneratedHandlers()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ServiceLifetime.Singleton, false)]
+    [InlineData(ServiceLifetime.Scoped, true)]
+    [InlineData(ServiceLifetime.Transient, true)]
+    public void Only_routes_whose_handlers_are_all_singletons_skip_the_scope(ServiceLifetime lifetime, bool scoped)
+    {
+        IServiceCollection services = new ServiceCollection();
+        services.Add(new ServiceDescriptor(typeof(MessageProcessorTests.OrderPlacedHandler), typeof(MessageProcessorTests.OrderPlacedHandler), lifetime));
+        var table = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
+        var registry = RouteRegistry.Create([table], new HandlerRegistrations(services));
+
+        var binding = registry.Find("order-placed"u8);
+        Assert.NotNull(binding);
+        Assert.Equal(scoped, binding.Scoped);
+        Assert.Null(registry.Find("order-placedx"u8));
+    }
+}

@@ -1,0 +1,200 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using KafkaTyped.CloudEvents;
+using KafkaTyped.Publishing;
+using KafkaTyped.Tests.Support;
+using MessagePack;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KafkaTyped.Tests.Publishing;
+
+/// <summary>
+/// The records the publisher builds (key, value, CloudEvents headers, topic). The producer is real but points at a
+/// closed port: these tests never need a broker, except the failure tests, which need it to be absent.
+/// </summary>
+public sealed class PublisherTests : IDisposable
+{
+    private static readonly DateTimeOffset s_now = new(2026, 3, 4, 5, 6, 7, 890, TimeSpan.Zero);
+    private readonly FakeTimeProvider _time = new(s_now);
+    private readonly List<KafkaMessagePublisher> _publishers = [];
+
+    public void Dispose()
+    {
+        foreach (var publisher in _publishers)
+        {
+            publisher.Dispose();
+        }
+    }
+
+    private KafkaMessagePublisher Create(Action<KafkaTypedOptions>? configure = null, IDeliveryFailureHandler? failures = null)
+    {
+        var options = new KafkaTypedOptions { BootstrapServers = "127.0.0.1:1" };
+        options.Publisher.FlushTimeout = TimeSpan.Zero;
+        options.Properties["log_level"] = "0";
+        configure?.Invoke(options);
+        var publisher = new KafkaMessagePublisher(options, "order-service", failures is null ? [] : [failures], NullLogger.Instance, _time);
+        _publishers.Add(publisher);
+        return publisher;
+    }
+
+    private static string Header(Headers headers, string name) => Encoding.UTF8.GetString(headers.GetLastBytes(name));
+
+    [Fact]
+    public void Records_carry_cloudevents_binary_mode_headers()
+    {
+        var publisher = Create();
+        var record = publisher.CreateRecord(new OrderPlaced(Guid.NewGuid(), "ada", 1), null, null, out var messageId);
+
+        Assert.Equal("1.0", Header(record.Headers, "ce_specversion"));
+        Assert.Equal(messageId, Header(record.Headers, "ce_id"));
+        var id = Guid.ParseExact(messageId, "D");
+        Assert.Equal(7, id.Version);
+        Assert.Equal("order-placed", Header(record.Headers, "ce_type"));
+        Assert.Equal("order-service", Header(record.Headers, "ce_source"));
+        Assert.Equal("2026-03-04T05:06:07.8900000Z", Header(record.Headers, "ce_time"));
+        Assert.Equal(s_now, DateTimeOffset.Parse(Header(record.Headers, "ce_time"), CultureInfo.InvariantCulture));
+        Assert.Equal("application/x-msgpack", Header(record.Headers, "content-type"));
+        Assert.False(record.Headers.TryGetLastBytes("traceparent", out _));
+    }
+
+    [Fact]
+    public void Every_record_gets_a_new_time_ordered_id()
+    {
+        var publisher = Create();
+        var ids = Enumerable.Range(0, 100).Select(i =>
+        {
+            publisher.CreateRecord(new OrderPlaced(Guid.NewGuid(), "ada", i), null, null, out var id);
+            return id;
+        }).ToList();
+        Assert.Equal(100, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void The_current_activity_is_propagated_as_w3c_trace_context()
+    {
+        var publisher = Create();
+        using var activity = new Activity("test").SetIdFormat(ActivityIdFormat.W3C).Start();
+        activity.TraceStateString = "vendor=1";
+
+        var record = publisher.CreateRecord(new OrderPlaced(Guid.NewGuid(), "ada", 1), null, activity, out _);
+
+        Assert.Equal(activity.Id, Header(record.Headers, "traceparent"));
+        Assert.Equal("vendor=1", Header(record.Headers, "tracestate"));
+        Assert.True(CloudEventHeaders.TryGetTraceContext(record.Headers, out var context));
+        Assert.Equal(activity.TraceId, context.TraceId);
+        Assert.Equal(activity.SpanId, context.SpanId);
+        Assert.Equal("vendor=1", context.TraceState);
+    }
+
+    [Fact]
+    public void Keys_are_the_messages_own_encoding_passed_through()
+    {
+        var publisher = Create();
+        var orderId = Guid.NewGuid();
+        var placed = publisher.CreateRecord(new OrderPlaced(orderId, "ada", 1), null, null, out _);
+        Assert.Equal(Encoding.UTF8.GetBytes(orderId.ToString("D")), placed.Key);
+
+        var counted = publisher.CreateRecord(new StockCounted(0x0102030405060708, 3), null, null, out _);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, counted.Key);
+        Assert.Equal(0x0102030405060708, BinaryPrimitives.ReadInt64BigEndian(counted.Key));
+    }
+
+    [Fact]
+    public void The_value_is_the_generated_serializer_output()
+    {
+        var publisher = Create();
+        var message = new OrderPlaced(Guid.NewGuid(), new string('x', 10_000), 42); // larger than the initial pooled buffer
+        var record = publisher.CreateRecord(message, null, null, out _);
+
+        var reader = new MessagePackReader(record.Value);
+        Assert.Equal(message, OrderPlaced.Deserialize(ref reader));
+        Assert.True(reader.End);
+
+        var small = publisher.CreateRecord(new StockCounted(1, 2), null, null, out _);
+        var smallReader = new MessagePackReader(small.Value);
+        Assert.Equal(new StockCounted(1, 2), StockCounted.Deserialize(ref smallReader));
+    }
+
+    [Fact]
+    public void Caller_headers_are_appended_and_reserved_names_are_refused()
+    {
+        var publisher = Create();
+        var record = publisher.CreateRecord(new StockCounted(1, 2), new Headers { { "tenant", "t-1"u8.ToArray() } }, null, out _);
+        Assert.Equal("t-1", Header(record.Headers, "tenant"));
+
+        var error = Assert.Throws<ArgumentException>(() => publisher.CreateRecord(new StockCounted(1, 2), new Headers { { "ce_type", "evil"u8.ToArray() } }, null, out _));
+        Assert.Contains("'ce_type'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_topic_is_the_call_then_the_message_then_the_configured_default()
+    {
+        var withDefault = Create(o => o.Publisher.DefaultTopic = "fallback");
+        Assert.Equal("explicit", withDefault.ResolveTopic<StockCounted>("explicit"));
+        Assert.Equal("stock", withDefault.ResolveTopic<StockCounted>(null));
+        Assert.Equal("fallback", withDefault.ResolveTopic<OrderPlaced>(null));
+
+        var withoutDefault = Create();
+        var error = Assert.Throws<InvalidOperationException>(() => withoutDefault.ResolveTopic<OrderPlaced>(null));
+        Assert.Contains("'order-placed'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(OrderPlaced).FullName!, error.Message, StringComparison.Ordinal);
+        Assert.Contains("KafkaTyped:Publisher:DefaultTopic", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PublishAsync_throws_a_clear_exception_when_the_record_is_not_delivered()
+    {
+        // Real client, no broker: the record times out.
+        var publisher = Create(o => o.Publisher.Properties["message.timeout.ms"] = "200");
+        var error = await Assert.ThrowsAsync<PublishException>(() => publisher.PublishAsync(new StockCounted(1, 2), TestContext.Current.CancellationToken));
+
+        Assert.Equal("stock", error.Topic);
+        Assert.Equal("stock-counted", error.TypeId);
+        Assert.Equal(7, Guid.Parse(error.MessageId).Version);
+        Assert.Equal(ErrorCode.Local_MsgTimedOut, error.Error.Code);
+        Assert.StartsWith("Publishing 'stock-counted' (ce_id ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fire_and_forget_failures_reach_the_failure_handler_with_the_whole_record()
+    {
+        var failures = new RecordingFailureHandler();
+        var publisher = Create(o => o.Publisher.Properties["message.timeout.ms"] = "200", failures);
+
+        publisher.Publish(new StockCounted(7, 1));
+        publisher.Publish(new OrderPlaced(Guid.NewGuid(), "ada", 1), "orders");
+
+        await failures.Received(2).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, failures.Failures.Count);
+        var stock = Assert.Single(failures.Failures, f => f.TypeId == "stock-counted");
+        Assert.Equal("stock", stock.Topic);
+        Assert.Equal(ErrorCode.Local_MsgTimedOut, stock.Error.Code);
+        Assert.Equal(StockCounted.SerializeKey(new StockCounted(7, 1)), stock.Key);
+        Assert.Equal(7, Guid.Parse(stock.MessageId).Version);
+        Assert.Contains(failures.Failures, f => f.TypeId == "order-placed" && f.Topic == "orders");
+    }
+
+    private sealed class RecordingFailureHandler : IDeliveryFailureHandler
+    {
+        private readonly TaskCompletionSource _second = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ConcurrentQueue<DeliveryFailure> Failures { get; } = [];
+
+        public Task Received(int count) => count == 2 ? _second.Task : throw new ArgumentOutOfRangeException(nameof(count));
+
+        public void OnDeliveryFailed(DeliveryFailure failure)
+        {
+            Failures.Enqueue(failure);
+            if (Failures.Count >= 2)
+            {
+                _second.TrySetResult();
+            }
+        }
+    }
+}
