@@ -37,14 +37,26 @@ public sealed class SchemaLockGeneratorTests
         public enum Status { New, Done }
 
         public record NotAMessage(int X);
+
+        #nullable disable
+        [KafkaMessage("legacy")]
+        public partial class Legacy
+        {
+            public string Name { get; set; }
+            public List<string> Tags { get; set; }
+        }
+        #nullable restore
         """;
 
     private const string ExpectedLock = """
         # KafkaTyped schema lock: the wire shape of every message, members in wire order.
         # Checked by the KafkaTyped analyzers (KT0040-KT0044). Update: dotnet build -p:KafkaTypedUpdateSchemaLock=true
+        message legacy
+          0 Name: string?
+          1 Tags: System.Collections.Generic.List<string>?
         message order-created
           0 OrderId: System.Guid
-          1 Customer: string
+          1 Customer: string?
           2 Amount: decimal
           3 State: Shop.Status
         message order-shipped
@@ -80,7 +92,7 @@ public sealed class SchemaLockGeneratorTests
         var parsed = SchemaLock.Parse(SourceText.From(lockText));
 
         Assert.Empty(parsed.Errors);
-        Assert.Equal(["order-created", "order-shipped"], parsed.Messages.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["legacy", "order-created", "order-shipped"], parsed.Messages.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(new LockedMember("Prices", "System.Collections.Generic.IReadOnlyDictionary<string, decimal?>"), parsed.Messages["order-shipped"].Members[3]);
     }
 
