@@ -124,8 +124,9 @@ public sealed partial class KafkaTypedGenerator
 
         public static HandlerSpec? ParseHandler(GeneratorSyntaxContext context, CancellationToken cancellationToken)
         {
-            var declaration = (ClassDeclarationSyntax)context.Node;
+            var declaration = (TypeDeclarationSyntax)context.Node;
             if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol symbol
+                || symbol.TypeKind != TypeKind.Class
                 || symbol.IsAbstract
                 || symbol.IsStatic
                 || !IsUsableFromGeneratedCode(symbol))

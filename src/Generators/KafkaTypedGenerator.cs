@@ -70,10 +70,11 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.DuplicateTypeIds);
         context.RegisterSourceOutput(duplicateTypeIds, static (spc, diagnostics) => ReportDiagnostics(spc, diagnostics));
 
-        // Handlers: every non-abstract class implementing IHandle<T> for a [KafkaMessage] T.
+        // Handlers: every non-abstract class (or record class) implementing IHandle<T> for a [KafkaMessage] T.
+        // The predicate is syntax-only and cheap; the transform returns an equatable spec or null.
         var handlers = context.SyntaxProvider
             .CreateSyntaxProvider(
-                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null },
+                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null } or RecordDeclarationSyntax { BaseList: not null },
                 static (ctx, ct) => Parser.ParseHandler(ctx, ct))
             .Where(static handler => handler is not null)
             .WithTrackingName(TrackingNames.Handlers);

@@ -97,6 +97,26 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void DeserializingAllocatesOnlyTheMessageAndItsStrings()
+    {
+        var ints = KafkaSerializer.Serialize(new KeyedByInt(42));
+        var text = KafkaSerializer.Serialize(new KeyedByString("abcdefgh"));
+        KafkaSerializer.Deserialize<KeyedByInt>(ints);
+        KafkaSerializer.Deserialize<KeyedByString>(text);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var number = KafkaSerializer.Deserialize<KeyedByInt>(ints);
+        var afterInts = GC.GetAllocatedBytesForCurrentThread();
+        var str = KafkaSerializer.Deserialize<KeyedByString>(text);
+        var afterText = GC.GetAllocatedBytesForCurrentThread();
+
+        Assert.Equal(42, number.Id);
+        Assert.Equal("abcdefgh", str.Id);
+        Assert.Equal(24, afterInts - before); // the record: header, method table, int (padded)
+        Assert.Equal(24 + 40, afterText - afterInts); // the record and an 8-character string
+    }
+
+    [Fact]
     public void MessagesRoundTrip() => Gen.Select(Gen.Guid, Text, Gen.Decimal, Item.List[0, 4], Text.Null(), (id, customer, amount, lines, note) =>
             new OrderCreated(id, customer, amount) { Lines = lines, Note = note })
         .Sample(

@@ -77,7 +77,7 @@ internal sealed class MessageProcessor : IRecordProcessor
         // Stage 3: handle, retrying with backoff (interim policy, docs/consumer.md).
         using var activity = StartActivity(record, route.TypeId);
         var started = Stopwatch.GetTimestamp();
-        var messageId = CloudEventHeaders.GetString(record.Message.Headers, CloudEventHeaders.Id) ?? string.Empty;
+        byte[]? messageId = CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Id, out var id) ? id : null;
         for (var attempt = 1; ; attempt++)
         {
             var context = new MessageContext
@@ -86,7 +86,7 @@ internal sealed class MessageProcessor : IRecordProcessor
                 Partition = record.Partition.Value,
                 Offset = record.Offset.Value,
                 Key = record.Message.Key,
-                MessageId = messageId,
+                MessageIdUtf8 = messageId,
                 TypeId = route.TypeId,
                 Timestamp = record.Message.Timestamp.UtcDateTime,
                 Headers = record.Message.Headers ?? [],
