@@ -50,7 +50,7 @@ public sealed class BackpressureTests(ClusterFixture cluster)
             recorder,
             o =>
             {
-                var consumer = KafkaTypedTestHost.TestConsumer(group, topic);
+                var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
                 consumer.LaneCapacity = laneCapacity;
                 o.Consumers.Add(consumer);
             },

@@ -148,7 +148,7 @@ public sealed class HandlerFailureTests(ClusterFixture cluster)
             recorder,
             o =>
             {
-                var consumer = KafkaTypedTestHost.TestConsumer(group, topic);
+                var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
                 consumer.MaxHandlerAttempts = maxAttempts;
                 consumer.RetryInitialDelay = TimeSpan.FromMilliseconds(10);
                 consumer.RetryMaxDelay = TimeSpan.FromMilliseconds(40);

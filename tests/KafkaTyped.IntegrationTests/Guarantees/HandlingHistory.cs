@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using KafkaTyped.IntegrationTests.Messaging;
 
 namespace KafkaTyped.IntegrationTests.Guarantees;
@@ -55,5 +56,55 @@ public static class HandlingHistory
         }
 
         return duplicates;
+    }
+
+    /// <summary>
+    /// Asserts the bound on re-deliveries when a partition moves: the new owner resumes exactly at the offset its
+    /// predecessor last committed successfully (read from the predecessor's Debug log 218), so what is handled twice is
+    /// exactly what the predecessor completed after that commit. A predecessor whose final commit was refused (the group
+    /// was rebalancing) causes re-deliveries; one whose final commit went through causes none.
+    /// </summary>
+    /// <param name="handled">The history, in the global order of handler calls; hosts are told apart by Generation.</param>
+    /// <param name="logsByHost">Each host's captured logs (at Debug), by the host's Generation.</param>
+    /// <returns>A line per move for the test output.</returns>
+    public static IReadOnlyList<string> AssertMovesResumeAtLastCommit(IReadOnlyList<Handled> handled, IReadOnlyDictionary<int, LogCapture> logsByHost)
+    {
+        var lastCommitted = logsByHost.ToDictionary(h => h.Key, h => LastCommitted(h.Value));
+        var moves = new List<string>();
+        foreach (var partition in handled.GroupBy(h => h.Partition))
+        {
+            Handled? previous = null;
+            foreach (var h in partition)
+            {
+                if (previous is not null && previous.Generation != h.Generation)
+                {
+                    var committed = lastCommitted[previous.Generation].GetValueOrDefault(partition.Key, 0);
+                    Assert.True(
+                        h.Offset == committed,
+                        $"partition {partition.Key} moved from host {previous.Generation} (last handled {previous.Offset}, last committed {committed}) to host {h.Generation}, which resumed at {h.Offset}");
+                    moves.Add($"p{partition.Key}: host {previous.Generation} handled to {previous.Offset} and committed {committed}; host {h.Generation} resumed at {h.Offset} ({previous.Offset + 1 - h.Offset} handled again)");
+                }
+
+                previous = h;
+            }
+        }
+
+        return moves;
+    }
+
+    private static Dictionary<int, long> LastCommitted(LogCapture logs)
+    {
+        var committed = new Dictionary<int, long>();
+        foreach (var entry in logs.WithEventId(218))
+        {
+            foreach (Match match in Regex.Matches((string)entry["Offsets"]!, @"\[\[(\d+)\]\] @(\d+)"))
+            {
+                var partition = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                var offset = long.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+                committed[partition] = Math.Max(committed.GetValueOrDefault(partition), offset);
+            }
+        }
+
+        return committed;
     }
 }

@@ -31,7 +31,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         var recorder = new HandlingRecorder();
         var logs = new LogCapture();
         using var metrics = new MetricCapture();
-        using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(group, topic)), logs.AddTo);
+        using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic)), logs.AddTo);
         var publisher = host.Services.GetRequiredService<IMessagePublisher>();
         using var raw = new ProducerBuilder<byte[]?, byte[]?>(cluster.ProducerConfig()).Build();
 
@@ -126,7 +126,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         await cluster.CreateTopicAsync(topic, 1, Ct);
         var recorder = new HandlingRecorder();
         var logs = new LogCapture();
-        using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(group, topic)), logs.AddTo);
+        using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic)), logs.AddTo);
         var publisher = host.Services.GetRequiredService<IMessagePublisher>();
         using var raw = new ProducerBuilder<byte[]?, byte[]?>(cluster.ProducerConfig()).Build();
 

@@ -36,7 +36,7 @@ public sealed class MisconfigurationTests(ClusterFixture cluster)
         var group = ClusterFixture.NewGroupId("misconfigured");
         using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, new HandlingRecorder(), o =>
         {
-            var consumer = KafkaTypedTestHost.TestConsumer(group, topic);
+            var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
             o.Consumers.Add(consumer);
             switch (mistake)
             {
@@ -45,7 +45,7 @@ public sealed class MisconfigurationTests(ClusterFixture cluster)
                 case "empty group id": consumer.GroupId = ""; break;
                 case "no topics": consumer.Topics.Clear(); break;
                 case "invalid topic name": consumer.Topics[0] = "orders/eu"; break;
-                case "same group twice": o.Consumers.Add(KafkaTypedTestHost.TestConsumer(group, topic)); break;
+                case "same group twice": o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic)); break;
                 case "zero lane capacity": consumer.LaneCapacity = 0; break;
                 case "auto commit switched on": consumer.Properties["enable.auto.commit"] = "true"; break;
                 case "unknown librdkafka property for every client": o.Properties["no.such.property"] = "1"; break;

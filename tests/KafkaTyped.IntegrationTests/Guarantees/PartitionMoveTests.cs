@@ -34,13 +34,16 @@ public sealed class PartitionMoveTests(ClusterFixture cluster)
         await cluster.CreateTopicAsync(topic, Partitions, Ct);
         var recorder = new HandlingRecorder { WorkPerMessage = TimeSpan.FromMilliseconds(1) };
         LogCapture logsOfA = new(), logsOfB = new();
-        using var a = Build(recorder.ForHost(1), group, topic, s => logsOfA.AddTo(s, LogLevel.Information));
-        using var b = Build(recorder.ForHost(2), group, topic, s => logsOfB.AddTo(s, LogLevel.Information));
+        using var a = Build(recorder.ForHost(1), group, topic, s => logsOfA.AddTo(s, LogLevel.Debug));
+        using var b = Build(recorder.ForHost(2), group, topic, s => logsOfB.AddTo(s, LogLevel.Debug));
         var publisher = b.Services.GetRequiredService<IMessagePublisher>();
 
+        var watch = new List<(string, TimeSpan)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(a.StartAsync(Ct), b.StartAsync(Ct));
         await WaitAssignedAsync(logsOfA, "A");
         await WaitAssignedAsync(logsOfB, "B");
+        watch.Add(("assigned", clock.Elapsed));
         await ConsumerHostTests.PublishAsync(publisher, topic, 0, Phase);
         await Wait.UntilAsync(() => HostsHandling(recorder) is [1, 2], Deadline, "both hosts to handle messages", Ct);
 
@@ -48,18 +51,22 @@ public sealed class PartitionMoveTests(ClusterFixture cluster)
         var stopping = a.StopAsync(Ct);
         await ConsumerHostTests.PublishAsync(publisher, topic, Phase, Phase);
         await stopping;
+        watch.Add(("A stopped", clock.Elapsed));
         var byAAtStop = recorder.Snapshot().Count(h => h.Generation == 1);
         await ConsumerHostTests.PublishAsync(publisher, topic, 2 * Phase, Phase);
 
         await Wait.UntilAsync(() => recorder.Snapshot().Select(h => h.Sequence).Distinct().Count() == 3 * Phase, Deadline, "every message to be handled", Ct);
+        watch.Add(("all handled", clock.Elapsed));
         await b.StopAsync(Ct);
+        watch.Add(("stopped", clock.Elapsed));
 
         var handled = recorder.Snapshot();
         Assert.Equal(byAAtStop, handled.Count(h => h.Generation == 1)); // nothing handled by A after its stop returned
         var moved = handled.GroupBy(h => h.Partition).Where(p => p.Any(h => h.Generation == 1) && p.Any(h => h.Generation == 2)).Select(p => p.Key).ToList();
         Assert.NotEmpty(moved);
         var duplicates = HandlingHistory.AssertAtLeastOnceInPartitionOrder(handled, 3 * Phase);
-        TestContext.Current.SendDiagnosticMessage($"stop: A handled {byAAtStop}, partitions moved to B: {string.Join(",", moved)}, re-deliveries {duplicates}");
+        TestContext.Current.SendDiagnosticMessage($"stop: A handled {byAAtStop}, partitions moved to B: {string.Join(",", moved)}, re-deliveries {duplicates}, {Timings(watch)}");
+        HandlingHistory.AssertMovesResumeAtLastCommit(handled, new Dictionary<int, LogCapture> { [1] = logsOfA, [2] = logsOfB });
         Assert.Equal(0, duplicates);
     }
 
@@ -71,14 +78,17 @@ public sealed class PartitionMoveTests(ClusterFixture cluster)
         await cluster.CreateTopicAsync(topic, Partitions, Ct);
         var recorder = new HandlingRecorder { WorkPerMessage = TimeSpan.FromMilliseconds(1) };
         LogCapture logsOfA = new(), logsOfB = new(), logsOfC = new();
-        using var a = Build(recorder.ForHost(1), group, topic, s => logsOfA.AddTo(s, LogLevel.Information));
-        using var b = Build(recorder.ForHost(2), group, topic, s => logsOfB.AddTo(s, LogLevel.Information));
-        using var c = Build(recorder.ForHost(3), group, topic, s => logsOfC.AddTo(s, LogLevel.Information));
+        using var a = Build(recorder.ForHost(1), group, topic, s => logsOfA.AddTo(s, LogLevel.Debug));
+        using var b = Build(recorder.ForHost(2), group, topic, s => logsOfB.AddTo(s, LogLevel.Debug));
+        using var c = Build(recorder.ForHost(3), group, topic, s => logsOfC.AddTo(s, LogLevel.Debug));
         var publisher = a.Services.GetRequiredService<IMessagePublisher>();
 
+        var watch = new List<(string, TimeSpan)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(a.StartAsync(Ct), b.StartAsync(Ct));
         await WaitAssignedAsync(logsOfA, "A");
         await WaitAssignedAsync(logsOfB, "B");
+        watch.Add(("assigned", clock.Elapsed));
         await ConsumerHostTests.PublishAsync(publisher, topic, 0, Phase);
         await Wait.UntilAsync(() => HostsHandling(recorder) is [1, 2], Deadline, "both hosts to handle messages", Ct);
 
@@ -86,10 +96,13 @@ public sealed class PartitionMoveTests(ClusterFixture cluster)
         await c.StartAsync(Ct);
         await ConsumerHostTests.PublishAsync(publisher, topic, Phase, Phase);
         await WaitAssignedAsync(logsOfC, "C");
+        watch.Add(("C assigned", clock.Elapsed));
         await ConsumerHostTests.PublishAsync(publisher, topic, 2 * Phase, Phase);
 
         await Wait.UntilAsync(() => recorder.Snapshot().Select(h => h.Sequence).Distinct().Count() == 3 * Phase, Deadline, "every message to be handled", Ct);
+        watch.Add(("all handled", clock.Elapsed));
         await Task.WhenAll(a.StopAsync(Ct), b.StopAsync(Ct), c.StopAsync(Ct));
+        watch.Add(("stopped", clock.Elapsed));
 
         var handled = recorder.Snapshot();
         var moved = handled.GroupBy(h => h.Partition)
@@ -98,9 +111,22 @@ public sealed class PartitionMoveTests(ClusterFixture cluster)
             .ToList();
         Assert.NotEmpty(moved);
         var duplicates = HandlingHistory.AssertAtLeastOnceInPartitionOrder(handled, 3 * Phase);
-        TestContext.Current.SendDiagnosticMessage($"join: partitions moved to C: {string.Join(",", moved)}, re-deliveries {duplicates}");
-        Assert.Equal(0, duplicates);
+        TestContext.Current.SendDiagnosticMessage($"join: partitions moved to C: {string.Join(",", moved)}, re-deliveries {duplicates}, {Timings(watch)}");
+        foreach (var move in HandlingHistory.AssertMovesResumeAtLastCommit(handled, new Dictionary<int, LogCapture> { [1] = logsOfA, [2] = logsOfB, [3] = logsOfC }))
+        {
+            TestContext.Current.SendDiagnosticMessage("join: " + move);
+        }
+
+        // Re-deliveries happen only where the predecessor's commit at the revoke was refused: the mock (like a broker in
+        // CompletingRebalance) answers commits of members that are mid-rebalance with REBALANCE_IN_PROGRESS or
+        // ILLEGAL_GENERATION, and the runtime logs them (210). They are bounded by the check above, not by lane capacity.
+        if (duplicates > 0)
+        {
+            Assert.NotEmpty(logsOfA.WithEventId(210).Concat(logsOfB.WithEventId(210)));
+        }
     }
+
+    private static string Timings(List<(string What, TimeSpan At)> watch) => string.Join(", ", watch.Select(w => $"{w.What} {w.At.TotalSeconds:0.0}s"));
 
     private static Task WaitAssignedAsync(LogCapture logs, string host)
         => Wait.UntilAsync(() => logs.WithEventId(202).Any(e => e["Partitions"] is string { Length: > 0 }), Deadline, $"host {host} to be assigned partitions", Ct);
@@ -113,7 +139,7 @@ public sealed class PartitionMoveTests(ClusterFixture cluster)
             recorder,
             o =>
             {
-                var consumer = KafkaTypedTestHost.TestConsumer(group, topic);
+                var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
                 consumer.LaneCapacity = 16; // lanes hold little, so a move always finds work in flight and buffered in Kafka
                 o.Consumers.Add(consumer);
             },
