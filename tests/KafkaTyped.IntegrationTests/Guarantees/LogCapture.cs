@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace KafkaTyped.IntegrationTests.Guarantees;
 
 /// <summary>One log entry of a host, with the structured values of its message template.</summary>
-public sealed record CapturedLog(string Category, LogLevel Level, int EventId, string Message, IReadOnlyDictionary<string, object?> Values, Exception? Exception)
+public sealed record CapturedLog(string Category, LogLevel Level, int EventId, string Message, IReadOnlyDictionary<string, object?> Values, Exception? Exception, DateTime At)
 {
     public object? this[string name] => Values.TryGetValue(name, out var value) ? value : null;
 }
@@ -56,7 +56,7 @@ public sealed class LogCapture : ILoggerProvider
                 }
             }
 
-            entries.Enqueue(new CapturedLog(category, logLevel, eventId.Id, formatter(state, exception), values, exception));
+            entries.Enqueue(new CapturedLog(category, logLevel, eventId.Id, formatter(state, exception), values, exception, DateTime.UtcNow));
         }
     }
 }

@@ -3,7 +3,11 @@ using System.Collections.Concurrent;
 namespace KafkaTyped.IntegrationTests.Messaging;
 
 /// <summary>One handler call as the test saw it.</summary>
-public sealed record Handled(string Handler, string TypeId, long Sequence, int Partition, long Offset, string MessageId, int Generation);
+public sealed record Handled(string Handler, string TypeId, long Sequence, int Partition, long Offset, string MessageId, int Generation)
+{
+    /// <summary>When the call was recorded.</summary>
+    public DateTime At { get; init; } = DateTime.UtcNow;
+}
 
 /// <summary>Records every handler call, in the order each partition's handler saw them; shared by successive hosts of a test.</summary>
 public sealed class HandlingRecorder
