@@ -41,19 +41,17 @@ internal sealed class OffsetTracker
     }
 
     /// <summary>Registers a dispatched offset; offsets are registered in increasing order.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The offset is not above the last registered one.</exception>
-    public void Register(long offset)
+    /// <returns>
+    /// <see langword="false"/> when the offset is not above the last registered one (a record the client delivered
+    /// again, for example after an offset reset): it is already tracked and must not be dispatched twice.
+    /// </returns>
+    public bool Register(long offset)
     {
         lock (_lock)
         {
-            if (_closed)
+            if (_closed || offset <= _lastRegistered)
             {
-                return;
-            }
-
-            if (offset <= _lastRegistered)
-            {
-                throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Offsets are registered in increasing order; the last was {_lastRegistered}.");
+                return false;
             }
 
             if (_count == _offsets.Length)
@@ -70,6 +68,8 @@ internal sealed class OffsetTracker
             {
                 _committable = offset;
             }
+
+            return true;
         }
     }
 

@@ -54,11 +54,15 @@ internal sealed class PartitionLane
     /// <summary>Starts the processing loop.</summary>
     public void Start() => Completion = Task.Run(RunAsync);
 
-    /// <summary>Adds a record in offset order (poll thread only).</summary>
+    /// <summary>Adds a record in offset order (poll thread only); a record at or below an offset already taken is ignored.</summary>
     /// <returns><see langword="false"/> when the lane is full and the partition should be paused.</returns>
     public bool Enqueue(ConsumeResult<byte[], byte[]> record)
     {
-        Tracker.Register(record.Offset.Value);
+        if (!Tracker.Register(record.Offset.Value))
+        {
+            return _overflow.Count == 0;
+        }
+
         if (_overflow.Count == 0 && _channel.Writer.TryWrite(record))
         {
             return true;

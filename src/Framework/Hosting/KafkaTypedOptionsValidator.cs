@@ -40,6 +40,14 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{Section}:Publisher:QueueFullTimeout must not be negative.");
         }
 
+        foreach (var (key, value) in ClientConfigFactory.ConsumerForced)
+        {
+            if (options.Properties.TryGetValue(key, out var configured) && !string.Equals(configured, value, StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{Section}:Properties:{key} must be {value}: KafkaTyped commits offsets itself, only after handling.");
+            }
+        }
+
         var groups = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Consumers.Count; i++)
         {
@@ -108,7 +116,7 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:RetryInitialDelay must not be negative and {path}:RetryMaxDelay must not be shorter than it.");
         }
 
-        foreach (var (key, value) in Hosting.ClientConfigFactory.ConsumerForced)
+        foreach (var (key, value) in ClientConfigFactory.ConsumerForced)
         {
             if (consumer.Properties.TryGetValue(key, out var configured) && !string.Equals(configured, value, StringComparison.OrdinalIgnoreCase))
             {

@@ -24,7 +24,7 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         var topic = ClusterFixture.NewTopicName("three-types");
         await cluster.CreateTopicAsync(topic, Partitions, Ct);
         var recorder = new HandlingRecorder();
-        using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(ClusterFixture.NewGroupId("three-types"), topic)));
+        using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, ClusterFixture.NewGroupId("three-types"), topic)));
 
         await PublishAsync(host.Services.GetRequiredService<IMessagePublisher>(), topic, 0, count);
         await host.StartAsync(Ct);
@@ -61,8 +61,8 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         var recorder = new HandlingRecorder { WorkPerMessage = TimeSpan.FromMilliseconds(1) };
         Action<KafkaTypedOptions> configure = o =>
         {
-            var consumer = KafkaTypedTestHost.TestConsumer(group, topic);
-            consumer.LaneCapacity = 8; // small lanes: the stream is buffered in Kafka, not in the host, and pauses are exercised
+            var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
+            consumer.LaneCapacity = 32; // small lanes: the stream is buffered in Kafka, not in the host, and pauses are exercised
             o.Consumers.Add(consumer);
         };
 
@@ -105,7 +105,7 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         var recorder = new HandlingRecorder { WorkPerMessage = TimeSpan.FromMilliseconds(1) };
         Action<KafkaTypedOptions> configure = o =>
         {
-            var consumer = KafkaTypedTestHost.TestConsumer(group, topic);
+            var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
             consumer.CommitInterval = TimeSpan.FromSeconds(30); // commits by count only: some handled work is uncommitted at the kill
             consumer.CommitBatchSize = 200;
             o.Consumers.Add(consumer);

@@ -1,3 +1,4 @@
+using KafkaTyped.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,15 +18,20 @@ public static class KafkaTypedTestHost
         options.Publisher.Properties["message.timeout.ms"] = "30000";
     }
 
-    public static ConsumerOptions TestConsumer(string groupId, string topic) => new()
+    /// <summary>
+    /// A consumer for tests. On the embedded cluster the session timeout is 2 s: its group coordinator keeps a member
+    /// that closed until the session expires (measured: a new member waits about 5 s with 6 s), while real brokers
+    /// refuse less than 6 s (group.min.session.timeout.ms).
+    /// </summary>
+    public static ConsumerOptions TestConsumer(ClusterKind kind, string groupId, string topic) => new()
     {
         GroupId = groupId,
         Topics = { topic },
         CommitInterval = TimeSpan.FromMilliseconds(200),
         Properties =
         {
-            ["session.timeout.ms"] = "6000",
-            ["heartbeat.interval.ms"] = "500",
+            ["session.timeout.ms"] = kind == ClusterKind.Embedded ? "2000" : "6000",
+            ["heartbeat.interval.ms"] = kind == ClusterKind.Embedded ? "200" : "500",
             ["fetch.wait.max.ms"] = "100",
         },
     };

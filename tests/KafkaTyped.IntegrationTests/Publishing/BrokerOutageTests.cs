@@ -60,7 +60,7 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
         var topic = ClusterFixture.NewTopicName("broker-outage");
         await outage.CreateTopicAsync(topic, Partitions);
         var recorder = new HandlingRecorder();
-        using var host = KafkaTypedTestHost.Build(outage.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(ClusterFixture.NewGroupId("broker-outage"), topic)));
+        using var host = KafkaTypedTestHost.Build(outage.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, ClusterFixture.NewGroupId("broker-outage"), topic)));
         var publisher = host.Services.GetRequiredService<IMessagePublisher>();
 
         // Phase 1: healthy. Phase 2: a broker is down. Phase 3: it is back.

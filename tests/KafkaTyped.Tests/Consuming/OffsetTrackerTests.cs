@@ -86,12 +86,15 @@ public sealed class OffsetTrackerTests
     }
 
     [Fact]
-    public void Offsets_must_be_registered_in_increasing_order()
+    public void Offsets_at_or_below_the_last_registered_are_refused()
     {
         var tracker = new OffsetTracker();
-        tracker.Register(5);
-        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.Register(5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.Register(4));
+        Assert.True(tracker.Register(5));
+        Assert.False(tracker.Register(5));
+        Assert.False(tracker.Register(4));
+        Assert.Equal(1, tracker.InFlight);
+        tracker.Complete(5);
+        Assert.Equal(6, tracker.Committable);
     }
 
     [Fact]

@@ -76,6 +76,24 @@ public sealed class PartitionLaneTests
     }
 
     [Fact]
+    public async Task A_record_delivered_again_is_not_dispatched_twice()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 0);
+        var lane = new PartitionLane(s_partition, capacity: 100, processor);
+        lane.Enqueue(Records.At("orders", 3, 0));
+        lane.Enqueue(Records.At("orders", 3, 1));
+        lane.Enqueue(Records.At("orders", 3, 1));
+        lane.Enqueue(Records.At("orders", 3, 0));
+        lane.Enqueue(Records.At("orders", 3, 2));
+        lane.CompleteWriting();
+        lane.Start();
+        await lane.Completion.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal([0L, 1L, 2L], processor.Processed);
+        Assert.Equal(3, lane.Tracker.Committable);
+    }
+
+    [Fact]
     public async Task Complete_writing_drains_what_is_buffered()
     {
         var processor = new RecordingProcessor(yieldEvery: 1);

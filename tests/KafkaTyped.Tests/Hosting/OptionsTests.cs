@@ -60,6 +60,10 @@ public sealed class OptionsTests
         var options = Valid();
         options.Consumers[0].Properties[property] = "true";
         Assert.Contains(Failures(options), f => f.StartsWith($"KafkaTyped:Consumers:0:Properties:{property} must be false", StringComparison.Ordinal));
+
+        var common = Valid();
+        common.Properties[property] = "true";
+        Assert.Contains(Failures(common), f => f.StartsWith($"KafkaTyped:Properties:{property} must be false", StringComparison.Ordinal));
     }
 
     [Fact]
