@@ -7,14 +7,14 @@ using KafkaTyped.Throughput;
 // End-to-end throughput on the embedded cluster: a hand-written Confluent.Kafka loop ("raw") against KafkaTyped, same
 // messages, same client settings, same cluster, modes alternated round by round (docs/benchmarks.md).
 //
-//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- --quick        under a minute: 20,000 messages, 3 rounds
-//   dotnet run -c Release --project bench/KafkaTyped.Throughput                   200,000 messages, 5 rounds
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- --quick        under a minute: 20,000 messages, 5 rounds
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput                   200,000 messages, 7 rounds
 //   options: --messages N  --rounds R  --partitions P
 //            --async W              also compare awaited PublishAsync / ProduceAsync with W records in flight
 //            --raw-headers type     the raw producer writes only ce_type instead of the same CloudEvents headers as KafkaTyped
 var quick = args.Contains("--quick");
 var messageCount = IntArg("--messages", quick ? 20_000 : 200_000);
-var rounds = IntArg("--rounds", quick ? 3 : 5);
+var rounds = IntArg("--rounds", quick ? 5 : 7);
 var requestedPartitions = IntArg("--partitions", 12);
 var asyncWindow = IntArg("--async", 0);
 var rawHeadersIndex = Array.IndexOf(args, "--raw-headers");
