@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using KafkaTyped.Benchmarks.Messages;
 using KafkaTyped.Publishing;
 using KafkaTyped.Serialization;
+using KafkaTyped.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KafkaTyped.Benchmarks.Publishing;
@@ -21,10 +22,12 @@ public class PublishPathBenchmarks
     private static readonly byte[] s_source = "bench"u8.ToArray();
     private static readonly byte[] s_contentType = "application/x-msgpack"u8.ToArray();
 
-    // One publisher for the process, never disposed: BenchmarkDotNet's in-process runs call setup and cleanup once per
-    // benchmark, and librdkafka crashed the process when a second producer was created after disposing the first here.
+    // One embedded cluster and one publisher for the process, never disposed: BenchmarkDotNet's in-process runs call
+    // setup and cleanup once per benchmark. The producer connects to a real (embedded) broker: pointed at a closed port,
+    // its connection-error callbacks crashed the in-process run now and then.
+    private static readonly Lazy<EmbeddedKafkaCluster> s_cluster = new(() => new EmbeddedKafkaCluster());
     private static readonly Lazy<KafkaMessagePublisher> s_publisher = new(() =>
-        new KafkaMessagePublisher(new KafkaTypedOptions { BootstrapServers = "127.0.0.1:1" }, "bench", [], NullLogger.Instance, TimeProvider.System));
+        new KafkaMessagePublisher(new KafkaTypedOptions { BootstrapServers = s_cluster.Value.BootstrapServers }, "bench", [], NullLogger.Instance, TimeProvider.System));
 
     private KafkaMessagePublisher _publisher = null!;
     private OrderPlaced _message = null!;
@@ -34,7 +37,7 @@ public class PublishPathBenchmarks
     {
         _message = SampleOrders.Create(42);
 
-        // Nothing listens on port 1: the producer is never used to send, only its record building is measured.
+        // The producer is never used to send: only its record building is measured.
         _publisher = s_publisher.Value;
     }
 
