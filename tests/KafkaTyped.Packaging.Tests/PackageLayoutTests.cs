@@ -22,6 +22,14 @@ public sealed class PackageLayoutTests(PackedPackages packages)
 
         Assert.Contains("buildTransitive/KafkaTyped.targets", entries);
 
+        // Every file the targets import must be in the package beside them, or every consumer's build fails.
+        var targets = XDocument.Parse(ReadEntry("KafkaTyped", "buildTransitive/KafkaTyped.targets"));
+        foreach (var import in targets.Descendants().Where(e => e.Name.LocalName == "Import"))
+        {
+            var project = import.Attribute("Project")!.Value.Replace("$(MSBuildThisFileDirectory)", string.Empty, StringComparison.Ordinal);
+            Assert.Contains($"buildTransitive/{project}", entries);
+        }
+
         // The compiler plug-ins are loaded by the compiler only, never referenced by the application.
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && CompilerPlugins.Any(p => e.EndsWith($"/{p}.dll", StringComparison.Ordinal)));
     }

@@ -69,7 +69,12 @@ public sealed class PackedPackages : IAsyncLifetime
         {
             foreach (var id in PackageIds)
             {
-                TryDelete(Path.Combine(globalPackages, id.ToLowerInvariant(), Version.ToLowerInvariant()));
+                var idFolder = Path.Combine(globalPackages, id.ToLowerInvariant());
+                TryDelete(Path.Combine(idFolder, Version.ToLowerInvariant()));
+                if (Directory.Exists(idFolder) && !Directory.EnumerateFileSystemEntries(idFolder).Any())
+                {
+                    TryDelete(idFolder);
+                }
             }
         }
 
