@@ -39,7 +39,7 @@ await using var cluster = new EmbeddedKafkaCluster();
 Console.WriteLine($"Embedded cluster at {cluster.BootstrapServers}");
 
 // Warm-up (JIT, connections, thread pool), not reported.
-var warmup = messages.AsSpan(0, Math.Min(messageCount, 5_000)).ToArray();
+var warmup = messages.AsSpan(0, Math.Min(messageCount, 20_000)).ToArray();
 await RunRound("raw", "warmup", warmup);
 await RunRound("kafkatyped", "warmup", warmup);
 

@@ -65,7 +65,9 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         var duplicateTypeIds = messages
             .Select(static (result, _) => result.TypeIdDeclaration)
             .Where(static declaration => declaration is not null)
+            .WithTrackingName(TrackingNames.TypeIdDeclarations)
             .Collect()
+            .WithTrackingName(TrackingNames.AllTypeIdDeclarations)
             .Select(static (declarations, _) => Parser.FindDuplicateTypeIds(declarations!))
             .WithTrackingName(TrackingNames.DuplicateTypeIds);
         context.RegisterSourceOutput(duplicateTypeIds, static (spc, diagnostics) => ReportDiagnostics(spc, diagnostics));
@@ -81,6 +83,7 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
 
         var routeTable = handlers
             .Collect()
+            .WithTrackingName(TrackingNames.AllHandlers)
             .Select(static (all, _) => Parser.BuildRouteTable(all!))
             .WithTrackingName(TrackingNames.RouteTable);
         context.RegisterSourceOutput(routeTable, static (spc, table) => Emitter.EmitRouting(spc, table));
@@ -103,13 +106,17 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         public const string DataSpecs = nameof(DataSpecs);
         public const string MessageDiagnostics = nameof(MessageDiagnostics);
         public const string DataDiagnostics = nameof(DataDiagnostics);
+        public const string TypeIdDeclarations = nameof(TypeIdDeclarations);
+        public const string AllTypeIdDeclarations = nameof(AllTypeIdDeclarations);
         public const string DuplicateTypeIds = nameof(DuplicateTypeIds);
         public const string Handlers = nameof(Handlers);
+        public const string AllHandlers = nameof(AllHandlers);
         public const string RouteTable = nameof(RouteTable);
 
         public static readonly ImmutableArray<string> All =
         [
-            MessageTypes, DataTypes, MessageSpecs, DataSpecs, MessageDiagnostics, DataDiagnostics, DuplicateTypeIds, Handlers, RouteTable,
+            MessageTypes, DataTypes, MessageSpecs, DataSpecs, MessageDiagnostics, DataDiagnostics,
+            TypeIdDeclarations, AllTypeIdDeclarations, DuplicateTypeIds, Handlers, AllHandlers, RouteTable,
         ];
     }
 }

@@ -101,13 +101,43 @@ public sealed class EdgeCaseCompilationTests
             public enum Color : short { Red = -1, Green = 7 }
 
             [KafkaMessage("shape")]
-            public partial record Shape(string Name = "unnamed", double Scale = 1.5, decimal Price = 2.25m, Color Color = Color.Green, char Mark = 'x', float Ratio = 0.5f, bool Visible = true, long? Limit = null, string? Note = null)
+            public partial record Shape(string Name = "unnamed", double Scale = 1.5, decimal Price = 2.25m, Color Color = Color.Green, char Mark = 'x', float Ratio = 0.5f, bool Visible = true, long? Limit = null, string? Note = null, double Max = double.PositiveInfinity, float Missing = float.NaN, Color Other = Color.Red)
             {
                 public required List<string> Labels { get; init; }
                 public int Version { get; private set; } = 3;
                 public readonly Guid Stamp = Guid.Empty;
                 internal IReadOnlyList<int> Sizes { get; init; } = [1, 2];
             }
+            """
+        },
+        {
+            "derived types whose base types the generated constructor can call",
+            """
+            namespace Derivation;
+
+            public abstract class Entity
+            {
+                protected Entity(string? origin = null) { }
+            }
+
+            [KafkaData]
+            public partial class Customer : Entity
+            {
+                public string Name { get; set; } = "";
+            }
+
+            public abstract record Event(DateTime At);
+
+            [KafkaMessage("renamed")]
+            public partial record Renamed(DateTime At, string NewName) : Event(At);
+            """
+        },
+        {
+            "both attributes on one type",
+            """
+            [KafkaMessage("both")]
+            [KafkaData]
+            public partial record Both(int Value);
             """
         },
         {

@@ -97,6 +97,20 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void SerializingAStructIntoAPooledBufferDoesNotAllocate()
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        var message = new KeyedByLong { Id = 7 };
+        KafkaSerializer.Serialize(message, buffer);
+        buffer.ResetWrittenCount();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        KafkaSerializer.Serialize(message, buffer);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(7, KafkaSerializer.Deserialize<KeyedByLong>(buffer.WrittenMemory).Id);
+    }
+
+    [Fact]
     public void DeserializingAllocatesOnlyTheMessageAndItsStrings()
     {
         var ints = KafkaSerializer.Serialize(new KeyedByInt(42));

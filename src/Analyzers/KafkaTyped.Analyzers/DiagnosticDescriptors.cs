@@ -47,7 +47,7 @@ internal static class DiagnosticDescriptors
         "'{0}' implements IHandle<{1}>, but '{1}' is not a [KafkaMessage] type, so the handler is never called",
         HandlerCategory,
         DiagnosticSeverity.Warning,
-        "The generated router dispatches records by the type id of [KafkaMessage] types. A handler of any other type is never called.");
+        "The generated router dispatches records by the type id of [KafkaMessage] types. A handler of any other type (that does not implement IKafkaMessage<T> itself) is never called.");
 
     public static readonly DiagnosticDescriptor BlockingCallInHandler = Create(
         DiagnosticIds.BlockingCallInHandler,
