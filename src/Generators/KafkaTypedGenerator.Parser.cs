@@ -247,6 +247,17 @@ public sealed partial class KafkaTypedGenerator
                 return "the type must be at least internal (and so must every type that contains it)";
             }
 
+            // The constructor the generator adds calls the base type's parameterless constructor (unless it chains to a
+            // record's primary constructor).
+            var chainsToPrimaryConstructor = symbol.IsRecord && syntax is RecordDeclarationSyntax { ParameterList: not null };
+            if (!symbol.IsValueType
+                && !chainsToPrimaryConstructor
+                && symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType
+                && !baseType.InstanceConstructors.Any(c => c.DeclaredAccessibility is not Accessibility.Private && c.Parameters.All(p => p.IsOptional || p.IsParams)))
+            {
+                return $"its base type '{baseType.ToDisplayString()}' has no parameterless constructor the generated code could call";
+            }
+
             return null;
         }
 

@@ -111,6 +111,28 @@ public sealed class EdgeCaseCompilationTests
             """
         },
         {
+            "derived types whose base types the generated constructor can call",
+            """
+            namespace Derivation;
+
+            public abstract class Entity
+            {
+                protected Entity(string? origin = null) { }
+            }
+
+            [KafkaData]
+            public partial class Customer : Entity
+            {
+                public string Name { get; set; } = "";
+            }
+
+            public abstract record Event(DateTime At);
+
+            [KafkaMessage("renamed")]
+            public partial record Renamed(DateTime At, string NewName) : Event(At);
+            """
+        },
+        {
             "both attributes on one type",
             """
             [KafkaMessage("both")]
