@@ -36,12 +36,19 @@ public static class KafkaTypedTestHost
         },
     };
 
-    /// <summary>Builds (not starts) a host.</summary>
-    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, Action<IServiceCollection>? services = null)
+    /// <summary>Builds (not starts) a host; <paramref name="member"/> tells its handler calls apart from other hosts of the test.</summary>
+    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, int member = 0, ILoggerProvider? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kafkatyped-integration-tests" });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+        }
+
         builder.Services.AddSingleton(recorder);
+        builder.Services.AddSingleton(new MemberId(member));
         builder.Services.AddKafkaTyped(options =>
             {
                 options.BootstrapServers = bootstrapServers;
@@ -49,7 +56,6 @@ public static class KafkaTypedTestHost
                 configure(options);
             })
             .AddGeneratedHandlers();
-        services?.Invoke(builder.Services);
         return builder.Build();
     }
 }
