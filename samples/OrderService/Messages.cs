@@ -9,6 +9,10 @@ namespace OrderService;
 // The source generator turns each partial record into an IKafkaMessage<T> with a MessagePack serializer written at
 // compile time (no reflection, NativeAOT-safe). The type id ("order-placed") travels in the ce_type header and routes
 // a record to its handlers; it is the wire contract, so rename the C# type freely but never the id.
+//
+// kafkatyped.schema.lock (next to the .csproj) records the wire shape of these messages; the analyzers fail the build
+// when a change would break readers that were not redeployed (add members at the end only). After a deliberate change:
+// dotnet build -p:KafkaTypedUpdateSchemaLock=true, and commit the lock with the code (docs/schema-lock.md).
 
 /// <summary>A customer placed an order.</summary>
 [KafkaMessage("order-placed", Topic = Topics.Orders)]

@@ -61,19 +61,25 @@ internal static class OrderDemo
                 published.Add(publisher.PublishAsync(new OrderShipped(orderId, "PostNL", $"TRACK-{i:000000}"), stopping));
             }
 
-            await Task.WhenAll(published);
-            var publishElapsed = stopwatch.Elapsed;
-
-            // Wait for the handlers: a condition with a deadline, not a sleep.
-            Check();
+            var publishElapsed = TimeSpan.Zero;
             try
             {
+                await Task.WhenAll(published);
+                publishElapsed = stopwatch.Elapsed;
+
+                // Wait for the handlers: a condition with a deadline, not a sleep.
+                Check();
                 await allHandled.Task.WaitAsync(timeout, stopping);
             }
             catch (TimeoutException)
             {
                 return new Result(false, Summarize(orders, count, publishElapsed, stopwatch.Elapsed,
                     $"FAILED: not every message was handled within {timeout.TotalSeconds:0} s (--timeout)."));
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return new Result(false, Summarize(orders, count, publishElapsed, stopwatch.Elapsed,
+                    "STOPPED before every message was handled."));
             }
 
             return new Result(true, Summarize(orders, count, publishElapsed, stopwatch.Elapsed, headline: null));

@@ -42,28 +42,42 @@ if (cluster is not null)
     EmbeddedOrders.LogStarted(logger, cluster);
 }
 
-if (demo.Count is not { } count)
+try
 {
-    // A service: consume until stopped (Ctrl+C, SIGTERM).
-    await host.RunAsync();
-    return 0;
-}
+    if (demo.Count is not { } count)
+    {
+        // A service: consume until stopped (Ctrl+C, SIGTERM).
+        await host.RunAsync();
+        return 0;
+    }
 
-// The demo: start the host (consumers join their group), publish, wait until everything was handled, stop.
-if (!OrderDemo.IsConsumed(host.Services.GetRequiredService<IOptions<KafkaTypedOptions>>().Value, out var problem))
+    // The demo: start the host (consumers join their group), publish, wait until everything was handled, stop.
+    return await RunDemoAsync(host, count, demo.Timeout);
+}
+catch (OptionsValidationException ex)
 {
-    Console.Error.WriteLine(problem);
+    // Misconfiguration stops the service at start-up; every failure names its setting.
+    Console.Error.WriteLine($"Invalid configuration: {string.Join(" ", ex.Failures)}");
     return 1;
 }
 
-await host.StartAsync();
-var result = await OrderDemo.RunAsync(
-    host.Services.GetRequiredService<IMessagePublisher>(),
-    host.Services.GetRequiredService<InMemoryOrderBook>(),
-    count,
-    demo.Timeout,
-    host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
-await host.StopAsync();
+static async Task<int> RunDemoAsync(IHost host, int count, TimeSpan timeout)
+{
+    if (!OrderDemo.IsConsumed(host.Services.GetRequiredService<IOptions<KafkaTypedOptions>>().Value, out var problem))
+    {
+        Console.Error.WriteLine(problem);
+        return 1;
+    }
 
-Console.WriteLine(result.Summary);
-return result.Succeeded ? 0 : 1;
+    await host.StartAsync();
+    var result = await OrderDemo.RunAsync(
+        host.Services.GetRequiredService<IMessagePublisher>(),
+        host.Services.GetRequiredService<InMemoryOrderBook>(),
+        count,
+        timeout,
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+    await host.StopAsync();
+
+    Console.WriteLine(result.Summary);
+    return result.Succeeded ? 0 : 1;
+}

@@ -26,6 +26,12 @@ public sealed partial class KafkaTypedGenerator
         {
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var syntax = (TypeDeclarationSyntax)context.TargetNode;
+            if (!isMessage && symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KafkaMessageAttributeName))
+            {
+                // A message is data already: [KafkaMessage] wins, so the type is generated once.
+                return new DataTypeResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
+            }
+
             var attributeName = isMessage ? "KafkaMessage" : "KafkaData";
             var displayName = symbol.ToDisplayString();
             var diagnostics = new List<DiagnosticInfo>();
@@ -124,8 +130,9 @@ public sealed partial class KafkaTypedGenerator
 
         public static HandlerSpec? ParseHandler(GeneratorSyntaxContext context, CancellationToken cancellationToken)
         {
-            var declaration = (ClassDeclarationSyntax)context.Node;
+            var declaration = (TypeDeclarationSyntax)context.Node;
             if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol symbol
+                || symbol.TypeKind != TypeKind.Class
                 || symbol.IsAbstract
                 || symbol.IsStatic
                 || !IsUsableFromGeneratedCode(symbol))
@@ -238,6 +245,17 @@ public sealed partial class KafkaTypedGenerator
             if (!IsUsableFromGeneratedCode(symbol))
             {
                 return "the type must be at least internal (and so must every type that contains it)";
+            }
+
+            // The constructor the generator adds calls the base type's parameterless constructor (unless it chains to a
+            // record's primary constructor).
+            var chainsToPrimaryConstructor = symbol.IsRecord && syntax is RecordDeclarationSyntax { ParameterList: not null };
+            if (!symbol.IsValueType
+                && !chainsToPrimaryConstructor
+                && symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType
+                && !baseType.InstanceConstructors.Any(c => c.DeclaredAccessibility is not Accessibility.Private && c.Parameters.All(p => p.IsOptional || p.IsParams)))
+            {
+                return $"its base type '{baseType.ToDisplayString()}' has no parameterless constructor the generated code could call";
             }
 
             return null;
@@ -617,7 +635,11 @@ public sealed partial class KafkaTypedGenerator
                 char c => SymbolDisplay.FormatLiteral(c, quote: true),
                 bool b => b ? "true" : "false",
                 decimal m => m.ToString(CultureInfo.InvariantCulture) + "m",
+                float f when float.IsNaN(f) => "float.NaN",
+                float f when float.IsInfinity(f) => f > 0 ? "float.PositiveInfinity" : "float.NegativeInfinity",
                 float f => f.ToString("R", CultureInfo.InvariantCulture) + "f",
+                double d when double.IsNaN(d) => "double.NaN",
+                double d when double.IsInfinity(d) => d > 0 ? "double.PositiveInfinity" : "double.NegativeInfinity",
                 double d => d.ToString("R", CultureInfo.InvariantCulture) + "d",
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 _ => value.ToString(),

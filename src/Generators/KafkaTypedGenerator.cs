@@ -65,21 +65,25 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         var duplicateTypeIds = messages
             .Select(static (result, _) => result.TypeIdDeclaration)
             .Where(static declaration => declaration is not null)
+            .WithTrackingName(TrackingNames.TypeIdDeclarations)
             .Collect()
+            .WithTrackingName(TrackingNames.AllTypeIdDeclarations)
             .Select(static (declarations, _) => Parser.FindDuplicateTypeIds(declarations!))
             .WithTrackingName(TrackingNames.DuplicateTypeIds);
         context.RegisterSourceOutput(duplicateTypeIds, static (spc, diagnostics) => ReportDiagnostics(spc, diagnostics));
 
-        // Handlers: every non-abstract class implementing IHandle<T> for a [KafkaMessage] T.
+        // Handlers: every non-abstract class (or record class) implementing IHandle<T> for a [KafkaMessage] T.
+        // The predicate is syntax-only and cheap; the transform returns an equatable spec or null.
         var handlers = context.SyntaxProvider
             .CreateSyntaxProvider(
-                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null },
+                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null } or RecordDeclarationSyntax { BaseList: not null },
                 static (ctx, ct) => Parser.ParseHandler(ctx, ct))
             .Where(static handler => handler is not null)
             .WithTrackingName(TrackingNames.Handlers);
 
         var routeTable = handlers
             .Collect()
+            .WithTrackingName(TrackingNames.AllHandlers)
             .Select(static (all, _) => Parser.BuildRouteTable(all!))
             .WithTrackingName(TrackingNames.RouteTable);
         context.RegisterSourceOutput(routeTable, static (spc, table) => Emitter.EmitRouting(spc, table));
@@ -102,13 +106,17 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         public const string DataSpecs = nameof(DataSpecs);
         public const string MessageDiagnostics = nameof(MessageDiagnostics);
         public const string DataDiagnostics = nameof(DataDiagnostics);
+        public const string TypeIdDeclarations = nameof(TypeIdDeclarations);
+        public const string AllTypeIdDeclarations = nameof(AllTypeIdDeclarations);
         public const string DuplicateTypeIds = nameof(DuplicateTypeIds);
         public const string Handlers = nameof(Handlers);
+        public const string AllHandlers = nameof(AllHandlers);
         public const string RouteTable = nameof(RouteTable);
 
         public static readonly ImmutableArray<string> All =
         [
-            MessageTypes, DataTypes, MessageSpecs, DataSpecs, MessageDiagnostics, DataDiagnostics, DuplicateTypeIds, Handlers, RouteTable,
+            MessageTypes, DataTypes, MessageSpecs, DataSpecs, MessageDiagnostics, DataDiagnostics,
+            TypeIdDeclarations, AllTypeIdDeclarations, DuplicateTypeIds, Handlers, AllHandlers, RouteTable,
         ];
     }
 }

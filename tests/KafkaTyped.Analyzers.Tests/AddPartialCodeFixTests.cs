@@ -90,3 +90,37 @@ public sealed class AddPartialCodeFixTests
         }
         """);
 }
+
+public sealed class NotPartialStandInTests
+{
+    /// <summary>The stand-in must report KT0001 where the real generator does, or the fix tests prove nothing.</summary>
+    [Fact]
+    public async Task Stand_in_reports_KT0001_where_the_generator_does()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var source = TestSetup.Usings + """
+            namespace Shop;
+
+            public static class Messages
+            {
+                [KafkaMessage("order-shipped")]
+                public sealed record OrderShipped(Guid Id);
+            }
+
+            [KafkaMessage("order-created")]
+            public record OrderCreated(Guid Id);
+            """;
+        var compilation = CSharpCompilation.Create(
+            "Shop",
+            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), cancellationToken: ct)],
+            TestSetup.References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+
+        CSharpGeneratorDriver.Create(new Generators.KafkaTypedGenerator()).RunGeneratorsAndUpdateCompilation(compilation, out _, out var generatorDiagnostics, ct);
+        var standIn = await compilation.WithAnalyzers([new NotPartialStandIn()]).GetAnalyzerDiagnosticsAsync(ct);
+
+        var expected = generatorDiagnostics.Where(d => d.Id == "KT0001").Select(d => d.Location.SourceSpan).Order().ToList();
+        Assert.Equal(2, expected.Count);
+        Assert.Equal(expected, standIn.Where(d => d.Id == "KT0001").Select(d => d.Location.SourceSpan).Order());
+    }
+}

@@ -79,6 +79,7 @@ public sealed class CancellationTokenTests
                 await {|KT0022:stock.SaveAsync(message.OrderId)|};
                 await {|KT0022:stock.CheckAsync(message.OrderId)|};
                 await {|KT0022:Task.Delay(10)|};
+                await Parallel.ForEachAsync(new[] { 1, 2 }, ct, async (item, token) => await {|KT0022:Task.Delay(item)|});
             }
         }
         """,
@@ -92,6 +93,7 @@ public sealed class CancellationTokenTests
                 await stock.SaveAsync(message.OrderId, ct);
                 await stock.CheckAsync(message.OrderId, ct);
                 await Task.Delay(10, ct);
+                await Parallel.ForEachAsync(new[] { 1, 2 }, ct, async (item, token) => await Task.Delay(item, token));
             }
         }
         """);

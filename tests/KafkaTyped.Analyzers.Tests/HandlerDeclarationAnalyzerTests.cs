@@ -16,6 +16,23 @@ public sealed class HandlerDeclarationAnalyzerTests
             public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
         }
 
+        // Implements the contract by hand: the runtime accepts it, so the handler is fine.
+        public sealed record HandMade(Guid Id) : IKafkaMessage<HandMade>
+        {
+            public static string TypeId => "hand-made";
+            public static ReadOnlySpan<byte> TypeIdUtf8 => "hand-made"u8;
+            public static string? DefaultTopic => null;
+            public static bool HasKey => false;
+            public static byte[]? SerializeKey(HandMade message) => null;
+            public static void Serialize(ref MessagePack.MessagePackWriter writer, HandMade value) { }
+            public static HandMade Deserialize(ref MessagePack.MessagePackReader reader) => new(Guid.Empty);
+        }
+
+        public sealed class HandMadeHandler : IHandle<HandMade>
+        {
+            public ValueTask HandleAsync(HandMade message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
         public abstract class GenericHandler<T> : IHandle<T>
         {
             public ValueTask HandleAsync(T message, MessageContext context, CancellationToken cancellationToken) => default;

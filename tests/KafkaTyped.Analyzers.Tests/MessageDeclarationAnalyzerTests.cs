@@ -71,35 +71,8 @@ public sealed class MessageDeclarationAnalyzerTests
         """);
 
     [Fact]
-    public Task Key_of_unsupported_type_is_reported_on_the_member() => Verify.VerifyAsync("""
-        [KafkaMessage("order-created")]
-        public partial record OrderCreated([property: MessageKey] decimal {|KT0012:Total|}, string Customer);
-
-        [KafkaMessage("order-shipped")]
-        public partial class OrderShipped
-        {
-            [MessageKey] public DateTime {|KT0012:ShippedAt|} { get; set; }
-        }
-
-        [KafkaMessage("order-paid")]
-        public partial class OrderPaid
-        {
-            [MessageKey] public short? {|KT0012:Code|};
-        }
-        """);
-
-    [Fact]
-    public Task Key_message_names_member_and_type() => Verify.VerifyAsync(
-        """
+    public Task Key_types_are_left_to_the_generator() => Verify.VerifyAsync("""
         [KafkaMessage("order-created")]
         public partial record OrderCreated([property: MessageKey] decimal Total);
-        """,
-        new DiagnosticResult(DiagnosticDescriptors.UnsupportedKeyType)
-            .WithSpan(7, 67, 7, 72)
-            .WithArguments("OrderCreated.Total", "decimal"));
-
-    [Fact]
-    public Task Types_without_KafkaMessage_are_not_checked() => Verify.VerifyAsync("""
-        public record NotAMessage([property: MessageKey] decimal Total);
         """);
 }

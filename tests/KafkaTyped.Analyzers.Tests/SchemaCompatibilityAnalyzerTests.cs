@@ -21,7 +21,7 @@ public sealed class SchemaCompatibilityAnalyzerTests
 
     private const string Current = """
         [KafkaMessage("order-created")]
-        public partial record OrderCreated([property: MessageKey] Guid OrderId, string? Customer, decimal Amount, List<string> Lines);
+        public partial record OrderCreated([property: MessageKey] Guid OrderId, string Customer, decimal Amount, List<string> Lines);
 
         [KafkaMessage("order-shipped")]
         public partial class OrderShipped
@@ -103,6 +103,19 @@ public sealed class SchemaCompatibilityAnalyzerTests
         [(LockPath, Lock)],
         new DiagnosticResult(DiagnosticDescriptors.SchemaMemberTypeChanged).WithLocation(0).WithArguments("Amount", "order-created", "double", "decimal"),
         new DiagnosticResult(DiagnosticDescriptors.SchemaMemberTypeChanged).WithLocation(1).WithArguments("Carrier", "order-shipped", "long?", "int?"));
+
+    [Fact]
+    public Task Changed_nullability_is_a_changed_type() => Verify.VerifyAsync(
+        """
+        [KafkaMessage("order-created")]
+        public partial record OrderCreated(Guid OrderId, string? {|#0:Customer|}, decimal Amount, List<string?> {|#1:Lines|});
+
+        [KafkaMessage("order-shipped")]
+        public partial record OrderShipped(Guid Id, int? Carrier);
+        """,
+        [(LockPath, Lock)],
+        new DiagnosticResult(DiagnosticDescriptors.SchemaMemberTypeChanged).WithLocation(0).WithArguments("Customer", "order-created", "string?", "string"),
+        new DiagnosticResult(DiagnosticDescriptors.SchemaMemberTypeChanged).WithLocation(1).WithArguments("Lines", "order-created", "System.Collections.Generic.List<string?>", "System.Collections.Generic.List<string>"));
 
     [Fact]
     public Task Unreadable_lock_lines_are_reported_in_the_lock_file() => Verify.VerifyAsync(

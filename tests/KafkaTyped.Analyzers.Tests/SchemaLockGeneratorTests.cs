@@ -37,14 +37,26 @@ public sealed class SchemaLockGeneratorTests
         public enum Status { New, Done }
 
         public record NotAMessage(int X);
+
+        #nullable disable
+        [KafkaMessage("legacy")]
+        public partial class Legacy
+        {
+            public string Name { get; set; }
+            public List<string> Tags { get; set; }
+        }
+        #nullable restore
         """;
 
     private const string ExpectedLock = """
         # KafkaTyped schema lock: the wire shape of every message, members in wire order.
         # Checked by the KafkaTyped analyzers (KT0040-KT0044). Update: dotnet build -p:KafkaTypedUpdateSchemaLock=true
+        message legacy
+          0 Name: string?
+          1 Tags: System.Collections.Generic.List<string>?
         message order-created
           0 OrderId: System.Guid
-          1 Customer: string
+          1 Customer: string?
           2 Amount: decimal
           3 State: Shop.Status
         message order-shipped
@@ -80,7 +92,7 @@ public sealed class SchemaLockGeneratorTests
         var parsed = SchemaLock.Parse(SourceText.From(lockText));
 
         Assert.Empty(parsed.Errors);
-        Assert.Equal(["order-created", "order-shipped"], parsed.Messages.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["legacy", "order-created", "order-shipped"], parsed.Messages.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(new LockedMember("Prices", "System.Collections.Generic.IReadOnlyDictionary<string, decimal?>"), parsed.Messages["order-shipped"].Members[3]);
     }
 
@@ -93,7 +105,28 @@ public sealed class SchemaLockGeneratorTests
         Assert.Empty(CSharpSyntaxTree.ParseText(rendered, cancellationToken: TestContext.Current.CancellationToken).GetDiagnostics(TestContext.Current.CancellationToken));
     }
 
-    private static GeneratorDriverRunResult Run(bool updateRequested)
+    [Fact]
+    public void Editing_an_unrelated_file_leaves_the_message_step_cached()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var unrelated = CSharpSyntaxTree.ParseText("namespace Shop; public class Unrelated { }", new CSharpParseOptions(LanguageVersion.Latest), cancellationToken: ct);
+        var compilation = CreateCompilation().AddSyntaxTrees(unrelated);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new SchemaLockGenerator().AsSourceGenerator()],
+            optionsProvider: Options(updateRequested: true),
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGenerators(compilation, ct);
+
+        var edited = compilation.ReplaceSyntaxTree(unrelated, CSharpSyntaxTree.ParseText("namespace Shop; public class Unrelated { public int X; }", new CSharpParseOptions(LanguageVersion.Latest), cancellationToken: ct));
+        var result = driver.RunGenerators(edited, ct).GetRunResult().Results.Single();
+
+        var steps = result.TrackedSteps["Messages"];
+        Assert.NotEmpty(steps);
+        Assert.All(steps.SelectMany(s => s.Outputs), output => Assert.True(
+            output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"Messages step was {output.Reason}"));
+    }
+
+    private static CSharpCompilation CreateCompilation()
     {
         var compilation = CSharpCompilation.Create(
             "Shop",
@@ -101,10 +134,16 @@ public sealed class SchemaLockGeneratorTests
             TestSetup.References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         Assert.Empty(compilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error));
+        return compilation;
+    }
 
-        var options = new OptionsProvider(updateRequested ? ImmutableDictionary<string, string>.Empty.Add(SchemaLock.UpdateProperty, "true") : ImmutableDictionary<string, string>.Empty);
-        GeneratorDriver driver = CSharpGeneratorDriver.Create([new SchemaLockGenerator().AsSourceGenerator()], optionsProvider: options);
-        return driver.RunGenerators(compilation, TestContext.Current.CancellationToken).GetRunResult();
+    private static OptionsProvider Options(bool updateRequested)
+        => new(updateRequested ? ImmutableDictionary<string, string>.Empty.Add(SchemaLock.UpdateProperty, "true") : ImmutableDictionary<string, string>.Empty);
+
+    private static GeneratorDriverRunResult Run(bool updateRequested)
+    {
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new SchemaLockGenerator().AsSourceGenerator()], optionsProvider: Options(updateRequested));
+        return driver.RunGenerators(CreateCompilation(), TestContext.Current.CancellationToken).GetRunResult();
     }
 
     private sealed class OptionsProvider(ImmutableDictionary<string, string> values) : AnalyzerConfigOptionsProvider

@@ -31,22 +31,6 @@ internal static class TestSetup
     /// <summary>The .NET reference pack and the KafkaTyped contracts.</summary>
     public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
 
-    /// <summary>
-    /// The runtime work adds <c>KafkaTyped.IMessagePublisher</c>; until it is in the referenced contracts, tests that
-    /// publish declare a stand-in with the expected shape.
-    /// </summary>
-    public static string PublisherSource { get; } = typeof(IHandle<>).Assembly.GetType("KafkaTyped.IMessagePublisher") is null
-        ? """
-          namespace KafkaTyped
-          {
-              public interface IMessagePublisher
-              {
-                  System.Threading.Tasks.ValueTask PublishAsync<TMessage>(TMessage message, System.Threading.CancellationToken cancellationToken = default);
-              }
-          }
-          """
-        : string.Empty;
-
     public static void Configure(AnalyzerTest<DefaultVerifier> test)
     {
         test.ReferenceAssemblies = new ReferenceAssemblies("net10.0");
@@ -66,7 +50,7 @@ internal static class TestSetup
             builder.Add(MetadataReference.CreateFromFile(path));
         }
 
-        foreach (var assembly in new[] { typeof(IHandle<>).Assembly, typeof(Confluent.Kafka.Headers).Assembly, typeof(MessagePack.MessagePackWriter).Assembly })
+        foreach (var assembly in new[] { typeof(IHandle<>).Assembly, typeof(Confluent.Kafka.Headers).Assembly, typeof(MessagePack.MessagePackWriter).Assembly, typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly })
         {
             builder.Add(MetadataReference.CreateFromFile(assembly.Location));
         }
@@ -120,6 +104,12 @@ internal static class AnalyzerVerifier<TAnalyzer>
     public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     {
         public Test() => TestSetup.Configure(this);
+
+        /// <summary>Runs the KafkaTyped source generator too, so messages implement IKafkaMessage&lt;T&gt; as in a real build.</summary>
+        public bool RunGenerator { get; init; }
+
+        protected override IEnumerable<Type> GetSourceGenerators()
+            => RunGenerator ? [typeof(KafkaTyped.Generators.KafkaTypedGenerator)] : [];
     }
 }
 

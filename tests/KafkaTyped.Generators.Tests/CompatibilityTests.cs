@@ -117,5 +117,19 @@ public sealed class CompatibilityTests
         Assert.Equal(MessagePackSerializer.Serialize(Priority.High, options, ct), members[23]);
     }
 
+    [Fact]
+    public void MessagePackCSharpObjectsReadAndWriteTheSameBytes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var order = new OrderCreated(Guid.NewGuid(), "ada", 12.75m) { Lines = [new LineItem("sku-1", 3, 0.5m)], Note = null };
+        var ours = KafkaSerializer.Serialize(order);
+
+        var theirs = MessagePackSerializer.Deserialize<MpOrderCreated>(ours, MessagePackSerializerOptions.Standard, ct);
+        Assert.Equal((order.OrderId, order.Customer, order.Amount, order.Note), (theirs.OrderId, theirs.Customer, theirs.Amount, theirs.Note));
+        Assert.Equal(("sku-1", 3, 0.5m), (theirs.Lines[0].Sku, theirs.Lines[0].Quantity, theirs.Lines[0].Price));
+
+        Assert.Equal(ours, MessagePackSerializer.Serialize(theirs, MessagePackSerializerOptions.Standard, ct));
+    }
+
     private static byte[] Write(PayloadBuilder.Write write) => PayloadBuilder.Build(write);
 }

@@ -122,6 +122,28 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void KT0006_BaseTypeWithoutParameterlessConstructor()
+    {
+        var diagnostic = Single("""
+            public class Base
+            {
+                public Base(int value) { }
+            }
+
+            [KafkaData]
+            public partial class Derived : Base
+            {
+                public Derived() : base(1) { }
+
+                public int Value { get; set; }
+            }
+            """);
+
+        AssertDiagnostic(diagnostic, "KT0006", "Derived");
+        Assert.Contains("base type 'Base' has no parameterless constructor", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryDiagnosticLinksToItsDocumentation()
     {
         foreach (var field in typeof(DiagnosticDescriptors).GetFields().Where(f => f.FieldType == typeof(DiagnosticDescriptor)))

@@ -97,6 +97,40 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void SerializingAStructIntoAPooledBufferDoesNotAllocate()
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        var message = new KeyedByLong { Id = 7 };
+        KafkaSerializer.Serialize(message, buffer);
+        buffer.ResetWrittenCount();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        KafkaSerializer.Serialize(message, buffer);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(7, KafkaSerializer.Deserialize<KeyedByLong>(buffer.WrittenMemory).Id);
+    }
+
+    [Fact]
+    public void DeserializingAllocatesOnlyTheMessageAndItsStrings()
+    {
+        var ints = KafkaSerializer.Serialize(new KeyedByInt(42));
+        var text = KafkaSerializer.Serialize(new KeyedByString("abcdefgh"));
+        KafkaSerializer.Deserialize<KeyedByInt>(ints);
+        KafkaSerializer.Deserialize<KeyedByString>(text);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var number = KafkaSerializer.Deserialize<KeyedByInt>(ints);
+        var afterInts = GC.GetAllocatedBytesForCurrentThread();
+        var str = KafkaSerializer.Deserialize<KeyedByString>(text);
+        var afterText = GC.GetAllocatedBytesForCurrentThread();
+
+        Assert.Equal(42, number.Id);
+        Assert.Equal("abcdefgh", str.Id);
+        Assert.Equal(24, afterInts - before); // the record: header, method table, int (padded)
+        Assert.Equal(24 + 40, afterText - afterInts); // the record and an 8-character string
+    }
+
+    [Fact]
     public void MessagesRoundTrip() => Gen.Select(Gen.Guid, Text, Gen.Decimal, Item.List[0, 4], Text.Null(), (id, customer, amount, lines, note) =>
             new OrderCreated(id, customer, amount) { Lines = lines, Note = note })
         .Sample(

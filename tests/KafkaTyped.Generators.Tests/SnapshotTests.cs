@@ -212,6 +212,34 @@ public sealed class SnapshotTests
         {
             public abstract ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken);
         }
+
+        public sealed record RecordHandler(string Name) : IHandle<OrderCreated>
+        {
+            public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        public class GenericHandler<T> : IHandle<OrderCreated>
+        {
+            public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        public static class Container
+        {
+            private sealed class Hidden : IHandle<OrderCreated>
+            {
+                public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
+            }
+        }
+
+        public partial class SplitHandler : IHandle<OrderCreated>
+        {
+            public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        public partial class SplitHandler : IDisposable
+        {
+            public void Dispose() { }
+        }
         """);
 
     [Fact]

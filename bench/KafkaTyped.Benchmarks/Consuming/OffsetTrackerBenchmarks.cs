@@ -38,7 +38,7 @@ public class OffsetTrackerBenchmarks
         var offsets = new long[Batch];
         for (var i = 0; i < Batch; i++)
         {
-            offsets[i] = (i * 3L / 2) + (i % 7 == 0 ? 1 : 0); // increasing, with gaps
+            offsets[i] = OffsetAt(i);
         }
 
         var random = new Random(1);
@@ -80,7 +80,7 @@ public class OffsetTrackerBenchmarks
         for (var i = 0; i < completion.Length; i++)
         {
             // Registration is always in offset order (the poll thread); completion[] holds the same set, reordered.
-            tracker.Register(shift + (i * 3L / 2) + (i % 7 == 0 ? 1 : 0));
+            tracker.Register(shift + OffsetAt(i));
         }
 
         long committable = 0;
@@ -93,4 +93,7 @@ public class OffsetTrackerBenchmarks
         _base = shift + (Batch * 2L);
         return committable;
     }
+
+    /// <summary>Strictly increasing offsets below 2 * <see cref="Batch"/>, with gaps of one and two.</summary>
+    private static long OffsetAt(int i) => (i * 2L) + (i % 7 == 0 ? 1 : 0);
 }

@@ -32,14 +32,6 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "Kafka accepts topic names of 1 to 249 characters from [a-zA-Z0-9._-], other than '.' and '..'. A publish to an invalid topic fails at run time.");
 
-    public static readonly DiagnosticDescriptor UnsupportedKeyType = Create(
-        DiagnosticIds.UnsupportedKeyType,
-        "Unsupported message key type",
-        "The [MessageKey] member '{0}' has type '{1}', which cannot be a record key; use string, Guid, int, long or byte[] (Guid?, int? and long? are allowed)",
-        DeclarationCategory,
-        DiagnosticSeverity.Error,
-        "The record key is written with the encodings the Java client uses, so other languages partition and read it the same way. Only string, Guid, int, long and byte[] (and nullable Guid, int and long) have such an encoding.");
-
     public static readonly DiagnosticDescriptor MessageNeverUsed = Create(
         DiagnosticIds.MessageNeverUsed,
         "Message is neither handled nor published",
@@ -55,7 +47,7 @@ internal static class DiagnosticDescriptors
         "'{0}' implements IHandle<{1}>, but '{1}' is not a [KafkaMessage] type, so the handler is never called",
         HandlerCategory,
         DiagnosticSeverity.Warning,
-        "The generated router dispatches records by the type id of [KafkaMessage] types. A handler of any other type is never called.");
+        "The generated router dispatches records by the type id of [KafkaMessage] types. A handler of any other type (that does not implement IKafkaMessage<T> itself) is never called.");
 
     public static readonly DiagnosticDescriptor BlockingCallInHandler = Create(
         DiagnosticIds.BlockingCallInHandler,

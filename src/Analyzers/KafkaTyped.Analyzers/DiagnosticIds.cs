@@ -20,6 +20,12 @@ internal static class DiagnosticIds
     /// <summary>More than one [MessageKey] member (reported by the generator).</summary>
     public const string MultipleMessageKeys = "KT0004";
 
+    /// <summary>The [MessageKey] member has a type that cannot be a record key (reported by the generator).</summary>
+    public const string UnsupportedKeyType = "KT0005";
+
+    /// <summary>The type's shape (generic, abstract, ...) cannot be serialized (reported by the generator).</summary>
+    public const string UnsupportedTypeShape = "KT0006";
+
     // KT0010-KT0019: message declarations.
 
     /// <summary>The type id is empty or not a valid type id.</summary>
@@ -28,8 +34,7 @@ internal static class DiagnosticIds
     /// <summary>The topic breaks Kafka's topic naming rules.</summary>
     public const string InvalidTopicName = "KT0011";
 
-    /// <summary>The [MessageKey] member has a type that cannot be a record key.</summary>
-    public const string UnsupportedKeyType = "KT0012";
+    // KT0012 is not assigned: an unsupported [MessageKey] type is reported by the generator as KT0005.
 
     /// <summary>A message is neither handled nor published in the compilation.</summary>
     public const string MessageNeverUsed = "KT0013";

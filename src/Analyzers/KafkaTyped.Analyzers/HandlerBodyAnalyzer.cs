@@ -98,6 +98,9 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // Inside a lambda or local function that has a token of its own (Parallel.ForEachAsync, retries), that one is meant.
+        token = NearestToken(invocation, known.CancellationToken!) ?? token;
+
         // An extension method called as one: the receiver is the first argument but not in the argument list.
         var offset = method.IsExtensionMethod && invocation.Arguments.Length > 0 && invocation.Arguments[0].Syntax is not ArgumentSyntax ? 1 : 0;
         foreach (var argument in invocation.Arguments)
@@ -230,6 +233,31 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
         }
 
         return true;
+    }
+
+    private static IParameterSymbol? NearestToken(IOperation operation, INamedTypeSymbol cancellationToken)
+    {
+        for (var parent = operation.Parent; parent is not null; parent = parent.Parent)
+        {
+            var parameters = parent switch
+            {
+                IAnonymousFunctionOperation lambda => lambda.Symbol.Parameters,
+                ILocalFunctionOperation local => local.Symbol.Parameters,
+                _ => default,
+            };
+            if (!parameters.IsDefault)
+            {
+                foreach (var parameter in parameters)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(parameter.Type, cancellationToken) && !parameter.IsDiscard)
+                    {
+                        return parameter;
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     private static bool IsNested(IOperation operation)

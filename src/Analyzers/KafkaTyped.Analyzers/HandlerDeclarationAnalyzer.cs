@@ -6,7 +6,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace KafkaTyped.Analyzers;
 
-/// <summary>Reports IHandle&lt;T&gt; where T is not a [KafkaMessage] type (KT0020), at the base-list entry.</summary>
+/// <summary>
+/// Reports IHandle&lt;T&gt; where T is not a [KafkaMessage] type (KT0020), at the base-list entry. A type that implements
+/// IKafkaMessage&lt;T&gt; by hand is accepted: the runtime can route it when its handlers are registered explicitly.
+/// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
 {
@@ -40,7 +43,7 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
             || !SymbolEqualityComparer.Default.Equals(iface.OriginalDefinition, known.HandlerInterface)
             || iface.TypeArguments is not [var messageType]
             || messageType.TypeKind is TypeKind.TypeParameter or TypeKind.Error
-            || known.IsMessage(messageType))
+            || known.IsMessageContract(messageType))
         {
             return;
         }

@@ -18,6 +18,7 @@ internal sealed class KnownTypes
         KafkaMessageAttribute = compilation.GetTypeByMetadataName(KafkaMessageAttributeName);
         MessageKeyAttribute = compilation.GetTypeByMetadataName(MessageKeyAttributeName);
         HandlerInterface = compilation.GetTypeByMetadataName(HandlerInterfaceName);
+        MessageInterface = compilation.GetTypeByMetadataName("KafkaTyped.IKafkaMessage`1");
         Publisher = compilation.GetTypeByMetadataName(PublisherInterfaceName);
         RetryAttribute = compilation.GetTypeByMetadataName(RetryAttributeName);
         OrderingAttribute = compilation.GetTypeByMetadataName(OrderingAttributeName);
@@ -33,6 +34,7 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? KafkaMessageAttribute { get; }
     public INamedTypeSymbol? MessageKeyAttribute { get; }
     public INamedTypeSymbol? HandlerInterface { get; }
+    public INamedTypeSymbol? MessageInterface { get; }
     public INamedTypeSymbol? Publisher { get; }
     public INamedTypeSymbol? RetryAttribute { get; }
     public INamedTypeSymbol? OrderingAttribute { get; }
@@ -50,6 +52,11 @@ internal sealed class KnownTypes
     public AttributeData? GetMessageAttribute(ITypeSymbol type) => Find(type, KafkaMessageAttribute);
 
     public bool IsMessage(ITypeSymbol type) => GetMessageAttribute(type) is not null;
+
+    /// <summary>A [KafkaMessage] type, or a type implementing IKafkaMessage&lt;T&gt; by hand (the runtime accepts both).</summary>
+    public bool IsMessageContract(ITypeSymbol type)
+        => IsMessage(type)
+           || (MessageInterface is not null && type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, MessageInterface)));
 
     public static AttributeData? Find(ISymbol symbol, INamedTypeSymbol? attributeType)
     {

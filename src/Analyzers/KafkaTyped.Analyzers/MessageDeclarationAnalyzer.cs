@@ -5,9 +5,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace KafkaTyped.Analyzers;
 
 /// <summary>
-/// Checks [KafkaMessage] declarations: the type id (KT0010), the topic (KT0011) and the key member's type (KT0012).
-/// Missing partial, duplicate ids, unsupported member types and several keys are reported by the generator
-/// (KT0001-KT0004) and not repeated here.
+/// Checks [KafkaMessage] declarations: the type id (KT0010) and the topic (KT0011). Missing partial, duplicate ids,
+/// unsupported member and key types, several keys and unsupported type shapes are reported by the generator
+/// (KT0001-KT0006) and not repeated here.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class MessageDeclarationAnalyzer : DiagnosticAnalyzer
@@ -15,8 +15,7 @@ public sealed class MessageDeclarationAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.InvalidTypeId,
-        DiagnosticDescriptors.InvalidTopicName,
-        DiagnosticDescriptors.UnsupportedKeyType);
+        DiagnosticDescriptors.InvalidTopicName);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -71,48 +70,5 @@ public sealed class MessageDeclarationAnalyzer : DiagnosticAnalyzer
                     reason));
             }
         }
-
-        foreach (var member in type.GetMembers())
-        {
-            if (member is not (IPropertySymbol or IFieldSymbol) || KnownTypes.Find(member, known.MessageKeyAttribute) is null)
-            {
-                continue;
-            }
-
-            var memberType = member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
-            if (!IsSupportedKeyType(memberType))
-            {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.UnsupportedKeyType,
-                    member.Locations.FirstOrDefault() ?? Location.None,
-                    type.Name + "." + member.Name,
-                    memberType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
-            }
-        }
-    }
-
-    /// <summary>string, Guid, int, long, byte[] and the nullable forms of Guid, int and long (a null value is a null key).</summary>
-    internal static bool IsSupportedKeyType(ITypeSymbol type)
-    {
-        if (type.TypeKind == TypeKind.Error)
-        {
-            return true;
-        }
-
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T, TypeArguments: [var underlying] })
-        {
-            type = underlying;
-        }
-        else if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
-        {
-            return true;
-        }
-        else if (type.SpecialType == SpecialType.System_String)
-        {
-            return true;
-        }
-
-        return type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64
-            || type is INamedTypeSymbol { Name: "Guid", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
     }
 }

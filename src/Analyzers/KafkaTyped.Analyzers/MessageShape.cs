@@ -14,7 +14,7 @@ internal readonly struct SerializedMember
         Type = type;
     }
 
-    /// <summary>The property or field (for a positional record, the property the parameter declares).</summary>
+    /// <summary>The property or field, or for a positional record the primary constructor's parameter.</summary>
     public ISymbol Symbol { get; }
 
     public string Name { get; }
@@ -26,55 +26,39 @@ internal readonly struct SerializedMember
 
 /// <summary>
 /// Which members of a message are serialized, and in which order. This must stay the generator's rule
-/// (docs/serialization.md): the primary-constructor parameters of a positional record in order, then the instance
-/// properties with a setter or init accessor and the instance fields that are public or internal, in declaration
-/// order; static and const members and get-only properties are skipped.
+/// (docs/serialization.md, KafkaTypedGenerator.Parser.ParseMembers): the primary-constructor parameters of a positional
+/// record in order (with the parameter's type), then the instance properties with a setter or init accessor and the
+/// instance fields that are public, internal or protected internal, in declaration order; static and const members,
+/// indexers, get-only properties and members of base types are skipped.
 /// </summary>
 internal static class MessageShape
 {
-    /// <summary>How member types are written in the schema lock and in messages: namespace-qualified, C# keywords, no nullable reference annotations.</summary>
+    /// <summary>
+    /// How member types are written in the schema lock: namespace-qualified, C# keywords, with nullable annotations
+    /// (nullability is part of the contract: the generated code rejects nil for a member that is not nullable).
+    /// </summary>
     public static readonly SymbolDisplayFormat TypeFormat = new(
         globalNamespaceStyle: SymbolDisplayGlobalNamespaceStyle.Omitted,
         typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
         genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
-        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    public static string FormatType(ITypeSymbol type) => type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(TypeFormat);
+    /// <summary>The lock's type text. A reference type from nullable-oblivious code may be nil, so it is written as nullable.</summary>
+    public static string FormatType(ITypeSymbol type)
+        => (type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.None ? type.WithNullableAnnotation(NullableAnnotation.Annotated) : type)
+            .ToDisplayString(TypeFormat);
 
     public static ImmutableArray<SerializedMember> GetMembers(INamedTypeSymbol type, CancellationToken cancellationToken = default)
     {
         var builder = ImmutableArray.CreateBuilder<SerializedMember>();
         var positional = new HashSet<string>(StringComparer.Ordinal);
 
-        if (type.IsRecord)
+        if (FindPrimaryConstructor(type, cancellationToken) is { } primaryConstructor)
         {
-            foreach (var reference in type.DeclaringSyntaxReferences)
+            foreach (var parameter in primaryConstructor.Parameters)
             {
-                if (reference.GetSyntax(cancellationToken) is RecordDeclarationSyntax { ParameterList: { } parameters })
-                {
-                    foreach (var parameter in parameters.Parameters)
-                    {
-                        var name = parameter.Identifier.ValueText;
-                        if (!positional.Add(name))
-                        {
-                            continue;
-                        }
-
-                        var property = type.GetMembers(name).FirstOrDefault(m => m is IPropertySymbol or IFieldSymbol);
-                        var memberType = property switch
-                        {
-                            IPropertySymbol p => p.Type,
-                            IFieldSymbol f => f.Type,
-                            _ => null,
-                        };
-                        if (property is not null && memberType is not null)
-                        {
-                            builder.Add(new SerializedMember(property, name, memberType));
-                        }
-                    }
-
-                    break;
-                }
+                positional.Add(parameter.Name);
+                builder.Add(new SerializedMember(parameter, parameter.Name, parameter.Type));
             }
         }
 
@@ -90,13 +74,38 @@ internal static class MessageShape
                 case IPropertySymbol { IsIndexer: false, SetMethod: not null } property:
                     builder.Add(new SerializedMember(property, property.Name, property.Type));
                     break;
-                case IFieldSymbol { IsConst: false, AssociatedSymbol: null } field:
+                case IFieldSymbol { IsConst: false, AssociatedSymbol: null, IsFixedSizeBuffer: false } field:
                     builder.Add(new SerializedMember(field, field.Name, field.Type));
                     break;
             }
         }
 
         return builder.ToImmutable();
+    }
+
+    /// <summary>The constructor declared by a positional record's parameter list, as the generator finds it.</summary>
+    private static IMethodSymbol? FindPrimaryConstructor(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (!type.IsRecord)
+        {
+            return null;
+        }
+
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is RecordDeclarationSyntax { ParameterList: not null } record)
+            {
+                foreach (var constructor in type.InstanceConstructors)
+                {
+                    if (constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == record))
+                    {
+                        return constructor;
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The member carrying [MessageKey], or null when the message has none.</summary>

@@ -11,13 +11,13 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace KafkaTyped.CodeFixes;
 
 /// <summary>
-/// Fixes KT0001 (reported by the source generator: a [KafkaMessage] type is not partial) by adding
+/// Fixes KT0001 (reported by the source generator: a [KafkaMessage] or [KafkaData] type is not partial) by adding
 /// <c>partial</c> to the type and to every type it is nested in.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddPartialCodeFixProvider)), Shared]
 public sealed class AddPartialCodeFixProvider : CodeFixProvider
 {
-    private const string Title = "Make the message type partial";
+    private const string Title = "Make the type partial";
 
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.MessageTypeNotPartial);

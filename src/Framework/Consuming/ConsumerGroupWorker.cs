@@ -170,8 +170,8 @@ internal sealed class ConsumerGroupWorker
             consumer.Pause([lane.TopicPartition]);
             lane.Paused = true;
             _paused++;
-            KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
             Log.PartitionPaused(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value);
+            KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
         }
     }
 

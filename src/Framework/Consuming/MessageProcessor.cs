@@ -77,7 +77,7 @@ internal sealed class MessageProcessor : IRecordProcessor
         // Stage 3: handle, retrying with backoff (interim policy, docs/consumer.md).
         using var activity = StartActivity(record, route.TypeId);
         var started = Stopwatch.GetTimestamp();
-        var messageId = CloudEventHeaders.GetString(record.Message.Headers, CloudEventHeaders.Id) ?? string.Empty;
+        byte[]? messageId = CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Id, out var id) ? id : null;
         for (var attempt = 1; ; attempt++)
         {
             var context = new MessageContext
@@ -86,9 +86,9 @@ internal sealed class MessageProcessor : IRecordProcessor
                 Partition = record.Partition.Value,
                 Offset = record.Offset.Value,
                 Key = record.Message.Key,
-                MessageId = messageId,
+                MessageIdUtf8 = messageId,
                 TypeId = route.TypeId,
-                Timestamp = record.Message.Timestamp.UtcDateTime,
+                Timestamp = ToDateTimeOffset(record.Message.Timestamp),
                 Headers = record.Message.Headers ?? [],
                 ConsumerGroup = _groupId,
                 Attempt = attempt,
@@ -133,6 +133,21 @@ internal sealed class MessageProcessor : IRecordProcessor
                 await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The record's timestamp. Kafka takes any 64-bit CreateTime from a producer, while <see cref="DateTimeOffset"/> ends at
+    /// years 1 and 9999 (where <see cref="Timestamp.UtcDateTime"/> throws, which would fail the partition's lane): values
+    /// outside that range are clamped to <see cref="DateTimeOffset.MinValue"/> / <see cref="DateTimeOffset.MaxValue"/>.
+    /// </summary>
+    internal static DateTimeOffset ToDateTimeOffset(Timestamp timestamp)
+    {
+        const long minMilliseconds = -62_135_596_800_000; // 0001-01-01T00:00:00Z
+        const long maxMilliseconds = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+        var milliseconds = timestamp.UnixTimestampMs;
+        return milliseconds < minMilliseconds ? DateTimeOffset.MinValue
+            : milliseconds > maxMilliseconds ? DateTimeOffset.MaxValue
+            : DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
     }
 
     /// <summary>Exponential backoff: initial * 2^(attempt-1), capped, with +/-20% jitter from <paramref name="random"/> in [0, 1).</summary>

@@ -30,6 +30,10 @@ internal sealed class KafkaTypedConsumerService : IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var options = _options.Value;
+
+        // Create the publisher now, so that a misconfigured producer (an unknown or invalid librdkafka property in
+        // KafkaTyped:Properties or KafkaTyped:Publisher:Properties) fails the start instead of the first publish.
+        _ = _services.GetService<IMessagePublisher>();
         if (options.Consumers.Count == 0)
         {
             return Task.CompletedTask;

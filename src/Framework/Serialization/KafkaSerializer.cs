@@ -24,7 +24,12 @@ public static class KafkaSerializer
     public static void Serialize<T>(T value, IBufferWriter<byte> output)
         where T : IKafkaData<T>
     {
-        ArgumentNullException.ThrowIfNull(value);
+        // 'is null' rather than ThrowIfNull(object): no boxing for struct messages.
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value));
+        }
+
         ArgumentNullException.ThrowIfNull(output);
         var writer = new MessagePackWriter(output);
         T.Serialize(ref writer, value);

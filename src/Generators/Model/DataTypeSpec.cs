@@ -1,6 +1,11 @@
 namespace KafkaTyped.Generators.Model;
 
 /// <summary>Everything the emitter needs to generate the serializer (and, for messages, the message contract) of one type.</summary>
+/// <remarks>
+/// Equality contract: this record and everything it holds compare by value (strings, bools, nested records and
+/// <see cref="Common.EquatableArray{T}"/>). It holds no symbol, syntax, compilation or location, so an edit elsewhere
+/// that yields an equal spec is a cache hit and its source is not emitted again. See <c>ModelEquality.cs</c>.
+/// </remarks>
 /// <param name="HintName">The generated file's hint name.</param>
 /// <param name="Namespace">The namespace, or an empty string for the global namespace.</param>
 /// <param name="ContainingTypes">Enclosing types, outermost first.</param>

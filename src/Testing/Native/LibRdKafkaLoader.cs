@@ -204,7 +204,7 @@ internal static class LibRdKafkaLoader
             error = null;
             return Confluent.Kafka.Library.Version;
         }
-        catch (Exception ex) when (ex is DllNotFoundException or InvalidOperationException or FileLoadException or EntryPointNotFoundException or BadImageFormatException)
+        catch (Exception ex) when (ex is DllNotFoundException or InvalidOperationException or FileLoadException or EntryPointNotFoundException or BadImageFormatException or TypeInitializationException)
         {
             error = ex.Message;
             return null;

@@ -13,10 +13,11 @@ internal static partial class Snapshot
     public const string AcceptVariable = "KAFKATYPED_ACCEPT_SNAPSHOTS";
 
     public static void Verify(GeneratorRun run, [CallerMemberName] string test = "", [CallerFilePath] string callerFile = "")
+        => Verify(run, test, Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots"), Environment.GetEnvironmentVariable(AcceptVariable) == "1");
+
+    public static void Verify(GeneratorRun run, string test, string directory, bool accept)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
         Directory.CreateDirectory(directory);
-        var accept = Environment.GetEnvironmentVariable(AcceptVariable) == "1";
         var failures = new List<string>();
         var expectedFiles = new HashSet<string>(StringComparer.Ordinal);
 

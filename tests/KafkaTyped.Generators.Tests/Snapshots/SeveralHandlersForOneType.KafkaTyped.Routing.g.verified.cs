@@ -17,8 +17,10 @@ namespace KafkaTyped
         {
             global::System.ArgumentNullException.ThrowIfNull(builder);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<global::Shop.Audit>(builder.Services);
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<global::Shop.RecordHandler>(builder.Services);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<global::Shop.ReserveStock>(builder.Services);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<global::Shop.SendEmail>(builder.Services);
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<global::Shop.SplitHandler>(builder.Services);
             builder.AddRouteTable(GeneratedMessageRouteTable.Instance);
             return builder;
         }
@@ -67,8 +69,10 @@ namespace KafkaTyped
         private static readonly global::System.Collections.ObjectModel.ReadOnlyCollection<global::System.Type> s_handlerTypes = global::System.Array.AsReadOnly(new global::System.Type[]
         {
             typeof(global::Shop.Audit),
+            typeof(global::Shop.RecordHandler),
             typeof(global::Shop.ReserveStock),
             typeof(global::Shop.SendEmail),
+            typeof(global::Shop.SplitHandler),
         });
 
         /// <inheritdoc/>
@@ -85,8 +89,10 @@ namespace KafkaTyped
         public override async global::System.Threading.Tasks.ValueTask HandleAsync(global::Shop.OrderCreated message, global::KafkaTyped.MessageContext context, global::System.IServiceProvider services, global::System.Threading.CancellationToken cancellationToken)
         {
             await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.Audit>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
+            await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.RecordHandler>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
             await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.ReserveStock>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
             await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.SendEmail>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
+            await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.SplitHandler>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -77,7 +77,7 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         var byFirst = recorder.Count;
         Assert.InRange(byFirst, count / 4, count - 1);
 
-        using (var second = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, configure, member: 1))
+        using (var second = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder.ForHost(1), configure))
         {
             await second.StartAsync(Ct);
             await Wait.UntilAsync(() => recorder.Snapshot().Select(h => h.Sequence).Distinct().Count() == count, Deadline, "every message to be handled", Ct);
@@ -90,7 +90,7 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         var duplicates = handled.GroupBy(h => h.Sequence).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(duplicates.Count == 0, $"handled twice after a graceful stop: {string.Join(", ", duplicates.Take(20))}");
         Assert.Equal(count, handled.Count);
-        Assert.Contains(handled, h => h.Member == 1);
+        Assert.Contains(handled, h => h.Generation == 1);
         AssertPartitionOrder(handled);
     }
 
@@ -123,7 +123,7 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         var byFirst = recorder.Count;
         Assert.InRange(byFirst, count / 3, count - 1);
 
-        using (var second = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, configure, member: 1))
+        using (var second = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder.ForHost(1), configure))
         {
             await second.StartAsync(Ct);
             await Wait.UntilAsync(() => recorder.Snapshot().Select(h => h.Sequence).Distinct().Count() == count, Deadline, "every message to be handled", Ct);
@@ -138,7 +138,7 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         // Redelivery only ever repeats what the killed consumer had not committed: it never reaches back before the
         // first consumer's work entirely (commits happened every 200 ms while it ran).
         Assert.True(redelivered < byFirst, $"{redelivered} redelivered of {byFirst} handled before the kill: nothing was committed");
-        AssertPartitionOrder(handled.Where(h => h.Member == 1));
+        AssertPartitionOrder(handled.Where(h => h.Generation == 1));
     }
 
     [Fact]
@@ -163,14 +163,14 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
 
         // A second member joins mid-stream: the cooperative rebalance moves some partitions from the first one,
         // which drains and commits them before releasing them.
-        using var second = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, configure, member: 1);
+        using var second = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder.ForHost(1), configure);
         await second.StartAsync(Ct);
         await Wait.UntilAsync(() => recorder.Snapshot().Select(h => h.Sequence).Distinct().Count() == count, Deadline, "every message to be handled", Ct);
         await Task.WhenAll(first.StopAsync(Ct), second.StopAsync(Ct));
 
         var handled = recorder.Snapshot();
         Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), handled.Select(h => h.Sequence).Distinct().Order());
-        Assert.Contains(handled, h => h.Member == 1);
+        Assert.Contains(handled, h => h.Generation == 1);
         var duplicates = handled.Count - count;
         TestContext.Current.SendDiagnosticMessage($"rebalance on {cluster.Kind}: {duplicates} handled twice");
         if (cluster.Kind != ClusterKind.Embedded)
@@ -182,9 +182,9 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         }
 
         // Each member handles a partition in offset order.
-        foreach (var partition in handled.GroupBy(h => (h.Partition, h.Member)))
+        foreach (var partition in handled.GroupBy(h => (h.Partition, h.Generation)))
         {
-            Assert.True(IsAscending(partition.Select(h => h.Offset)), $"partition {partition.Key.Partition} handled out of order by member {partition.Key.Member}");
+            Assert.True(IsAscending(partition.Select(h => h.Offset)), $"partition {partition.Key.Partition} handled out of order by member {partition.Key.Generation}");
         }
     }
 
@@ -227,9 +227,9 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
 
     private static void AssertPartitionOrder(IEnumerable<Handled> handled)
     {
-        foreach (var partition in handled.GroupBy(h => (h.Partition, h.Member)))
+        foreach (var partition in handled.GroupBy(h => (h.Partition, h.Generation)))
         {
-            Assert.True(IsAscending(partition.Select(h => h.Offset)), $"partition {partition.Key.Partition} (host {partition.Key.Member}) handled out of order");
+            Assert.True(IsAscending(partition.Select(h => h.Offset)), $"partition {partition.Key.Partition} (host {partition.Key.Generation}) handled out of order");
         }
     }
 

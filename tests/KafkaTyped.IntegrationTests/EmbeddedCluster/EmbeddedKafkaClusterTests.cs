@@ -139,6 +139,44 @@ public sealed class EmbeddedKafkaClusterTests
     }
 
     [Fact]
+    public void Invalid_options_fail_at_start_naming_the_setting()
+    {
+        var brokers = Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddedKafkaCluster.Start(new EmbeddedKafkaClusterOptions { BrokerCount = 0 }));
+        Assert.Contains("EmbeddedKafkaClusterOptions.BrokerCount", brokers.Message, StringComparison.Ordinal);
+
+        var delay = Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddedKafkaCluster.Start(new EmbeddedKafkaClusterOptions { GroupInitialRebalanceDelay = TimeSpan.FromMilliseconds(-1) }));
+        Assert.Contains("EmbeddedKafkaClusterOptions.GroupInitialRebalanceDelay", delay.Message, StringComparison.Ordinal);
+
+        var logLevel = Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddedKafkaCluster.Start(new EmbeddedKafkaClusterOptions { LogLevel = 8 }));
+        Assert.Contains("EmbeddedKafkaClusterOptions.LogLevel", logLevel.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_group_initial_rebalance_delay_option_reaches_the_coordinator()
+    {
+        // Longer than the mock's own default (3 s), so the test fails if the option is not applied.
+        var delay = TimeSpan.FromMilliseconds(3500);
+        using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaClusterOptions { GroupInitialRebalanceDelay = delay });
+        var topic = ClusterFixture.NewTopicName("rebalance-delay");
+        cluster.CreateTopic(topic, 1);
+        using var assigned = new ManualResetEventSlim();
+        using var consumer = new ConsumerBuilder<Null, string>(cluster.CreateConsumerConfig(ClusterFixture.NewGroupId("rebalance-delay")))
+            .SetPartitionsAssignedHandler((_, _) => assigned.Set())
+            .Build();
+
+        var stopwatch = Stopwatch.StartNew();
+        consumer.Subscribe(topic);
+        while (!assigned.IsSet)
+        {
+            Assert.True(stopwatch.Elapsed < Deadline, "the consumer was never assigned its partition");
+            consumer.Consume(TimeSpan.FromMilliseconds(50));
+        }
+
+        // A lower bound only: the coordinator held the first rebalance for the configured delay.
+        Assert.True(stopwatch.Elapsed >= delay, $"assigned after {stopwatch.ElapsedMilliseconds} ms, before the {delay.TotalMilliseconds:0} ms delay");
+    }
+
+    [Fact]
     public async Task Dispose_racing_with_operations_lets_each_finish_or_throw_ObjectDisposedException()
     {
         for (var round = 0; round < 5; round++)

@@ -36,8 +36,8 @@ public static class KafkaTypedTestHost
         },
     };
 
-    /// <summary>Builds (not starts) a host; <paramref name="member"/> tells its handler calls apart from other hosts of the test.</summary>
-    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, int member = 0, ILoggerProvider? logs = null)
+    /// <summary>Builds (not starts) a host. Give each host running at the same time its own <c>recorder.ForHost(n)</c>.</summary>
+    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, Action<IServiceCollection>? services = null, ILoggerProvider? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kafkatyped-integration-tests" });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -48,7 +48,6 @@ public static class KafkaTypedTestHost
         }
 
         builder.Services.AddSingleton(recorder);
-        builder.Services.AddSingleton(new MemberId(member));
         builder.Services.AddKafkaTyped(options =>
             {
                 options.BootstrapServers = bootstrapServers;
@@ -56,6 +55,7 @@ public static class KafkaTypedTestHost
                 configure(options);
             })
             .AddGeneratedHandlers();
+        services?.Invoke(builder.Services);
         return builder.Build();
     }
 }

@@ -165,6 +165,16 @@ public sealed class MessageProcessorTests
         Assert.Equal(expectedMs, delay.TotalMilliseconds, precision: 6);
     }
 
+    [Theory]
+    [InlineData(0L, "1970-01-01T00:00:00.0000000+00:00")]
+    [InlineData(253_402_300_799_999L, "9999-12-31T23:59:59.9990000+00:00")]
+    [InlineData(253_402_300_800_000L, "9999-12-31T23:59:59.9999999+00:00")]
+    [InlineData(long.MaxValue, "9999-12-31T23:59:59.9999999+00:00")]
+    [InlineData(-62_135_596_800_000L, "0001-01-01T00:00:00.0000000+00:00")]
+    [InlineData(long.MinValue, "0001-01-01T00:00:00.0000000+00:00")]
+    public void Record_timestamps_outside_the_range_of_DateTimeOffset_are_clamped_not_thrown(long unixMilliseconds, string expected)
+        => Assert.Equal(expected, MessageProcessor.ToDateTimeOffset(new Timestamp(unixMilliseconds, TimestampType.CreateTime)).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+
     public sealed class Calls
     {
         public List<(string Handler, object Message, MessageContext Context)> All { get; } = [];

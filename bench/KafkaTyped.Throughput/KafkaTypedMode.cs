@@ -1,0 +1,114 @@
+using KafkaTyped.Benchmarks.Messages;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaTyped.Throughput;
+
+/// <summary>
+/// KafkaTyped: <see cref="IMessagePublisher.Publish{T}"/> (fire-and-forget, the counterpart of a raw <c>Produce</c>
+/// with a callback) then <see cref="IMessagePublisher.Flush"/>; the consumer host (poll thread, partition lanes,
+/// generated route table, commit after handling) with a singleton no-op handler.
+/// </summary>
+internal static class KafkaTypedMode
+{
+    public static Measurement Publish(string bootstrapServers, string topic, OrderPlaced[] messages)
+    {
+        using var services = Build(bootstrapServers, consumer: null, handler: null);
+        var publisher = services.GetRequiredService<IMessagePublisher>();
+
+        var meter = new PhaseMeter();
+        meter.Start();
+        foreach (var message in messages)
+        {
+            publisher.Publish(message, topic);
+        }
+
+        if (publisher.Flush(TimeSpan.FromSeconds(60)) != 0)
+        {
+            throw new InvalidOperationException("KafkaTyped publisher: records still outstanding after 60 s.");
+        }
+
+        return meter.Stop(messages.Length);
+    }
+
+    public static async Task<Measurement> PublishAsyncWindowed(string bootstrapServers, string topic, OrderPlaced[] messages, int window)
+    {
+        using var services = Build(bootstrapServers, consumer: null, handler: null);
+        var publisher = services.GetRequiredService<IMessagePublisher>();
+        var inFlight = new Task[window];
+
+        var meter = new PhaseMeter();
+        meter.Start();
+        for (var i = 0; i < messages.Length; i++)
+        {
+            var slot = i % window;
+            if (inFlight[slot] is { } previous)
+            {
+                await previous.ConfigureAwait(false);
+            }
+
+            inFlight[slot] = publisher.PublishAsync(messages[i], topic, headers: null);
+        }
+
+        await Task.WhenAll(inFlight.Where(t => t is not null)).ConfigureAwait(false);
+        return meter.Stop(messages.Length);
+    }
+
+    public static async Task<Measurement> ConsumeAsync(string bootstrapServers, string topic, string groupId, int expected, TimeSpan timeout)
+    {
+        var handler = new NoOpOrderHandler(expected);
+        var consumer = new ConsumerOptions { GroupId = groupId, Topics = { topic } };
+        await using var services = Build(bootstrapServers, consumer, handler);
+        var hosted = services.GetServices<IHostedService>().ToArray();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var finished = await Task.WhenAny(handler.Done, Task.Delay(timeout)).ConfigureAwait(false);
+            if (finished != handler.Done)
+            {
+                throw new TimeoutException($"KafkaTyped consumer: {handler.Count} of {expected} records handled after {timeout.TotalSeconds} s.");
+            }
+
+            return await handler.Done.ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var service in hosted)
+            {
+                await service.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static ServiceProvider Build(string bootstrapServers, ConsumerOptions? consumer, NoOpOrderHandler? handler)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton(handler ?? new NoOpOrderHandler(int.MaxValue));
+        services.AddKafkaTyped(o =>
+        {
+            o.BootstrapServers = bootstrapServers;
+            o.ServiceName = "throughput";
+            foreach (var (key, value) in ClientSettings.Producer)
+            {
+                o.Publisher.Properties[key] = value;
+            }
+
+            if (consumer is not null)
+            {
+                foreach (var (key, value) in ClientSettings.Consumer)
+                {
+                    consumer.Properties[key] = value;
+                }
+
+                o.Consumers.Add(consumer);
+            }
+        }).AddGeneratedHandlers();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+    }
+}
