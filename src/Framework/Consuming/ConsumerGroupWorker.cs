@@ -123,7 +123,7 @@ internal sealed class ConsumerGroupWorker
             ShutdownLanes([.. _lanes.Values], abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
             if (!_abort.IsCancellationRequested)
             {
-                Commit(consumer, _lanes.Values);
+                Commit(consumer, _lanes.Values, "shutdown");
             }
 
             CloseLanes([.. _lanes.Values]);
@@ -170,8 +170,8 @@ internal sealed class ConsumerGroupWorker
             consumer.Pause([lane.TopicPartition]);
             lane.Paused = true;
             _paused++;
-            KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
             Log.PartitionPaused(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value);
+            KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
         }
     }
 
@@ -199,10 +199,10 @@ internal sealed class ConsumerGroupWorker
 
         Interlocked.Exchange(ref _completedSinceCommit, 0);
         _lastCommit = _timeProvider.GetTimestamp();
-        Commit(consumer, _lanes.Values);
+        Commit(consumer, _lanes.Values, "periodic");
     }
 
-    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionLane> lanes)
+    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionLane> lanes, string occasion)
     {
         List<TopicPartitionOffset>? offsets = null;
         List<PartitionLane>? committed = null;
@@ -232,18 +232,23 @@ internal sealed class ConsumerGroupWorker
             KafkaTypedTelemetry.Commits.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
             if (_logger.IsEnabled(LogLevel.Debug))
             {
-                Log.Committed(_logger, _groupId, string.Join(", ", offsets));
+                Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
             }
         }
         catch (KafkaException ex)
         {
             KafkaTypedTelemetry.Commits.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId), new KeyValuePair<string, object?>("error.type", ex.Error.Code.ToString()));
-            Log.CommitFailed(_logger, _groupId, ex);
+            Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
         }
     }
 
     private void OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
     {
+        if (partitions.Count == 0)
+        {
+            return; // a cooperative rebalance that gives this member nothing new
+        }
+
         Log.PartitionsAssigned(_logger, _groupId, string.Join(", ", partitions));
         foreach (var partition in partitions)
         {
@@ -260,17 +265,18 @@ internal sealed class ConsumerGroupWorker
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
-        Log.PartitionsRevoked(_logger, _groupId, string.Join(", ", partitions.Select(p => p.TopicPartition)));
         var revoked = TakeLanes(partitions.Select(p => p.TopicPartition));
         if (revoked.Count == 0)
         {
             return;
         }
 
+        Log.PartitionsRevoked(_logger, _groupId, string.Join(", ", revoked.Select(l => l.TopicPartition)));
+
         ShutdownLanes(revoked, _abort.IsCancellationRequested ? TimeSpan.Zero : _options.RevokeDrainTimeout);
         if (!_abort.IsCancellationRequested)
         {
-            Commit(consumer, revoked);
+            Commit(consumer, revoked, "revoke");
         }
 
         foreach (var lane in revoked)

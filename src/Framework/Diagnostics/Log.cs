@@ -47,8 +47,8 @@ internal static partial class Log
     [LoggerMessage(209, LogLevel.Error, "Handler of {TypeId} {Topic}[{Partition}]@{Offset} failed {Attempt} times (KafkaTyped:Consumers:*:MaxHandlerAttempts); the message is skipped")]
     public static partial void HandlerFailedAbandoned(ILogger logger, string typeId, string topic, int partition, long offset, int attempt, Exception exception);
 
-    [LoggerMessage(210, LogLevel.Warning, "Consumer group '{GroupId}': committing offsets failed; they are committed again later")]
-    public static partial void CommitFailed(ILogger logger, string groupId, Exception exception);
+    [LoggerMessage(210, LogLevel.Warning, "Consumer group '{GroupId}': committing offsets ({Occasion}) failed: {Reason}; partitions still owned are committed again later")]
+    public static partial void CommitFailed(ILogger logger, string groupId, string occasion, string reason, Exception exception);
 
     [LoggerMessage(211, LogLevel.Warning, "Consumer group '{GroupId}': consume error {Reason} ({ErrorCode})")]
     public static partial void ConsumeError(ILogger logger, string groupId, string reason, ErrorCode errorCode);
@@ -71,8 +71,8 @@ internal static partial class Log
     [LoggerMessage(217, LogLevel.Critical, "Lane {Topic}[{Partition}] of consumer group '{GroupId}' failed; the partition is no longer processed")]
     public static partial void LaneFailed(ILogger logger, string groupId, string topic, int partition, Exception exception);
 
-    [LoggerMessage(218, LogLevel.Debug, "Consumer group '{GroupId}': committed {Offsets}")]
-    public static partial void Committed(ILogger logger, string groupId, string offsets);
+    [LoggerMessage(218, LogLevel.Debug, "Consumer group '{GroupId}': committed ({Occasion}) {Offsets}")]
+    public static partial void Committed(ILogger logger, string groupId, string occasion, string offsets);
 
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]

@@ -36,11 +36,17 @@ public static class KafkaTypedTestHost
         },
     };
 
-    /// <summary>Builds (not starts) a host.</summary>
-    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, Action<IServiceCollection>? services = null)
+    /// <summary>Builds (not starts) a host. Give each host running at the same time its own <c>recorder.ForHost(n)</c>.</summary>
+    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, Action<IServiceCollection>? services = null, ILoggerProvider? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kafkatyped-integration-tests" });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+        }
+
         builder.Services.AddSingleton(recorder);
         builder.Services.AddKafkaTyped(options =>
             {

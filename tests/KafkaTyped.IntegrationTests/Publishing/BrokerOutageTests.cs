@@ -60,7 +60,9 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
         var topic = ClusterFixture.NewTopicName("broker-outage");
         await outage.CreateTopicAsync(topic, Partitions);
         var recorder = new HandlingRecorder();
-        using var host = KafkaTypedTestHost.Build(outage.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, ClusterFixture.NewGroupId("broker-outage"), topic)));
+        var logs = new CapturingLoggerProvider();
+        using var host = KafkaTypedTestHost.Build(
+            outage.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, ClusterFixture.NewGroupId("broker-outage"), topic)), logs: logs);
         var publisher = host.Services.GetRequiredService<IMessagePublisher>();
 
         // Phase 1: healthy. Phase 2: a broker is down. Phase 3: it is back.
@@ -79,7 +81,7 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
         }
 
         publishes.AddRange(duringOutage);
-        await outage.WaitUntilAffectedAsync(duringOutage.Select(p => p.Task).ToList());
+        await outage.WaitUntilAffectedAsync(duringOutage.Select(p => p.Task).ToList(), logs);
         await outage.UpAsync();
         for (long i = 2 * PerPhase; i < 3 * PerPhase; i++)
         {
@@ -134,7 +136,7 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
         public abstract Task DownAsync();
 
         /// <summary>Waits until the outage visibly holds back publishes issued during it.</summary>
-        public abstract Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage);
+        public abstract Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, CapturingLoggerProvider logs);
 
         public abstract Task UpAsync();
 
@@ -159,30 +161,42 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
     {
         private readonly EmbeddedKafkaCluster _cluster = ClusterFixture.StartEmbeddedCluster(3);
         private int _down = -1;
+        private string? _topic;
 
         public override string BootstrapServers => _cluster.BootstrapServers;
 
         public override Task CreateTopicAsync(string topic, int partitions)
         {
+            _topic = topic;
             _cluster.CreateTopic(topic, partitions, replicationFactor: 3);
             return Task.CompletedTask;
         }
 
         public override Task DownAsync()
         {
-            // Leadership does not move in the embedded cluster: the partitions broker 1 leads are unavailable until it is back.
-            _down = 1;
+            // The leader of partition 0 (which the test's 40 keys reach) goes down. Leadership does not move in the
+            // embedded cluster: the partitions it leads are unavailable until it is back.
+            using var admin = new AdminClientBuilder(KafkaTestClientConfig.ForAdmin(BootstrapServers)).Build();
+            var topic = admin.GetMetadata(_topic!, TimeSpan.FromSeconds(10)).Topics.Single();
+            _down = topic.Partitions.Single(p => p.PartitionId == 0).Leader;
             _cluster.SetBrokerDown(_down);
             return Task.CompletedTask;
         }
 
-        public override Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage)
-            // The other brokers still acknowledge their partitions while broker 1's stay pending.
-            => Wait.UntilAsync(
-                () => duringOutage.Any(t => t.IsCompleted) && duringOutage.Any(t => !t.IsCompleted),
+        public override async Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, CapturingLoggerProvider logs)
+        {
+            // The service's producer reports the lost connection to that broker (librdkafka's log, KafkaTyped event 302) ...
+            var broker = $"/{_down}: ";
+            await Wait.UntilAsync(
+                () => logs.Entries.Any(e => e.EventId.Id == 302 && e.Message.Contains(broker, StringComparison.Ordinal)
+                    && (e.Message.Contains("Disconnected", StringComparison.Ordinal) || e.Message.Contains("failed", StringComparison.Ordinal))),
                 Deadline,
-                "publishes to live brokers to complete while those to the down broker wait",
+                $"the publisher to report the lost connection to broker {_down}",
                 Ct);
+
+            // ... and what goes to the partitions the down broker leads cannot be acknowledged meanwhile.
+            Assert.Contains(duringOutage, t => !t.IsCompleted);
+        }
 
         public override Task UpAsync()
         {
@@ -205,7 +219,7 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
 
         public override Task DownAsync() => container.PauseAsync(Ct);
 
-        public override Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage)
+        public override Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, CapturingLoggerProvider logs)
         {
             // A paused single broker acknowledges nothing.
             Assert.DoesNotContain(duringOutage, t => t.IsCompletedSuccessfully);
