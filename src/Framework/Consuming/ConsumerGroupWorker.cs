@@ -30,6 +30,7 @@ internal sealed class ConsumerGroupWorker
     private IConsumer<byte[], byte[]>? _consumer;
     private Thread? _thread;
     private volatile bool _stopRequested;
+    private volatile Exception? _laneFault;
     private int _completedSinceCommit;
     private long _lastCommit;
     private int _paused;
@@ -129,6 +130,13 @@ internal sealed class ConsumerGroupWorker
             CloseLanes([.. _lanes.Values]);
             _lanes.Clear();
             Log.ConsumerStopped(_logger, _groupId, abort ? "aborted" : "drained");
+            if (_laneFault is not null)
+            {
+                // A lane ended on an exception the pipeline does not expect (a bug, not bad input). Its partition
+                // would otherwise never be processed again while the group looks healthy: fail loudly instead, so
+                // the process restarts and the partition resumes from its committed offset.
+                _onFatal?.Invoke();
+            }
         }
         catch (Exception ex)
         {
@@ -377,6 +385,14 @@ internal sealed class ConsumerGroupWorker
 
     private void OnCompleted() => Interlocked.Increment(ref _completedSinceCommit);
 
+    /// <summary>
+    /// A lane ended on an unexpected exception (processors throw only when cancelled). The group stops as if asked to:
+    /// other lanes drain, offsets completed before the failure are committed, and the host is told the group failed.
+    /// </summary>
     private void OnLaneFault(PartitionLane lane, Exception exception)
-        => Log.LaneFailed(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value, exception);
+    {
+        Log.LaneFailed(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value, exception);
+        _laneFault = exception;
+        _stopRequested = true;
+    }
 }

@@ -68,7 +68,7 @@ internal static partial class Log
     [LoggerMessage(216, LogLevel.Information, "Consumer group '{GroupId}' stopped ({Mode})")]
     public static partial void ConsumerStopped(ILogger logger, string groupId, string mode);
 
-    [LoggerMessage(217, LogLevel.Critical, "Lane {Topic}[{Partition}] of consumer group '{GroupId}' failed; the partition is no longer processed")]
+    [LoggerMessage(217, LogLevel.Critical, "Lane {Topic}[{Partition}] of consumer group '{GroupId}' failed; the consumer group stops so that the partition resumes from its committed offset")]
     public static partial void LaneFailed(ILogger logger, string groupId, string topic, int partition, Exception exception);
 
     [LoggerMessage(218, LogLevel.Debug, "Consumer group '{GroupId}': committed ({Occasion}) {Offsets}")]
