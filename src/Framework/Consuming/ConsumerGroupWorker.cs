@@ -257,7 +257,7 @@ internal sealed class ConsumerGroupWorker
             return; // a cooperative rebalance that gives this member nothing new
         }
 
-        Log.PartitionsAssigned(_logger, _groupId, string.Join(", ", partitions));
+        Log.PartitionsAssigned(_logger, _groupId, Describe(partitions));
         foreach (var partition in partitions)
         {
             if (_lanes.ContainsKey(partition))
@@ -279,7 +279,7 @@ internal sealed class ConsumerGroupWorker
             return;
         }
 
-        Log.PartitionsRevoked(_logger, _groupId, string.Join(", ", revoked.Select(l => l.TopicPartition)));
+        Log.PartitionsRevoked(_logger, _groupId, Describe(revoked.Select(l => l.TopicPartition)));
 
         ShutdownLanes(revoked, _abort.IsCancellationRequested ? TimeSpan.Zero : _options.RevokeDrainTimeout);
         if (!_abort.IsCancellationRequested)
@@ -301,7 +301,7 @@ internal sealed class ConsumerGroupWorker
 
     private void OnLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
-        Log.PartitionsLost(_logger, _groupId, string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        Log.PartitionsLost(_logger, _groupId, Describe(partitions.Select(p => p.TopicPartition)));
         var lost = TakeLanes(partitions.Select(p => p.TopicPartition));
         ShutdownLanes(lost, TimeSpan.Zero);
         foreach (var lane in lost)
@@ -360,7 +360,7 @@ internal sealed class ConsumerGroupWorker
 
             if (!drained)
             {
-                Log.DrainTimedOut(_logger, _groupId, string.Join(", ", lanes.Select(l => l.TopicPartition)), drainTimeout);
+                Log.DrainTimedOut(_logger, _groupId, Describe(lanes.Select(l => l.TopicPartition)), drainTimeout);
             }
         }
 
@@ -382,6 +382,10 @@ internal sealed class ConsumerGroupWorker
             lane.Tracker.Close();
         }
     }
+
+    /// <summary>Partitions as "topic[partition]" (Confluent's own ToString prints "topic [[partition]]").</summary>
+    private static string Describe(IEnumerable<TopicPartition> partitions)
+        => string.Join(", ", partitions.Select(static p => $"{p.Topic}[{p.Partition.Value}]"));
 
     private void OnCompleted() => Interlocked.Increment(ref _completedSinceCommit);
 
