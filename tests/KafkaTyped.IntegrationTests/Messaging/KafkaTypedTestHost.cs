@@ -37,15 +37,11 @@ public static class KafkaTypedTestHost
     };
 
     /// <summary>Builds (not starts) a host. Give each host running at the same time its own <c>recorder.ForHost(n)</c>.</summary>
-    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, Action<IServiceCollection>? services = null, ILoggerProvider? logs = null)
+    public static IHost Build(string bootstrapServers, HandlingRecorder recorder, Action<KafkaTypedOptions> configure, Action<IServiceCollection>? services = null, LogCapture? logs = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kafkatyped-integration-tests" });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        if (logs is not null)
-        {
-            builder.Logging.AddProvider(logs);
-            builder.Logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
-        }
+        logs?.AddTo(builder.Services, LogLevel.Trace);
 
         builder.Services.AddSingleton(recorder);
         builder.Services.AddKafkaTyped(options =>

@@ -60,7 +60,7 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
         var topic = ClusterFixture.NewTopicName("broker-outage");
         await outage.CreateTopicAsync(topic, Partitions);
         var recorder = new HandlingRecorder();
-        var logs = new CapturingLoggerProvider();
+        var logs = new LogCapture();
         using var host = KafkaTypedTestHost.Build(
             outage.BootstrapServers, recorder, o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, ClusterFixture.NewGroupId("broker-outage"), topic)), logs: logs);
         var publisher = host.Services.GetRequiredService<IMessagePublisher>();
@@ -136,7 +136,7 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
         public abstract Task DownAsync();
 
         /// <summary>Waits until the outage visibly holds back publishes issued during it.</summary>
-        public abstract Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, CapturingLoggerProvider logs);
+        public abstract Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, LogCapture logs);
 
         public abstract Task UpAsync();
 
@@ -183,12 +183,12 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
             return Task.CompletedTask;
         }
 
-        public override async Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, CapturingLoggerProvider logs)
+        public override async Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, LogCapture logs)
         {
             // The service's producer reports the lost connection to that broker (librdkafka's log, KafkaTyped event 302) ...
             var broker = $"/{_down}: ";
             await Wait.UntilAsync(
-                () => logs.Entries.Any(e => e.EventId.Id == 302 && e.Message.Contains(broker, StringComparison.Ordinal)
+                () => logs.Entries.Any(e => e.EventId == 302 && e.Message.Contains(broker, StringComparison.Ordinal)
                     && (e.Message.Contains("Disconnected", StringComparison.Ordinal) || e.Message.Contains("failed", StringComparison.Ordinal))),
                 Deadline,
                 $"the publisher to report the lost connection to broker {_down}",
@@ -219,7 +219,7 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
 
         public override Task DownAsync() => container.PauseAsync(Ct);
 
-        public override Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, CapturingLoggerProvider logs)
+        public override Task WaitUntilAffectedAsync(IReadOnlyList<Task> duringOutage, LogCapture logs)
         {
             // A paused single broker acknowledges nothing.
             Assert.DoesNotContain(duringOutage, t => t.IsCompletedSuccessfully);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace KafkaTyped.IntegrationTests.Guarantees;
+namespace KafkaTyped.IntegrationTests.Messaging;
 
 /// <summary>One log entry of a host, with the structured values of its message template.</summary>
 public sealed record CapturedLog(string Category, LogLevel Level, int EventId, string Message, IReadOnlyDictionary<string, object?> Values, Exception? Exception, DateTime At)
