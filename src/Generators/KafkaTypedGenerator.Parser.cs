@@ -291,58 +291,12 @@ public sealed partial class KafkaTypedGenerator
             out bool hasPrimaryConstructor)
         {
             var members = new List<MemberSpec>();
-            var constructorNames = new HashSet<string>(StringComparer.Ordinal);
-            var primaryConstructor = FindPrimaryConstructor(symbol, cancellationToken);
+            var primaryConstructor = WireMembers.FindPrimaryConstructor(symbol, cancellationToken);
             hasPrimaryConstructor = primaryConstructor is not null;
 
-            if (primaryConstructor is not null)
+            foreach (var member in WireMembers.Select(symbol, primaryConstructor, cancellationToken))
             {
-                foreach (var parameter in primaryConstructor.Parameters)
-                {
-                    constructorNames.Add(parameter.Name);
-                    var location = parameter.Locations.FirstOrDefault();
-                    var shape = ShapeOf(parameter.Type);
-                    if (shape is null)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(
-                            DiagnosticDescriptors.UnsupportedMemberType, location, parameter.Name, displayName, parameter.Type.ToDisplayString()));
-                        continue;
-                    }
-
-                    members.Add(new MemberSpec(
-                        EscapeIdentifier(parameter.Name),
-                        parameter.Name,
-                        shape,
-                        IsConstructorParameter: true,
-                        DefaultValueExpression: parameter.HasExplicitDefaultValue ? DefaultValueExpression(parameter, shape) : null));
-                }
-            }
-
-            foreach (var member in symbol.GetMembers())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (member.IsStatic
-                    || member.IsImplicitlyDeclared
-                    || constructorNames.Contains(member.Name)
-                    || member.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
-                {
-                    continue;
-                }
-
-                ITypeSymbol type;
-                switch (member)
-                {
-                    // A get-only property is computed (or set by a constructor the generator does not call): not serialized.
-                    case IPropertySymbol { IsIndexer: false, SetMethod: not null } property:
-                        type = property.Type;
-                        break;
-                    case IFieldSymbol { IsConst: false, AssociatedSymbol: null, IsFixedSizeBuffer: false } field:
-                        type = field.Type;
-                        break;
-                    default:
-                        continue;
-                }
-
+                var type = WireMembers.TypeOf(member);
                 var shape = ShapeOf(type);
                 if (shape is null)
                 {
@@ -351,34 +305,17 @@ public sealed partial class KafkaTypedGenerator
                     continue;
                 }
 
-                members.Add(new MemberSpec(EscapeIdentifier(member.Name), member.Name, shape, IsConstructorParameter: false, DefaultValueExpression: null));
+                members.Add(member is IParameterSymbol parameter
+                    ? new MemberSpec(
+                        EscapeIdentifier(parameter.Name),
+                        parameter.Name,
+                        shape,
+                        IsConstructorParameter: true,
+                        DefaultValueExpression: parameter.HasExplicitDefaultValue ? DefaultValueExpression(parameter, shape) : null)
+                    : new MemberSpec(EscapeIdentifier(member.Name), member.Name, shape, IsConstructorParameter: false, DefaultValueExpression: null));
             }
 
             return members;
-        }
-
-        private static IMethodSymbol? FindPrimaryConstructor(INamedTypeSymbol symbol, CancellationToken cancellationToken)
-        {
-            if (!symbol.IsRecord)
-            {
-                return null;
-            }
-
-            foreach (var reference in symbol.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax(cancellationToken) is RecordDeclarationSyntax { ParameterList: not null } record)
-                {
-                    foreach (var constructor in symbol.InstanceConstructors)
-                    {
-                        if (constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == record))
-                        {
-                            return constructor;
-                        }
-                    }
-                }
-            }
-
-            return null;
         }
 
         private static KeySpec? ParseKey(INamedTypeSymbol symbol, string displayName, List<DiagnosticInfo> diagnostics)

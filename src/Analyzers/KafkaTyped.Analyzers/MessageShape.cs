@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
+using KafkaTyped.Generators;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace KafkaTyped.Analyzers;
 
@@ -25,11 +25,8 @@ internal readonly struct SerializedMember
 }
 
 /// <summary>
-/// Which members of a message are serialized, and in which order. This must stay the generator's rule
-/// (docs/serialization.md, KafkaTypedGenerator.Parser.ParseMembers): the primary-constructor parameters of a positional
-/// record in order (with the parameter's type), then the instance properties with a setter or init accessor and the
-/// instance fields that are public, internal or protected internal, in declaration order; static and const members,
-/// indexers, get-only properties and members of base types are skipped.
+/// The serialized members of a message as the schema lock records them. Which members and in which order is
+/// <see cref="WireMembers"/>, the generator's own rule compiled into this assembly too.
 /// </summary>
 internal static class MessageShape
 {
@@ -51,61 +48,12 @@ internal static class MessageShape
     public static ImmutableArray<SerializedMember> GetMembers(INamedTypeSymbol type, CancellationToken cancellationToken = default)
     {
         var builder = ImmutableArray.CreateBuilder<SerializedMember>();
-        var positional = new HashSet<string>(StringComparer.Ordinal);
-
-        if (FindPrimaryConstructor(type, cancellationToken) is { } primaryConstructor)
+        foreach (var member in WireMembers.Select(type, WireMembers.FindPrimaryConstructor(type, cancellationToken), cancellationToken))
         {
-            foreach (var parameter in primaryConstructor.Parameters)
-            {
-                positional.Add(parameter.Name);
-                builder.Add(new SerializedMember(parameter, parameter.Name, parameter.Type));
-            }
-        }
-
-        foreach (var member in type.GetMembers())
-        {
-            if (member.IsStatic || member.IsImplicitlyDeclared || positional.Contains(member.Name) || !IsVisible(member))
-            {
-                continue;
-            }
-
-            switch (member)
-            {
-                case IPropertySymbol { IsIndexer: false, SetMethod: not null } property:
-                    builder.Add(new SerializedMember(property, property.Name, property.Type));
-                    break;
-                case IFieldSymbol { IsConst: false, AssociatedSymbol: null, IsFixedSizeBuffer: false } field:
-                    builder.Add(new SerializedMember(field, field.Name, field.Type));
-                    break;
-            }
+            builder.Add(new SerializedMember(member, member.Name, WireMembers.TypeOf(member)));
         }
 
         return builder.ToImmutable();
-    }
-
-    /// <summary>The constructor declared by a positional record's parameter list, as the generator finds it.</summary>
-    private static IMethodSymbol? FindPrimaryConstructor(INamedTypeSymbol type, CancellationToken cancellationToken)
-    {
-        if (!type.IsRecord)
-        {
-            return null;
-        }
-
-        foreach (var reference in type.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax(cancellationToken) is RecordDeclarationSyntax { ParameterList: not null } record)
-            {
-                foreach (var constructor in type.InstanceConstructors)
-                {
-                    if (constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == record))
-                    {
-                        return constructor;
-                    }
-                }
-            }
-        }
-
-        return null;
     }
 
     /// <summary>The member carrying [MessageKey], or null when the message has none.</summary>
@@ -126,7 +74,4 @@ internal static class MessageShape
 
         return null;
     }
-
-    private static bool IsVisible(ISymbol member)
-        => member.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
 }
