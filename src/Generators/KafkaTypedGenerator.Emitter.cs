@@ -612,16 +612,17 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine("public global::System.Collections.Generic.IReadOnlyList<global::KafkaTyped.Routing.MessageRoute> Routes => s_routes;");
             w.WriteLine();
             w.WriteLine("/// <inheritdoc/>");
-            w.OpenBlock("public global::KafkaTyped.Routing.MessageRoute? FindRoute(global::System.ReadOnlySpan<byte> typeIdUtf8)");
+            w.OpenBlock("public int IndexOf(global::System.ReadOnlySpan<byte> typeIdUtf8)");
             w.OpenBlock("switch (typeIdUtf8.Length)");
-            foreach (var group in table.Routes.GroupBy(r => Encoding.UTF8.GetByteCount(r.TypeId)).OrderBy(g => g.Key))
+            var indexes = table.Routes.Select((route, index) => (route, index));
+            foreach (var group in indexes.GroupBy(r => Encoding.UTF8.GetByteCount(r.route.TypeId)).OrderBy(g => g.Key))
             {
                 w.WriteLine($"case {group.Key}:");
                 w.OpenBlock();
-                foreach (var route in group)
+                foreach (var (route, index) in group)
                 {
                     w.OpenBlock($"if (global::System.MemoryExtensions.SequenceEqual(typeIdUtf8, {Literal(route.TypeId)}u8))");
-                    w.WriteLine($"return {route.RouteClassName}.Instance;");
+                    w.WriteLine($"return {index};");
                     w.CloseBlock();
                     w.WriteLine();
                 }
@@ -632,7 +633,7 @@ public sealed partial class KafkaTypedGenerator
 
             w.CloseBlock();
             w.WriteLine();
-            w.WriteLine("return null;");
+            w.WriteLine("return -1;");
             w.CloseBlock();
             w.CloseBlock();
         }
@@ -640,7 +641,7 @@ public sealed partial class KafkaTypedGenerator
         private static void WriteRoute(SourceWriter w, RouteSpec route)
         {
             var message = route.MessageTypeName;
-            w.WriteLine($"/// <summary>The route of <c>{route.TypeId.Replace("&", "&amp;").Replace("<", "&lt;")}</c>: deserializes <see cref=\"{message}\"/> and calls its handlers.</summary>");
+            w.WriteLine($"/// <summary>The route of <c>{route.TypeId.Replace("&", "&amp;").Replace("<", "&lt;")}</c>: deserializes <see cref=\"{message}\"/> for its handlers.</summary>");
             w.WriteLine(s_generatedCodeAttribute);
             w.OpenBlock($"file sealed class {route.RouteClassName} : global::KafkaTyped.Routing.MessageRoute<{message}>");
             w.WriteLine($"public static readonly {route.RouteClassName} Instance = new();");
@@ -663,31 +664,8 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine("/// <inheritdoc/>");
             w.WriteLine($"public override {message} Deserialize(global::System.ReadOnlyMemory<byte> payload)");
             w.WriteLine($"    => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<{message}>(payload);");
-            w.WriteLine();
-            w.WriteLine("/// <inheritdoc/>");
-            var signature = $"HandleAsync({message} message, global::KafkaTyped.MessageContext context, global::System.IServiceProvider services, global::System.Threading.CancellationToken cancellationToken)";
-            if (route.HandlerTypeNames.Count == 1)
-            {
-                // One handler: return its ValueTask as it is, no state machine.
-                w.WriteLine($"public override global::System.Threading.Tasks.ValueTask {signature}");
-                w.WriteLine($"    => {Resolve(message, route.HandlerTypeNames[0])}.HandleAsync(message, context, cancellationToken);");
-            }
-            else
-            {
-                w.OpenBlock($"public override async global::System.Threading.Tasks.ValueTask {signature}");
-                foreach (var handler in route.HandlerTypeNames)
-                {
-                    w.WriteLine($"await {Resolve(message, handler)}.HandleAsync(message, context, cancellationToken).ConfigureAwait(false);");
-                }
-
-                w.CloseBlock();
-            }
-
             w.CloseBlock();
         }
-
-        private static string Resolve(string message, string handler)
-            => $"((global::KafkaTyped.IHandle<{message}>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{handler}>(services))";
 
         private static string Local(MemberSpec member) => member.DisplayName + "Value";
 

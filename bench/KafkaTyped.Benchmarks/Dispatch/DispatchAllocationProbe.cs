@@ -12,13 +12,15 @@ internal static class DispatchAllocationProbe
         Console.WriteLine($"pid {Environment.ProcessId}");
         Measure("hand-written", () => bench.HandWritten());
         Measure("KafkaTyped MessageProcessor.ProcessAsync", () => bench.KafkaTyped());
-        Measure("generated FindRoute", () => bench.FindRoute() is null ? 0 : 1);
+        Measure("ce_type header + route binding lookup", () => bench.RouteLookupOnly());
+        Measure("MessageContext creation", () => bench.ContextOnly());
 
         for (var round = 0; round < 3; round++)
         {
             Time("dispatch hand-written", () => bench.HandWritten());
             Time("dispatch KafkaTyped", () => bench.KafkaTyped());
-            Time("route HandleAsync only (DI resolve + call)", () => bench.RouteHandleOnly());
+            Time("ce_type header + route binding lookup only", () => bench.RouteLookupOnly());
+            Time("deserialize only", () => bench.DeserializeOnly());
         }
 
         // What a clock read and a UUIDv7 cost on this machine (system calls on some virtual machines).

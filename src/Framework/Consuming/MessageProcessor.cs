@@ -17,7 +17,6 @@ namespace KafkaTyped.Consuming;
 internal sealed class MessageProcessor : IRecordProcessor
 {
     private readonly RouteRegistry _routes;
-    private readonly IServiceProvider _rootServices;
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly ConsumerOptions _options;
     private readonly string _groupId;
@@ -27,7 +26,6 @@ internal sealed class MessageProcessor : IRecordProcessor
     public MessageProcessor(RouteRegistry routes, IServiceProvider rootServices, ConsumerOptions options, ILogger logger, TimeProvider timeProvider)
     {
         _routes = routes;
-        _rootServices = rootServices;
         _scopeFactory = rootServices.GetRequiredService<IServiceScopeFactory>();
         _options = options;
         _groupId = options.GroupId ?? string.Empty;
@@ -35,9 +33,15 @@ internal sealed class MessageProcessor : IRecordProcessor
         _timeProvider = timeProvider;
     }
 
+    /// <summary>Whether anyone traces or times message processing; when not, the dispatch skips that work entirely.</summary>
+    internal static bool IsObserved => KafkaTypedTelemetry.Source.HasListeners() || KafkaTypedTelemetry.ProcessDuration.Enabled;
+
     public ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)
     {
-        KafkaTypedTelemetry.ConsumedMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
+        if (KafkaTypedTelemetry.ConsumedMessages.Enabled)
+        {
+            KafkaTypedTelemetry.ConsumedMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
+        }
 
         // Stage 1: route by the ce_type header.
         if (!CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Type, out var typeId))
@@ -55,60 +59,68 @@ internal sealed class MessageProcessor : IRecordProcessor
             return new(MessageOutcome.SkippedUnknownType);
         }
 
-        return binding.Route.ProcessAsync(this, record, binding.Scoped, cancellationToken);
+        // Stages 2 and 3 run typed, in the route's binding, which calls back for anything beyond the fast path.
+        return binding.ProcessAsync(this, record, cancellationToken);
     }
 
-    /// <summary>Stages 2 and 3, typed: called back by <see cref="MessageRoute{TMessage}"/>.</summary>
-    internal async ValueTask<MessageOutcome> ProcessAsync<TMessage>(MessageRoute<TMessage> route, ConsumeResult<byte[], byte[]> record, bool scoped, CancellationToken cancellationToken)
+    /// <summary>The context of one delivery attempt; a value, so creating it allocates nothing.</summary>
+    internal MessageContext CreateContext(ConsumeResult<byte[], byte[]> record, string typeId, int attempt) => new()
     {
-        // Stage 2: deserialize; a payload that is not a valid encoding is poison, not a reason to stop the partition.
-        TMessage message;
-        try
-        {
-            message = route.Deserialize(record.Message.Value ?? ReadOnlyMemory<byte>.Empty);
-        }
-        catch (Exception ex)
-        {
-            Log.InvalidPayload(_logger, record.Topic, record.Partition.Value, record.Offset.Value, route.TypeId, ex);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
-            return MessageOutcome.SkippedInvalidPayload;
-        }
+        Topic = record.Topic,
+        Partition = record.Partition.Value,
+        Offset = record.Offset.Value,
+        Key = record.Message.Key,
+        TypeId = typeId,
+        Timestamp = ToDateTimeOffset(record.Message.Timestamp),
+        Headers = record.Message.Headers,
+        ConsumerGroup = _groupId,
+        Attempt = attempt,
+    };
 
-        // Stage 3: handle, retrying with backoff (interim policy, docs/consumer.md).
-        using var activity = StartActivity(record, route.TypeId);
+    /// <summary>Logs and counts a payload that is not a valid encoding of its routed type.</summary>
+    internal MessageOutcome InvalidPayload(ConsumeResult<byte[], byte[]> record, string typeId, Exception exception)
+    {
+        Log.InvalidPayload(_logger, record.Topic, record.Partition.Value, record.Offset.Value, typeId, exception);
+        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
+        return MessageOutcome.SkippedInvalidPayload;
+    }
+
+    /// <summary>
+    /// Stage 3 in general: a DI scope per attempt for scoped handlers, several handlers in order, tracing and timing,
+    /// and the interim retry policy (docs/consumer.md). <paramref name="firstAttempt"/> is a first attempt the fast path
+    /// of <see cref="RouteBinding{TMessage}"/> already started and that did not complete synchronously.
+    /// </summary>
+    internal async ValueTask<MessageOutcome> HandleAsync<TMessage>(
+        RouteBinding<TMessage> binding, ConsumeResult<byte[], byte[]> record, TMessage message, ValueTask? firstAttempt, CancellationToken cancellationToken)
+    {
+        // A started first attempt was begun unobserved: it is not traced or timed halfway.
+        using var activity = firstAttempt is null ? StartActivity(record, binding.TypeId) : null;
         // Read the clock only when someone listens to the duration histogram: a clock read is a system call on some
         // virtual machines (about 1 us each where the benchmarks ran), more than the rest of the dispatch.
-        var started = KafkaTypedTelemetry.ProcessDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
-        byte[]? messageId = CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Id, out var id) ? id : null;
+        var started = firstAttempt is null && KafkaTypedTelemetry.ProcessDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         for (var attempt = 1; ; attempt++)
         {
-            var context = new MessageContext
-            {
-                Topic = record.Topic,
-                Partition = record.Partition.Value,
-                Offset = record.Offset.Value,
-                Key = record.Message.Key,
-                MessageIdUtf8 = messageId,
-                TypeId = route.TypeId,
-                Timestamp = ToDateTimeOffset(record.Message.Timestamp),
-                Headers = record.Message.Headers ?? [],
-                ConsumerGroup = _groupId,
-                Attempt = attempt,
-            };
-
             try
             {
-                if (scoped)
+                if (attempt == 1 && firstAttempt is { } pending)
                 {
-                    var scope = _scopeFactory.CreateAsyncScope();
-                    await using (scope.ConfigureAwait(false))
-                    {
-                        await route.HandleAsync(message, context, scope.ServiceProvider, cancellationToken).ConfigureAwait(false);
-                    }
+                    await pending.ConfigureAwait(false);
                 }
                 else
                 {
-                    await route.HandleAsync(message, context, _rootServices, cancellationToken).ConfigureAwait(false);
+                    var context = CreateContext(record, binding.TypeId, attempt);
+                    if (binding.Scoped)
+                    {
+                        var scope = _scopeFactory.CreateAsyncScope();
+                        await using (scope.ConfigureAwait(false))
+                        {
+                            await binding.InvokeAsync(message, context, scope.ServiceProvider, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    else
+                    {
+                        await binding.InvokeAsync(message, context, scope: null, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 if (started != 0)
@@ -128,14 +140,14 @@ internal sealed class MessageProcessor : IRecordProcessor
                 KafkaTypedTelemetry.HandlerFailures.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
                 if (_options.MaxHandlerAttempts > 0 && attempt >= _options.MaxHandlerAttempts)
                 {
-                    Log.HandlerFailedAbandoned(_logger, route.TypeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, ex);
+                    Log.HandlerFailedAbandoned(_logger, binding.TypeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, ex);
                     KafkaTypedTelemetry.AbandonedMessages.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
                     activity?.SetStatus(ActivityStatusCode.Error, ex.Message).SetTag("error.type", ex.GetType().FullName);
                     return MessageOutcome.Abandoned;
                 }
 
                 var delay = RetryDelay(attempt, _options.RetryInitialDelay, _options.RetryMaxDelay, Random.Shared.NextDouble());
-                Log.HandlerFailedRetrying(_logger, route.TypeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, delay, ex);
+                Log.HandlerFailedRetrying(_logger, binding.TypeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, delay, ex);
                 await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -10,34 +10,51 @@ namespace KafkaTyped.Consuming;
 internal sealed class RouteRegistry
 {
     private readonly IMessageRouteTable[] _tables;
-    private readonly Dictionary<MessageRoute, RouteBinding> _bindings;
 
-    private RouteRegistry(IMessageRouteTable[] tables, Dictionary<MessageRoute, RouteBinding> bindings)
+    // Per table, the binding of each route at the route's index in the table's Routes.
+    private readonly RouteBinding[][] _bindings;
+
+    private RouteRegistry(IMessageRouteTable[] tables, RouteBinding[][] bindings)
     {
         _tables = tables;
         _bindings = bindings;
+        Bindings = [.. bindings.SelectMany(b => b)];
     }
 
     /// <summary>Every route, with how it is dispatched.</summary>
-    public IReadOnlyCollection<RouteBinding> Bindings => _bindings.Values;
+    public IReadOnlyCollection<RouteBinding> Bindings { get; }
 
     /// <summary>The route of a type id, or <see langword="null"/>.</summary>
     public RouteBinding? Find(ReadOnlySpan<byte> typeIdUtf8)
     {
-        foreach (var table in _tables)
+        if (_tables.Length == 1)
         {
-            if (table.FindRoute(typeIdUtf8) is { } route)
+            // The usual case: one assembly of handlers.
+            var index = _tables[0].IndexOf(typeIdUtf8);
+            var bindings = _bindings[0];
+            return (uint)index < (uint)bindings.Length ? bindings[index] : null;
+        }
+
+        var tables = _tables;
+        for (var i = 0; i < tables.Length; i++)
+        {
+            var index = tables[i].IndexOf(typeIdUtf8);
+            if (index >= 0)
             {
-                return _bindings.TryGetValue(route, out var binding) ? binding : null;
+                var bindings = _bindings[i];
+                return (uint)index < (uint)bindings.Length ? bindings[index] : null;
             }
         }
 
         return null;
     }
 
-    /// <summary>Validates the tables and decides, per route, whether handlers need a DI scope.</summary>
+    /// <summary>
+    /// Validates the tables, decides per route whether handlers need a DI scope, and resolves the handlers of the routes
+    /// that do not (all singletons) once, here.
+    /// </summary>
     /// <exception cref="InvalidOperationException">A type id is routed twice, or a handler is not registered.</exception>
-    public static RouteRegistry Create(IEnumerable<IMessageRouteTable> tables, HandlerRegistrations registrations)
+    public static RouteRegistry Create(IEnumerable<IMessageRouteTable> tables, HandlerRegistrations registrations, IServiceProvider services)
     {
         var distinct = new List<IMessageRouteTable>();
         foreach (var table in tables)
@@ -49,12 +66,16 @@ internal sealed class RouteRegistry
         }
 
         var owners = new Dictionary<string, IMessageRouteTable>(StringComparer.Ordinal);
-        var bindings = new Dictionary<MessageRoute, RouteBinding>(ReferenceEqualityComparer.Instance);
+        var scoped = new List<bool[]>();
         var errors = new List<string>();
         foreach (var table in distinct)
         {
-            foreach (var route in table.Routes)
+            var routes = table.Routes;
+            var tableScoped = new bool[routes.Count];
+            scoped.Add(tableScoped);
+            for (var index = 0; index < routes.Count; index++)
             {
+                var route = routes[index];
                 if (owners.TryGetValue(route.TypeId, out var owner))
                 {
                     errors.Add($"The type id '{route.TypeId}' is routed by two route tables ({owner.GetType().FullName} and {table.GetType().FullName}); type ids must be unique across every assembly added with AddRouteTable.");
@@ -74,7 +95,7 @@ internal sealed class RouteRegistry
                     allSingleton &= lifetime == ServiceLifetime.Singleton;
                 }
 
-                bindings[route] = new RouteBinding(route, Scoped: !allSingleton);
+                tableScoped[index] = !allSingleton;
             }
         }
 
@@ -83,9 +104,17 @@ internal sealed class RouteRegistry
             throw new InvalidOperationException("KafkaTyped routing is misconfigured:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
         }
 
+        var bindings = new RouteBinding[distinct.Count][];
+        for (var i = 0; i < distinct.Count; i++)
+        {
+            var routes = distinct[i].Routes;
+            bindings[i] = new RouteBinding[routes.Count];
+            for (var index = 0; index < routes.Count; index++)
+            {
+                bindings[i][index] = routes[index].Bind(services, scoped[i][index]);
+            }
+        }
+
         return new RouteRegistry([.. distinct], bindings);
     }
 }
-
-/// <summary>A route and whether its handlers are resolved from a new DI scope per message.</summary>
-internal sealed record RouteBinding(MessageRoute Route, bool Scoped);

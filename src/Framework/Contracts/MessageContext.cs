@@ -1,21 +1,38 @@
-using System.Text;
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
+using KafkaTyped.CloudEvents;
 
 namespace KafkaTyped;
 
 /// <summary>
-/// Where a consumed message came from and how often it was tried. One instance is created per delivery attempt
-/// and handed to every handler of the message; it is safe to keep after the handler returns.
+/// Where a consumed message came from and how often it was tried, handed to every handler of the message.
 /// </summary>
-public sealed class MessageContext
+/// <remarks>
+/// A small immutable value: creating one costs the consumer no allocation, and a handler may copy it, keep it or
+/// pass it on after returning. It refers to the record's headers and key as the client received them, without copying.
+/// Construct one with an object initializer to unit-test a handler.
+/// </remarks>
+[SuppressMessage("Performance", "CA1815:Override equals and operator equals on value types", Justification = "A context is a description of a delivery, not a value to compare.")]
+public readonly struct MessageContext
 {
-    // Allocated or decoded on first read only, so that dispatching to a handler that never reads them costs nothing.
-    private Headers? _headers;
-    private string? _messageId;
-    private byte[]? _messageIdUtf8;
+    private readonly string? _topic;
+    private readonly string? _typeId;
+    private readonly string? _consumerGroup;
+    private readonly Headers? _headers;
+
+    // Set by an initializer only; otherwise read from the ce_id header when asked for, so a dispatch to a handler that
+    // never reads it does not look for it.
+    private readonly string? _messageId;
+
+    // Stored as attempt - 1 so that default(MessageContext) reads as a first attempt.
+    private readonly int _previousAttempts;
 
     /// <summary>The topic the record was read from.</summary>
-    public string Topic { get; init; } = string.Empty;
+    public string Topic
+    {
+        get => _topic ?? string.Empty;
+        init => _topic = value;
+    }
 
     /// <summary>The partition the record was read from.</summary>
     public int Partition { get; init; }
@@ -26,37 +43,46 @@ public sealed class MessageContext
     /// <summary>The raw record key, empty for a null key.</summary>
     public ReadOnlyMemory<byte> Key { get; init; }
 
-    /// <summary>The message id (the CloudEvents <c>ce_id</c> header), the identity used for deduplication; empty when the record has none.</summary>
+    /// <summary>
+    /// The message id (the CloudEvents <c>ce_id</c> header), the identity used for deduplication; empty when the record
+    /// has none. Read from the headers on each access: keep it in a local when it is used more than once.
+    /// </summary>
     public string MessageId
     {
-        get => _messageId ??= _messageIdUtf8 is { } utf8 ? Encoding.UTF8.GetString(utf8) : string.Empty;
+        get => _messageId ?? CloudEventHeaders.GetString(_headers, CloudEventHeaders.Id) ?? string.Empty;
         init => _messageId = value;
     }
 
-    /// <summary>The raw <c>ce_id</c> header value, decoded into <see cref="MessageId"/> when that is first read.</summary>
-    internal byte[]? MessageIdUtf8
+    /// <summary>The type id the record was routed by (the <c>ce_type</c> header).</summary>
+    public string TypeId
     {
-        init => _messageIdUtf8 = value;
+        get => _typeId ?? string.Empty;
+        init => _typeId = value;
     }
-
-    /// <summary>The type id the record was routed by (the <c>ce_type</c> header or the envelope's <c>type</c>).</summary>
-    public string TypeId { get; init; } = string.Empty;
 
     /// <summary>The record's timestamp as set by the producer or the broker.</summary>
     public DateTimeOffset Timestamp { get; init; }
 
-    /// <summary>The record's headers; never <see langword="null"/>.</summary>
+    /// <summary>The record's headers, as the client received them; never <see langword="null"/>.</summary>
     public Headers Headers
     {
-        get => _headers ??= [];
+        get => _headers ?? [];
         init => _headers = value;
     }
 
     /// <summary>The consumer group that received the record.</summary>
-    public string ConsumerGroup { get; init; } = string.Empty;
+    public string ConsumerGroup
+    {
+        get => _consumerGroup ?? string.Empty;
+        init => _consumerGroup = value;
+    }
 
     /// <summary>The delivery attempt, starting at 1.</summary>
-    public int Attempt { get; init; } = 1;
+    public int Attempt
+    {
+        get => _previousAttempts + 1;
+        init => _previousAttempts = value - 1;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"{TypeId} {Topic}[{Partition}]@{Offset} attempt {Attempt}";

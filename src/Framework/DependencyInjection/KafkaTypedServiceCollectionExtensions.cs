@@ -42,7 +42,7 @@ public static class KafkaTypedServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new HandlerRegistrations(services));
-        services.TryAddSingleton(static sp => RouteRegistry.Create(sp.GetServices<KafkaTyped.Routing.IMessageRouteTable>(), sp.GetRequiredService<HandlerRegistrations>()));
+        services.TryAddSingleton(static sp => RouteRegistry.Create(sp.GetServices<KafkaTyped.Routing.IMessageRouteTable>(), sp.GetRequiredService<HandlerRegistrations>(), sp));
         services.TryAddSingleton<IMessagePublisher>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;

@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using KafkaTyped.Consuming;
 
 namespace KafkaTyped.Routing;
@@ -13,17 +12,17 @@ public abstract class MessageRoute
     {
     }
 
-    /// <summary>Runs the consumer stages for a record routed here; binds the record to the message type without reflection.</summary>
-    internal abstract ValueTask<MessageOutcome> ProcessAsync(MessageProcessor processor, ConsumeResult<byte[], byte[]> record, bool scoped, CancellationToken cancellationToken);
-
     /// <summary>The type id this route serves.</summary>
     public abstract string TypeId { get; }
 
     /// <summary>The message type.</summary>
     public abstract Type MessageType { get; }
 
-    /// <summary>The handler types the message is dispatched to, in the order they are called.</summary>
+    /// <summary>The handler types the message is dispatched to, in the order they are called; each implements <see cref="IHandle{TMessage}"/> of <see cref="MessageType"/>.</summary>
     public abstract IReadOnlyList<Type> HandlerTypes { get; }
+
+    /// <summary>Binds the route to a service provider at start-up; binds the record to the message type without reflection.</summary>
+    internal abstract RouteBinding Bind(IServiceProvider services, bool scoped);
 }
 
 /// <summary>A route for messages of type <typeparamref name="TMessage"/>; derived from by generated code only.</summary>
@@ -33,13 +32,9 @@ public abstract class MessageRoute<TMessage> : MessageRoute
     /// <inheritdoc/>
     public sealed override Type MessageType => typeof(TMessage);
 
-    internal sealed override ValueTask<MessageOutcome> ProcessAsync(MessageProcessor processor, ConsumeResult<byte[], byte[]> record, bool scoped, CancellationToken cancellationToken)
-        => processor.ProcessAsync(this, record, scoped, cancellationToken);
-
     /// <summary>Deserializes a payload written by the message's generated serializer.</summary>
     /// <exception cref="MessagePack.MessagePackSerializationException">The payload is not a valid encoding.</exception>
     public abstract TMessage Deserialize(ReadOnlyMemory<byte> payload);
 
-    /// <summary>Calls every handler of the message, in <see cref="MessageRoute.HandlerTypes"/> order, resolving each from <paramref name="services"/>.</summary>
-    public abstract ValueTask HandleAsync(TMessage message, MessageContext context, IServiceProvider services, CancellationToken cancellationToken);
+    internal sealed override RouteBinding Bind(IServiceProvider services, bool scoped) => new RouteBinding<TMessage>(this, services, scoped);
 }

@@ -39,7 +39,7 @@ namespace KafkaTyped
         public global::System.Collections.Generic.IReadOnlyList<global::KafkaTyped.Routing.MessageRoute> Routes => s_routes;
 
         /// <inheritdoc/>
-        public global::KafkaTyped.Routing.MessageRoute? FindRoute(global::System.ReadOnlySpan<byte> typeIdUtf8)
+        public int IndexOf(global::System.ReadOnlySpan<byte> typeIdUtf8)
         {
             switch (typeIdUtf8.Length)
             {
@@ -47,7 +47,7 @@ namespace KafkaTyped
                 {
                     if (global::System.MemoryExtensions.SequenceEqual(typeIdUtf8, "oc"u8))
                     {
-                        return Shop_OrderCompactedRoute.Instance;
+                        return 0;
                     }
 
                     break;
@@ -56,7 +56,7 @@ namespace KafkaTyped
                 {
                     if (global::System.MemoryExtensions.SequenceEqual(typeIdUtf8, "order-created"u8))
                     {
-                        return Shop_OrderCreatedRoute.Instance;
+                        return 2;
                     }
 
                     break;
@@ -65,18 +65,18 @@ namespace KafkaTyped
                 {
                     if (global::System.MemoryExtensions.SequenceEqual(typeIdUtf8, "order-cancelled"u8))
                     {
-                        return Shop_OrderCancelledRoute.Instance;
+                        return 1;
                     }
 
                     break;
                 }
             }
 
-            return null;
+            return -1;
         }
     }
 
-    /// <summary>The route of <c>oc</c>: deserializes <see cref="global::Shop.OrderCompacted"/> and calls its handlers.</summary>
+    /// <summary>The route of <c>oc</c>: deserializes <see cref="global::Shop.OrderCompacted"/> for its handlers.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     file sealed class Shop_OrderCompactedRoute : global::KafkaTyped.Routing.MessageRoute<global::Shop.OrderCompacted>
     {
@@ -96,13 +96,9 @@ namespace KafkaTyped
         /// <inheritdoc/>
         public override global::Shop.OrderCompacted Deserialize(global::System.ReadOnlyMemory<byte> payload)
             => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.OrderCompacted>(payload);
-
-        /// <inheritdoc/>
-        public override global::System.Threading.Tasks.ValueTask HandleAsync(global::Shop.OrderCompacted message, global::KafkaTyped.MessageContext context, global::System.IServiceProvider services, global::System.Threading.CancellationToken cancellationToken)
-            => ((global::KafkaTyped.IHandle<global::Shop.OrderCompacted>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.OrderProjection>(services)).HandleAsync(message, context, cancellationToken);
     }
 
-    /// <summary>The route of <c>order-cancelled</c>: deserializes <see cref="global::Shop.OrderCancelled"/> and calls its handlers.</summary>
+    /// <summary>The route of <c>order-cancelled</c>: deserializes <see cref="global::Shop.OrderCancelled"/> for its handlers.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     file sealed class Shop_OrderCancelledRoute : global::KafkaTyped.Routing.MessageRoute<global::Shop.OrderCancelled>
     {
@@ -122,13 +118,9 @@ namespace KafkaTyped
         /// <inheritdoc/>
         public override global::Shop.OrderCancelled Deserialize(global::System.ReadOnlyMemory<byte> payload)
             => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.OrderCancelled>(payload);
-
-        /// <inheritdoc/>
-        public override global::System.Threading.Tasks.ValueTask HandleAsync(global::Shop.OrderCancelled message, global::KafkaTyped.MessageContext context, global::System.IServiceProvider services, global::System.Threading.CancellationToken cancellationToken)
-            => ((global::KafkaTyped.IHandle<global::Shop.OrderCancelled>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.OrderProjection>(services)).HandleAsync(message, context, cancellationToken);
     }
 
-    /// <summary>The route of <c>order-created</c>: deserializes <see cref="global::Shop.OrderCreated"/> and calls its handlers.</summary>
+    /// <summary>The route of <c>order-created</c>: deserializes <see cref="global::Shop.OrderCreated"/> for its handlers.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     file sealed class Shop_OrderCreatedRoute : global::KafkaTyped.Routing.MessageRoute<global::Shop.OrderCreated>
     {
@@ -148,9 +140,5 @@ namespace KafkaTyped
         /// <inheritdoc/>
         public override global::Shop.OrderCreated Deserialize(global::System.ReadOnlyMemory<byte> payload)
             => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.OrderCreated>(payload);
-
-        /// <inheritdoc/>
-        public override global::System.Threading.Tasks.ValueTask HandleAsync(global::Shop.OrderCreated message, global::KafkaTyped.MessageContext context, global::System.IServiceProvider services, global::System.Threading.CancellationToken cancellationToken)
-            => ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.OrderProjection>(services)).HandleAsync(message, context, cancellationToken);
     }
 }

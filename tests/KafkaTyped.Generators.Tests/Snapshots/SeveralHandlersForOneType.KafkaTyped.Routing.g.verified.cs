@@ -41,7 +41,7 @@ namespace KafkaTyped
         public global::System.Collections.Generic.IReadOnlyList<global::KafkaTyped.Routing.MessageRoute> Routes => s_routes;
 
         /// <inheritdoc/>
-        public global::KafkaTyped.Routing.MessageRoute? FindRoute(global::System.ReadOnlySpan<byte> typeIdUtf8)
+        public int IndexOf(global::System.ReadOnlySpan<byte> typeIdUtf8)
         {
             switch (typeIdUtf8.Length)
             {
@@ -49,18 +49,18 @@ namespace KafkaTyped
                 {
                     if (global::System.MemoryExtensions.SequenceEqual(typeIdUtf8, "order-created"u8))
                     {
-                        return Shop_OrderCreatedRoute.Instance;
+                        return 0;
                     }
 
                     break;
                 }
             }
 
-            return null;
+            return -1;
         }
     }
 
-    /// <summary>The route of <c>order-created</c>: deserializes <see cref="global::Shop.OrderCreated"/> and calls its handlers.</summary>
+    /// <summary>The route of <c>order-created</c>: deserializes <see cref="global::Shop.OrderCreated"/> for its handlers.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     file sealed class Shop_OrderCreatedRoute : global::KafkaTyped.Routing.MessageRoute<global::Shop.OrderCreated>
     {
@@ -84,15 +84,5 @@ namespace KafkaTyped
         /// <inheritdoc/>
         public override global::Shop.OrderCreated Deserialize(global::System.ReadOnlyMemory<byte> payload)
             => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.OrderCreated>(payload);
-
-        /// <inheritdoc/>
-        public override async global::System.Threading.Tasks.ValueTask HandleAsync(global::Shop.OrderCreated message, global::KafkaTyped.MessageContext context, global::System.IServiceProvider services, global::System.Threading.CancellationToken cancellationToken)
-        {
-            await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.Audit>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
-            await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.RecordHandler>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
-            await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.ReserveStock>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
-            await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.SendEmail>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
-            await ((global::KafkaTyped.IHandle<global::Shop.OrderCreated>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Shop.SplitHandler>(services)).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
-        }
     }
 }

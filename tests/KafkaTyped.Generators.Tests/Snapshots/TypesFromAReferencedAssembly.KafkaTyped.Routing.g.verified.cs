@@ -37,7 +37,7 @@ namespace KafkaTyped
         public global::System.Collections.Generic.IReadOnlyList<global::KafkaTyped.Routing.MessageRoute> Routes => s_routes;
 
         /// <inheritdoc/>
-        public global::KafkaTyped.Routing.MessageRoute? FindRoute(global::System.ReadOnlySpan<byte> typeIdUtf8)
+        public int IndexOf(global::System.ReadOnlySpan<byte> typeIdUtf8)
         {
             switch (typeIdUtf8.Length)
             {
@@ -45,18 +45,18 @@ namespace KafkaTyped
                 {
                     if (global::System.MemoryExtensions.SequenceEqual(typeIdUtf8, "payment-received"u8))
                     {
-                        return Shared_Contracts_PaymentReceivedRoute.Instance;
+                        return 0;
                     }
 
                     break;
                 }
             }
 
-            return null;
+            return -1;
         }
     }
 
-    /// <summary>The route of <c>payment-received</c>: deserializes <see cref="global::Shared.Contracts.PaymentReceived"/> and calls its handlers.</summary>
+    /// <summary>The route of <c>payment-received</c>: deserializes <see cref="global::Shared.Contracts.PaymentReceived"/> for its handlers.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     file sealed class Shared_Contracts_PaymentReceivedRoute : global::KafkaTyped.Routing.MessageRoute<global::Shared.Contracts.PaymentReceived>
     {
@@ -76,9 +76,5 @@ namespace KafkaTyped
         /// <inheritdoc/>
         public override global::Shared.Contracts.PaymentReceived Deserialize(global::System.ReadOnlyMemory<byte> payload)
             => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shared.Contracts.PaymentReceived>(payload);
-
-        /// <inheritdoc/>
-        public override global::System.Threading.Tasks.ValueTask HandleAsync(global::Shared.Contracts.PaymentReceived message, global::KafkaTyped.MessageContext context, global::System.IServiceProvider services, global::System.Threading.CancellationToken cancellationToken)
-            => ((global::KafkaTyped.IHandle<global::Shared.Contracts.PaymentReceived>)global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Billing.PaymentHandler>(services)).HandleAsync(message, context, cancellationToken);
     }
 }

@@ -19,8 +19,8 @@ public sealed class MessageProcessorTests
         services.AddSingleton<Calls>();
         handlers(services);
         var table = new HandRouteTable(new HandRoute<OrderPlaced, OrderPlacedHandler>(), new HandRoute<StockCounted, StockCountedHandler>());
-        var registry = RouteRegistry.Create([table], new HandlerRegistrations(services));
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var registry = RouteRegistry.Create([table], new HandlerRegistrations(services), provider);
         options ??= new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero };
         return (new MessageProcessor(registry, provider, options, NullLogger.Instance, TimeProvider.System), provider);
     }
@@ -111,10 +111,14 @@ public sealed class MessageProcessorTests
         Assert.Same(services.GetRequiredService<StockCountedHandler>(), singleton);
     }
 
-    [Fact]
-    public async Task A_failing_handler_is_retried_with_the_attempt_number_then_succeeds()
+    // A singleton handler is called without a scope or a state machine while it completes synchronously; a failure
+    // (thrown or faulted) leaves that path for the retrying one, which must see the same attempts.
+    [Theory]
+    [InlineData(ServiceLifetime.Scoped)]
+    [InlineData(ServiceLifetime.Singleton)]
+    public async Task A_failing_handler_is_retried_with_the_attempt_number_then_succeeds(ServiceLifetime lifetime)
     {
-        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().Add(new ServiceDescriptor(typeof(StockCountedHandler), typeof(StockCountedHandler), lifetime)));
         await using var _ = services;
         var calls = services.GetRequiredService<Calls>();
         calls.FailuresLeft = 2;
@@ -123,11 +127,13 @@ public sealed class MessageProcessorTests
         Assert.Equal([1, 2, 3], calls.All.Select(c => c.Context.Attempt));
     }
 
-    [Fact]
-    public async Task A_handler_failing_MaxHandlerAttempts_times_is_abandoned()
+    [Theory]
+    [InlineData(ServiceLifetime.Scoped)]
+    [InlineData(ServiceLifetime.Singleton)]
+    public async Task A_handler_failing_MaxHandlerAttempts_times_is_abandoned(ServiceLifetime lifetime)
     {
         var options = new ConsumerOptions { GroupId = "g", MaxHandlerAttempts = 3, RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero };
-        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), options);
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().Add(new ServiceDescriptor(typeof(StockCountedHandler), typeof(StockCountedHandler), lifetime)), options);
         await using var _ = services;
         var calls = services.GetRequiredService<Calls>();
         calls.FailuresLeft = int.MaxValue;
@@ -150,6 +156,90 @@ public sealed class MessageProcessorTests
         Assert.False(processing.IsCompleted);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => processing);
+    }
+
+    [Fact]
+    public async Task A_singleton_handler_that_completes_later_is_awaited_before_the_outcome()
+    {
+        var services = new ServiceCollection().AddSingleton<GatedHandler>();
+        await using var provider = services.BuildServiceProvider();
+        var registry = RouteRegistry.Create([new HandRouteTable(new HandRoute<StockCounted, GatedHandler>())], new HandlerRegistrations(services), provider);
+        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System);
+        var handler = provider.GetRequiredService<GatedHandler>();
+
+        var processing = processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct).AsTask();
+        await handler.Started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.False(processing.IsCompleted);
+        handler.Gate.SetResult();
+        Assert.Equal(MessageOutcome.Handled, await processing.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+    }
+
+    [Theory]
+    [InlineData(ServiceLifetime.Singleton, ServiceLifetime.Singleton)]
+    [InlineData(ServiceLifetime.Singleton, ServiceLifetime.Scoped)]
+    [InlineData(ServiceLifetime.Transient, ServiceLifetime.Singleton)]
+    public async Task Several_handlers_of_a_message_are_called_in_route_order(ServiceLifetime first, ServiceLifetime second)
+    {
+        IServiceCollection services = new ServiceCollection().AddSingleton<Calls>();
+        services.Add(new ServiceDescriptor(typeof(StockCountedHandler), typeof(StockCountedHandler), first));
+        services.Add(new ServiceDescriptor(typeof(SecondStockCountedHandler), typeof(SecondStockCountedHandler), second));
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var route = new HandRoute<StockCounted>(typeof(SecondStockCountedHandler), typeof(StockCountedHandler));
+        var registry = RouteRegistry.Create([new HandRouteTable(route)], new HandlerRegistrations(services), provider);
+        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System);
+
+        Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
+        Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new StockCounted(2, 2)), Ct));
+
+        var calls = provider.GetRequiredService<Calls>();
+        Assert.Equal(
+            [nameof(SecondStockCountedHandler), nameof(StockCountedHandler), nameof(SecondStockCountedHandler), nameof(StockCountedHandler)],
+            calls.All.Select(c => c.Handler));
+    }
+
+    // DESIGN.md §8: no per-message allocation from the framework when the handler is a singleton. What a dispatch
+    // allocates is compared with what deserializing the message alone allocates (the message is the handler's).
+    [Fact]
+    public async Task A_singleton_handler_is_dispatched_without_allocating_beyond_the_message()
+    {
+        var services = new ServiceCollection().AddSingleton<NoOpHandler>();
+        await using var provider = services.BuildServiceProvider();
+        var route = new HandRoute<StockCounted, NoOpHandler>();
+        var registry = RouteRegistry.Create([new HandRouteTable(route)], new HandlerRegistrations(services), provider);
+        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System);
+        var record = Record(new StockCounted(1, 1));
+
+        long Allocated(Action call)
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                call();
+            }
+
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                call();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        var handledSynchronously = 0;
+        var dispatch = Allocated(() =>
+        {
+            var pending = processor.ProcessAsync(record, CancellationToken.None);
+            if (pending.IsCompletedSuccessfully && pending.Result == MessageOutcome.Handled)
+            {
+                handledSynchronously++;
+            }
+        });
+        var deserialize = Allocated(() => route.Deserialize(record.Message.Value));
+
+        Assert.Equal(1100, handledSynchronously);
+        Assert.Equal(1100, provider.GetRequiredService<NoOpHandler>().Count);
+        Assert.True(deserialize > 0);
+        Assert.Equal(deserialize, dispatch);
     }
 
     [Theory]
@@ -205,5 +295,34 @@ public sealed class MessageProcessorTests
     public sealed class StockCountedHandler(Calls calls) : IHandle<StockCounted>
     {
         public ValueTask HandleAsync(StockCounted message, MessageContext context, CancellationToken cancellationToken) => calls.Record(this, message, context);
+    }
+
+    public sealed class SecondStockCountedHandler(Calls calls) : IHandle<StockCounted>
+    {
+        public ValueTask HandleAsync(StockCounted message, MessageContext context, CancellationToken cancellationToken) => calls.Record(this, message, context);
+    }
+
+    public sealed class GatedHandler : IHandle<StockCounted>
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask HandleAsync(StockCounted message, MessageContext context, CancellationToken cancellationToken)
+        {
+            Started.TrySetResult();
+            await Gate.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public sealed class NoOpHandler : IHandle<StockCounted>
+    {
+        public int Count { get; private set; }
+
+        public ValueTask HandleAsync(StockCounted message, MessageContext context, CancellationToken cancellationToken)
+        {
+            Count++;
+            return default;
+        }
     }
 }

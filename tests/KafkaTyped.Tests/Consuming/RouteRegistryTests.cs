@@ -13,7 +13,7 @@ public sealed class RouteRegistryTests
         var first = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
         var second = new OtherHandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
 
-        var error = Assert.Throws<InvalidOperationException>(() => RouteRegistry.Create([first, second], new HandlerRegistrations(services)));
+        var error = Assert.Throws<InvalidOperationException>(() => RouteRegistry.Create([first, second], new HandlerRegistrations(services), services.BuildServiceProvider()));
         Assert.Contains("The type id 'order-placed' is routed by two route tables", error.Message, StringComparison.Ordinal);
         Assert.Contains(nameof(OtherHandRouteTable), error.Message, StringComparison.Ordinal);
     }
@@ -23,7 +23,7 @@ public sealed class RouteRegistryTests
     {
         var services = new ServiceCollection().AddScoped<MessageProcessorTests.OrderPlacedHandler>();
         var table = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
-        var registry = RouteRegistry.Create([table, table], new HandlerRegistrations(services));
+        var registry = RouteRegistry.Create([table, table], new HandlerRegistrations(services), services.BuildServiceProvider());
         Assert.Single(registry.Bindings);
     }
 
@@ -31,7 +31,7 @@ public sealed class RouteRegistryTests
     public void An_unregistered_handler_fails_start_up_naming_it()
     {
         var table = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
-        var error = Assert.Throws<InvalidOperationException>(() => RouteRegistry.Create([table], new HandlerRegistrations(new ServiceCollection())));
+        var error = Assert.Throws<InvalidOperationException>(() => RouteRegistry.Create([table], new HandlerRegistrations(new ServiceCollection()), new ServiceCollection().BuildServiceProvider()));
         Assert.Contains(typeof(MessageProcessorTests.OrderPlacedHandler).FullName!, error.Message, StringComparison.Ordinal);
         Assert.Contains("AddGeneratedHandlers()", error.Message, StringComparison.Ordinal);
     }
@@ -42,10 +42,10 @@ public sealed class RouteRegistryTests
     [InlineData(ServiceLifetime.Transient, true)]
     public void Only_routes_whose_handlers_are_all_singletons_skip_the_scope(ServiceLifetime lifetime, bool scoped)
     {
-        IServiceCollection services = new ServiceCollection();
+        IServiceCollection services = new ServiceCollection().AddSingleton<MessageProcessorTests.Calls>();
         services.Add(new ServiceDescriptor(typeof(MessageProcessorTests.OrderPlacedHandler), typeof(MessageProcessorTests.OrderPlacedHandler), lifetime));
         var table = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
-        var registry = RouteRegistry.Create([table], new HandlerRegistrations(services));
+        var registry = RouteRegistry.Create([table], new HandlerRegistrations(services), services.BuildServiceProvider());
 
         var binding = registry.Find("order-placed"u8);
         Assert.NotNull(binding);

@@ -1,45 +1,57 @@
 using KafkaTyped.Routing;
 using MessagePack;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaTyped.Tests.Support;
 
 // Route tables built by hand, so that tests choose exactly which tables and routes exist (two tables routing one
 // type id, a table added twice); they have the shape of the generated ones.
 
-public sealed class HandRoute<TMessage, THandler> : MessageRoute<TMessage>
+public sealed class HandRoute<TMessage, THandler> : HandRoute<TMessage>
     where TMessage : IKafkaMessage<TMessage>
     where THandler : class, IHandle<TMessage>
 {
+    public HandRoute()
+        : base(typeof(THandler))
+    {
+    }
+}
+
+/// <summary>A route to several handlers, called in the order given.</summary>
+public class HandRoute<TMessage>(params Type[] handlerTypes) : MessageRoute<TMessage>
+    where TMessage : IKafkaMessage<TMessage>
+{
     public override string TypeId => TMessage.TypeId;
 
-    public override IReadOnlyList<Type> HandlerTypes { get; } = [typeof(THandler)];
+    public override IReadOnlyList<Type> HandlerTypes { get; } = handlerTypes;
 
     public override TMessage Deserialize(ReadOnlyMemory<byte> payload)
     {
         var reader = new MessagePackReader(payload);
         return TMessage.Deserialize(ref reader);
     }
-
-    public override ValueTask HandleAsync(TMessage message, MessageContext context, IServiceProvider services, CancellationToken cancellationToken)
-        => services.GetRequiredService<THandler>().HandleAsync(message, context, cancellationToken);
 }
 
 public sealed class HandRouteTable(params MessageRoute[] routes) : IMessageRouteTable
 {
-    public IReadOnlyList<MessageRoute> Routes { get; } = [.. routes.OrderBy(r => r.TypeId, StringComparer.Ordinal)];
+    private readonly MessageRoute[] _routes = [.. routes.OrderBy(r => r.TypeId, StringComparer.Ordinal)];
 
-    public MessageRoute? FindRoute(ReadOnlySpan<byte> typeIdUtf8)
+    // Encoded once: a lookup allocates nothing, like the generated one.
+    private byte[][]? _typeIds;
+
+    public IReadOnlyList<MessageRoute> Routes => _routes;
+
+    public int IndexOf(ReadOnlySpan<byte> typeIdUtf8)
     {
-        foreach (var route in Routes)
+        _typeIds ??= [.. _routes.Select(r => System.Text.Encoding.UTF8.GetBytes(r.TypeId))];
+        for (var i = 0; i < _typeIds.Length; i++)
         {
-            if (typeIdUtf8.SequenceEqual(System.Text.Encoding.UTF8.GetBytes(route.TypeId)))
+            if (typeIdUtf8.SequenceEqual(_typeIds[i]))
             {
-                return route;
+                return i;
             }
         }
 
-        return null;
+        return -1;
     }
 }
 
@@ -50,5 +62,5 @@ public sealed class OtherHandRouteTable(params MessageRoute[] routes) : IMessage
 
     public IReadOnlyList<MessageRoute> Routes => _inner.Routes;
 
-    public MessageRoute? FindRoute(ReadOnlySpan<byte> typeIdUtf8) => _inner.FindRoute(typeIdUtf8);
+    public int IndexOf(ReadOnlySpan<byte> typeIdUtf8) => _inner.IndexOf(typeIdUtf8);
 }
