@@ -64,7 +64,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         var resolvedTopic = ResolveTopic<T>(topic);
         using var activity = StartActivity(resolvedTopic);
         var record = CreateRecord(message, headers, activity, out var messageId);
-        activity?.SetTag("messaging.message.id", messageId);
+        activity?.SetTag("messaging.message.id", MessageIdString(messageId));
 
         var delivered = new TaskCompletionSource<DeliveryReport<byte[], byte[]>>(TaskCreationOptions.RunContinuationsAsynchronously);
         long deadline = 0;
@@ -104,7 +104,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         var resolvedTopic = ResolveTopic<T>(topic);
         using var activity = StartActivity(resolvedTopic);
         var record = CreateRecord(message, headers, activity, out var messageId);
-        activity?.SetTag("messaging.message.id", messageId);
+        activity?.SetTag("messaging.message.id", MessageIdString(messageId));
 
         long deadline = 0;
         while (true)
@@ -162,9 +162,15 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         return resolved;
     }
 
-    internal Message<byte[], byte[]> CreateRecord<T>(T message, Headers? extraHeaders, Activity? activity, out string messageId) where T : IKafkaMessage<T>
+    /// <summary>
+    /// Builds the record of a message: key, payload and CloudEvents headers. <paramref name="messageId"/> is the new
+    /// <c>ce_id</c> as its UTF-8 header value; a string is made of it only when needed (<see cref="MessageIdString"/>).
+    /// </summary>
+    internal Message<byte[], byte[]> CreateRecord<T>(T message, Headers? extraHeaders, Activity? activity, out byte[] messageId) where T : IKafkaMessage<T>
     {
-        messageId = Guid.CreateVersion7().ToString("D");
+        // Formatted straight into the header's bytes: no string per published message.
+        messageId = new byte[36];
+        Guid.CreateVersion7().TryFormat(messageId, out _, "D");
         var headers = new Headers();
         CloudEventHeaders.Write(headers, messageId, TypeIdBytes<T>.Value, _sourceUtf8, _timeProvider.GetUtcNow(), activity ?? Activity.Current);
         if (extraHeaders is not null)
@@ -185,6 +191,9 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         return new Message<byte[], byte[]> { Key = T.SerializeKey(message)!, Value = value, Headers = headers };
     }
 
+    /// <summary>A <c>ce_id</c> header value as the string that failures, logs and traces carry.</summary>
+    internal static string MessageIdString(byte[] messageId) => Encoding.UTF8.GetString(messageId);
+
     private static Activity? StartActivity(string topic)
     {
         if (!KafkaTypedTelemetry.Source.HasListeners())
@@ -200,7 +209,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         return activity;
     }
 
-    private long WaitForRoomOrThrow<T>(long deadline, string topic, string messageId, ProduceException<byte[], byte[]> ex) where T : IKafkaMessage<T>
+    private long WaitForRoomOrThrow<T>(long deadline, string topic, byte[] messageId, ProduceException<byte[], byte[]> ex) where T : IKafkaMessage<T>
     {
         var now = _timeProvider.GetTimestamp();
         if (deadline == 0)
@@ -217,11 +226,11 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         return deadline;
     }
 
-    private static PublishException Failed<T>(string topic, string messageId, Error error, Exception? inner, Activity? activity) where T : IKafkaMessage<T>
+    private static PublishException Failed<T>(string topic, byte[] messageId, Error error, Exception? inner, Activity? activity) where T : IKafkaMessage<T>
     {
         KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", topic), new("error.type", error.Code.ToString()));
         activity?.SetStatus(ActivityStatusCode.Error, error.Reason).SetTag("error.type", error.Code.ToString());
-        return new PublishException(topic, T.TypeId, messageId, error, inner);
+        return new PublishException(topic, T.TypeId, MessageIdString(messageId), error, inner);
     }
 
     private void OnFireAndForgetDelivered(DeliveryReport<byte[], byte[]> report)
