@@ -28,6 +28,23 @@ public sealed class RouteRegistryTests
     }
 
     [Fact]
+    public void Each_table_finds_its_own_routes()
+    {
+        var services = new ServiceCollection().AddSingleton<MessageProcessorTests.Calls>()
+            .AddSingleton<MessageProcessorTests.OrderPlacedHandler>().AddScoped<MessageProcessorTests.StockCountedHandler>();
+        var orders = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
+        var stock = new OtherHandRouteTable(new HandRoute<StockCounted, MessageProcessorTests.StockCountedHandler>());
+        var registry = RouteRegistry.Create([orders, stock], new HandlerRegistrations(services), services.BuildServiceProvider());
+
+        Assert.Same(orders.Routes[0], registry.Find("order-placed"u8)?.Route);
+        Assert.Same(stock.Routes[0], registry.Find("stock-counted"u8)?.Route);
+        Assert.False(registry.Find("order-placed"u8)!.Scoped);
+        Assert.True(registry.Find("stock-counted"u8)!.Scoped);
+        Assert.Null(registry.Find("stock-counted-v2"u8));
+        Assert.Equal(2, registry.Bindings.Count);
+    }
+
+    [Fact]
     public void An_unregistered_handler_fails_start_up_naming_it()
     {
         var table = new HandRouteTable(new HandRoute<OrderPlaced, MessageProcessorTests.OrderPlacedHandler>());
