@@ -84,9 +84,10 @@ async Task<RoundResult> RunRound(string mode, string round, OrderPlaced[] batch)
         : KafkaTypedMode.Publish(cluster.BootstrapServers, topic, batch);
     GC.Collect();
     GC.WaitForPendingFinalizers();
+    // The batch and the one priming record written before the publish phase was timed.
     var consume = mode == "raw"
-        ? RawMode.Consume(cluster.BootstrapServers, topic, group, batch.Length, timeout)
-        : await KafkaTypedMode.ConsumeAsync(cluster.BootstrapServers, topic, group, batch.Length, timeout);
+        ? RawMode.Consume(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout)
+        : await KafkaTypedMode.ConsumeAsync(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout);
     Measurement? publishAsync = null;
     if (asyncWindow > 0)
     {
