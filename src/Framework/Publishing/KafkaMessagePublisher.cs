@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using KafkaTyped.CloudEvents;
 using KafkaTyped.Diagnostics;
 using KafkaTyped.Hosting;
+using KafkaTyped.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaTyped.Publishing;
@@ -186,7 +187,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
             }
         }
 
-        var value = PayloadSerializer.Serialize(message);
+        var value = KafkaSerializer.Serialize(message);
         activity?.SetTag("messaging.message.body.size", value.Length);
         return new Message<byte[], byte[]> { Key = T.SerializeKey(message)!, Value = value, Headers = headers };
     }
