@@ -53,6 +53,22 @@ public sealed class RouteRegistryTests
         Assert.Contains("AddGeneratedHandlers()", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_singleton_handler_that_cannot_be_created_fails_start_up_not_the_first_message()
+    {
+        var services = new ServiceCollection().AddSingleton<BrokenHandler>();
+        var table = new HandRouteTable(new HandRoute<OrderPlaced, BrokenHandler>());
+        var error = Assert.Throws<InvalidOperationException>(() => RouteRegistry.Create([table], new HandlerRegistrations(services), services.BuildServiceProvider()));
+        Assert.Equal("the stock service is unreachable", error.Message);
+    }
+
+    public sealed class BrokenHandler : IHandle<OrderPlaced>
+    {
+        public BrokenHandler() => throw new InvalidOperationException("the stock service is unreachable");
+
+        public ValueTask HandleAsync(OrderPlaced message, MessageContext context, CancellationToken cancellationToken) => default;
+    }
+
     [Theory]
     [InlineData(ServiceLifetime.Singleton, false)]
     [InlineData(ServiceLifetime.Scoped, true)]
