@@ -10,7 +10,7 @@ public static class KafkaTypedTestingExtensions
     /// cluster's address (at this point of the configuration, so code configured after this call still wins), and once
     /// everything else configured the options, fills in the client settings recommended for tests (see
     /// <see cref="KafkaTestClientConfig"/>) wherever they are unset, for the publisher and every consumer group, whether
-    /// it comes from configuration, <see cref="IKafkaTypedBuilder.AddConsumer"/> or code.
+    /// it comes from configuration, <see cref="KafkaTypedBuilderExtensions.AddConsumer"/> or code.
     /// </summary>
     /// <param name="builder">The KafkaTyped builder.</param>
     /// <param name="cluster">The embedded cluster; it must outlive the host.</param>
