@@ -27,7 +27,7 @@ for (var i = 0; i < messageCount; i++)
     messages[i] = SampleOrders.Create(i);
 }
 
-// The embedded cluster keeps about 5 MiB per partition and drops older records silently (DESIGN.md §6). Size the
+// The embedded cluster keeps about 5 MiB per partition and drops older records silently (docs/embedded-cluster.md#what-it-does-not-do). Size the
 // topics from the uncompressed record size (compression only makes it smaller) for at most 3 MiB per partition.
 var payloadBytes = KafkaSerializer.Serialize(messages[0]).Length;
 const int HeaderAndOverheadBytes = 36 /* key */ + 230 /* CloudEvents headers */ + 80 /* record overhead */;

@@ -14,10 +14,10 @@ internal static partial class EmbeddedOrders
     private const string BootstrapServersKey = KafkaTypedOptions.SectionName + ":" + nameof(KafkaTypedOptions.BootstrapServers);
 
     /// <summary>
-    /// Returns <see langword="null"/> when <c>KafkaTyped:BootstrapServers</c> is set; otherwise starts a cluster, creates
-    /// the topic and sets <c>KafkaTyped:BootstrapServers</c> to the cluster's address.
+    /// Returns <see langword="null"/> when <c>KafkaTyped:BootstrapServers</c> is set; otherwise starts a cluster and
+    /// creates the topic (the service then runs on it with <c>UseEmbeddedCluster</c>).
     /// </summary>
-    public static EmbeddedKafkaCluster? StartIfNotConfigured(IConfigurationManager configuration)
+    public static EmbeddedKafkaCluster? StartIfNotConfigured(IConfiguration configuration)
     {
         if (!string.IsNullOrWhiteSpace(configuration[BootstrapServersKey]))
         {
@@ -35,7 +35,6 @@ internal static partial class EmbeddedOrders
             throw;
         }
 
-        configuration[BootstrapServersKey] = cluster.BootstrapServers;
         return cluster;
     }
 

@@ -24,16 +24,23 @@ if (!DemoSettings.TryRead(builder.Configuration, out var demo, out var error))
     return 2;
 }
 
-// No Kafka configured: start one in this process (librdkafka's mock cluster, real Kafka protocol on loopback TCP)
-// and point the configuration at it. Disposed after the host, when the program ends.
+// No Kafka configured: start one in this process (librdkafka's mock cluster, real Kafka protocol on loopback TCP).
+// Disposed after the host, when the program ends.
 await using var cluster = EmbeddedOrders.StartIfNotConfigured(builder.Configuration);
 
 // The service: the order book the handlers write to, and KafkaTyped. AddKafkaTyped binds the "KafkaTyped" section
-// (bootstrap servers, consumer groups, librdkafka properties) and validates it at start-up; AddGeneratedHandlers is
-// generated at compile time in this assembly and registers every IHandle<T> with the routing table over them.
+// (bootstrap servers, consumer groups, librdkafka properties) and validates it at start-up; UseEmbeddedCluster
+// (KafkaTyped.Testing) points it at the embedded cluster when one was started; AddGeneratedHandlers is generated at
+// compile time in this assembly and registers every IHandle<T> with the routing table over them.
 builder.Services.AddSingleton<InMemoryOrderBook>();
 builder.Services.AddSingleton<IOrderBook>(sp => sp.GetRequiredService<InMemoryOrderBook>());
-builder.Services.AddKafkaTyped().AddGeneratedHandlers();
+var kafka = builder.Services.AddKafkaTyped();
+if (cluster is not null)
+{
+    kafka.UseEmbeddedCluster(cluster);
+}
+
+kafka.AddGeneratedHandlers();
 
 using var host = builder.Build();
 var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrderService");

@@ -352,6 +352,28 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
     public ConsumerConfig CreateConsumerConfig(string groupId) => KafkaTestClientConfig.ForConsumer(BootstrapServers, groupId);
 
     /// <summary>
+    /// Points KafkaTyped's options at this cluster: sets <see cref="KafkaTypedOptions.BootstrapServers"/> and fills in
+    /// the client settings recommended for tests (see <see cref="KafkaTestClientConfig"/>) wherever the options leave
+    /// them unset, for the publisher and for every consumer group already in <see cref="KafkaTypedOptions.Consumers"/>.
+    /// With a service collection, prefer <see cref="KafkaTypedTestingExtensions.UseEmbeddedCluster"/>, which also covers
+    /// groups added later.
+    /// </summary>
+    /// <param name="options">The options to configure.</param>
+    /// <returns><paramref name="options"/>.</returns>
+    /// <example>
+    /// <code>
+    /// var options = cluster.Configure(new KafkaTypedOptions());
+    /// </code>
+    /// </example>
+    public KafkaTypedOptions Configure(KafkaTypedOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.BootstrapServers = BootstrapServers;
+        KafkaTestClientConfig.ApplyDefaults(options, embedded: true);
+        return options;
+    }
+
+    /// <summary>
     /// Stops the cluster: closes its listeners and connections and frees its data. Safe to call more
     /// than once and from several threads; operations still running finish first, later ones throw
     /// <see cref="ObjectDisposedException"/>.

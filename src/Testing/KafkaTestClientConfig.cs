@@ -74,6 +74,43 @@ public static class KafkaTestClientConfig
         return config;
     }
 
+    /// <summary>
+    /// Fills in the test settings on KafkaTyped's options wherever the options leave them unset: the reconnect and retry
+    /// backoffs for every client, <c>message.timeout.ms</c> for the publisher, and for every consumer group
+    /// <c>fetch.wait.max.ms</c>, <c>session.timeout.ms</c> and <c>heartbeat.interval.ms</c>. A setting the options
+    /// already have (in <see cref="KafkaTypedOptions.Properties"/> or the client's own properties) is kept.
+    /// </summary>
+    /// <param name="options">The options to complete.</param>
+    /// <param name="embedded">
+    /// Whether the cluster is an <see cref="EmbeddedKafkaCluster"/>: its group coordinator keeps a member that closed
+    /// until the member's session expires, so the session is 2 s (heartbeat 200 ms) there, and 6 s (heartbeat 500 ms),
+    /// the smallest a real broker accepts by default, elsewhere.
+    /// </param>
+    internal static void ApplyDefaults(KafkaTypedOptions options, bool embedded)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var common = options.Properties;
+        SetDefault(common, common, "reconnect.backoff.ms", "10");
+        SetDefault(common, common, "reconnect.backoff.max.ms", "500");
+        SetDefault(common, common, "retry.backoff.ms", "10");
+        SetDefault(common, common, "retry.backoff.max.ms", "200");
+        SetDefault(options.Publisher.Properties, common, "message.timeout.ms", "30000");
+        foreach (var consumer in options.Consumers)
+        {
+            SetDefault(consumer.Properties, common, "fetch.wait.max.ms", "100");
+            SetDefault(consumer.Properties, common, "session.timeout.ms", embedded ? "2000" : "6000");
+            SetDefault(consumer.Properties, common, "heartbeat.interval.ms", embedded ? "200" : "500");
+        }
+    }
+
+    private static void SetDefault(Dictionary<string, string> properties, Dictionary<string, string> common, string key, string value)
+    {
+        if (!properties.ContainsKey(key) && !common.ContainsKey(key))
+        {
+            properties[key] = value;
+        }
+    }
+
     /// <summary>An admin client configuration.</summary>
     /// <param name="bootstrapServers">The cluster's <c>bootstrap.servers</c>.</param>
     /// <returns>A new configuration; change it freely.</returns>

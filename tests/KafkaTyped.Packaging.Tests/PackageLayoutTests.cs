@@ -72,6 +72,10 @@ public sealed class PackageLayoutTests(PackedPackages packages)
         var dependencies = Dependencies("KafkaTyped.Testing");
         Assert.Contains("Confluent.Kafka", dependencies);
         Assert.Contains("librdkafka.redist", dependencies); // the native library the embedded cluster runs
+
+        // UseEmbeddedCluster configures KafkaTyped's options: the runtime package of the same version comes along.
+        var runtime = Nuspec("KafkaTyped.Testing").Descendants().Single(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "KafkaTyped");
+        Assert.Equal(packages.Version, (string?)runtime.Attribute("version"));
         foreach (var plugin in CompilerPlugins)
         {
             Assert.DoesNotContain(plugin, dependencies);

@@ -27,7 +27,7 @@ public class PublishPathBenchmarks
     // its connection-error callbacks crashed the in-process run now and then.
     private static readonly Lazy<EmbeddedKafkaCluster> s_cluster = new(() => new EmbeddedKafkaCluster());
     private static readonly Lazy<KafkaMessagePublisher> s_publisher = new(() =>
-        new KafkaMessagePublisher(new KafkaTypedOptions { BootstrapServers = s_cluster.Value.BootstrapServers }, "bench", [], NullLogger.Instance, TimeProvider.System));
+        new KafkaMessagePublisher(s_cluster.Value.Configure(new KafkaTypedOptions()), "bench", [], NullLogger.Instance, TimeProvider.System));
 
     private KafkaMessagePublisher _publisher = null!;
     private OrderPlaced _message = null!;

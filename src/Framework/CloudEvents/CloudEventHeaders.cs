@@ -7,7 +7,7 @@ namespace KafkaTyped.CloudEvents;
 
 /// <summary>
 /// Writes and reads the CloudEvents 1.0 Kafka protocol binding headers (binary content mode) and the W3C trace
-/// context headers of DESIGN.md §3.
+/// context headers of the wire contract (docs/architecture.md#the-wire-contract).
 /// </summary>
 internal static class CloudEventHeaders
 {

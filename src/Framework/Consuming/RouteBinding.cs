@@ -24,6 +24,18 @@ internal abstract class RouteBinding
 
     /// <summary>Deserializes and handles a record routed here (stages 2 and 3 of <see cref="MessageProcessor"/>).</summary>
     public abstract ValueTask<MessageOutcome> ProcessAsync(MessageProcessor processor, ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken);
+
+    /// <summary>Binds <paramref name="route"/> to <paramref name="services"/>, typed by its message type.</summary>
+    /// <param name="route">A generated route.</param>
+    /// <param name="services">The application's services.</param>
+    /// <param name="scoped">Whether the route's handlers need a DI scope per message.</param>
+    /// <returns>The binding.</returns>
+    public static RouteBinding Create(MessageRoute route, IServiceProvider services, bool scoped) => route.Accept(new Binder(services, scoped));
+
+    private sealed class Binder(IServiceProvider services, bool scoped) : IMessageRouteVisitor<RouteBinding>
+    {
+        public RouteBinding Visit<TMessage>(MessageRoute<TMessage> route) => new RouteBinding<TMessage>(route, services, scoped);
+    }
 }
 
 /// <inheritdoc/>

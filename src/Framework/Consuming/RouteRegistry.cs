@@ -111,7 +111,7 @@ internal sealed class RouteRegistry
             bindings[i] = new RouteBinding[routes.Count];
             for (var index = 0; index < routes.Count; index++)
             {
-                bindings[i][index] = routes[index].Bind(services, scoped[i][index]);
+                bindings[i][index] = RouteBinding.Create(routes[index], services, scoped[i][index]);
             }
         }
 

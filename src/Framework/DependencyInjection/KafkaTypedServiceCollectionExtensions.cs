@@ -17,7 +17,9 @@ public static class KafkaTypedServiceCollectionExtensions
     /// Adds KafkaTyped: the <see cref="IMessagePublisher"/> singleton and the hosted service that runs the consumer
     /// groups of <see cref="KafkaTypedOptions.Consumers"/>. Options are bound from the configuration section
     /// <c>"KafkaTyped"</c>, then <paramref name="configure"/> runs, then they are validated when the host starts
-    /// (every error names its setting, for example <c>KafkaTyped:BootstrapServers is required</c>).
+    /// (every error names its setting, for example <c>KafkaTyped:BootstrapServers is required</c>). KafkaTyped's clock
+    /// (<c>ce_time</c>, commit intervals, retry delays) is the <see cref="TimeProvider"/> the application registers, else
+    /// <see cref="TimeProvider.System"/>; none is added to the service collection.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the options in code, after configuration binding.</param>
@@ -40,7 +42,6 @@ public static class KafkaTypedServiceCollectionExtensions
             services.Configure(configure);
         }
 
-        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new HandlerRegistrations(services));
         services.TryAddSingleton(static sp => RouteRegistry.Create(sp.GetServices<KafkaTyped.Routing.IMessageRouteTable>(), sp.GetRequiredService<HandlerRegistrations>(), sp));
         services.TryAddSingleton<IMessagePublisher>(static sp =>
@@ -51,9 +52,17 @@ public static class KafkaTypedServiceCollectionExtensions
                 ServiceName.Resolve(options, sp),
                 sp.GetServices<IDeliveryFailureHandler>(),
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<KafkaMessagePublisher>(),
-                sp.GetRequiredService<TimeProvider>());
+                Clock(sp));
         });
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>(static sp => new KafkaTypedConsumerService(
+            sp,
+            sp.GetRequiredService<IOptions<KafkaTypedOptions>>(),
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            Clock(sp))));
         return new KafkaTypedBuilder(services);
     }
+
+    // The application's TimeProvider when it registered one (tests register a fake), else the system clock. KafkaTyped
+    // does not register one itself: what the application's container holds is the application's decision.
+    private static TimeProvider Clock(IServiceProvider services) => services.GetService<TimeProvider>() ?? TimeProvider.System;
 }

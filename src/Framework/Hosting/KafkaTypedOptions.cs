@@ -28,6 +28,13 @@ public sealed class KafkaTypedOptions
     /// <summary>Options of the publisher (<see cref="IMessagePublisher"/>).</summary>
     public PublisherOptions Publisher { get; set; } = new();
 
-    /// <summary>The consumer groups this service runs; each gets its own Kafka consumer, poll thread and lanes.</summary>
+    /// <summary>
+    /// The consumer groups this service runs; each gets its own Kafka consumer, poll thread and lanes. Groups can also be
+    /// added in code with <see cref="KafkaTypedBuilderExtensions.AddConsumer"/>, which configures on top of a group of the same id here.
+    /// </summary>
     public List<ConsumerOptions> Consumers { get; set; } = [];
+
+    // The group ids KafkaTypedBuilderExtensions.AddConsumer configured: true when it added the group, false when it configured
+    // one already in Consumers. Validation names those groups by the call. Internal, so configuration never binds it.
+    internal Dictionary<string, bool> AddedConsumers { get; } = new(StringComparer.Ordinal);
 }

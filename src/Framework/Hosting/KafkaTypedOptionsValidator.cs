@@ -51,7 +51,7 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
         var groups = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Consumers.Count; i++)
         {
-            ValidateConsumer($"{Section}:Consumers:{i}", options.Consumers[i], groups, failures);
+            ValidateConsumer(ConsumerPath(options, i), options.Consumers[i], groups, failures);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -128,6 +128,15 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
         {
             failures.Add($"{path}:Properties:group.id must not be set; use {path}:GroupId.");
         }
+    }
+
+    // Where a group's settings come from: its index in the list, or the AddConsumer call that added or configured it.
+    private static string ConsumerPath(KafkaTypedOptions options, int index)
+    {
+        var listed = $"{Section}:Consumers:{index}";
+        return options.Consumers[index].GroupId is { } groupId && options.AddedConsumers.TryGetValue(groupId, out var added)
+            ? added ? $"AddConsumer(\"{groupId}\")" : $"AddConsumer(\"{groupId}\") over {listed}"
+            : listed;
     }
 
     private static bool HasValue(Dictionary<string, string> properties, string key)

@@ -1,5 +1,3 @@
-using KafkaTyped.Consuming;
-
 namespace KafkaTyped.Routing;
 
 /// <summary>
@@ -21,8 +19,8 @@ public abstract class MessageRoute
     /// <summary>The handler types the message is dispatched to, in the order they are called; each implements <see cref="IHandle{TMessage}"/> of <see cref="MessageType"/>.</summary>
     public abstract IReadOnlyList<Type> HandlerTypes { get; }
 
-    /// <summary>Binds the route to a service provider at start-up; binds the record to the message type without reflection.</summary>
-    internal abstract RouteBinding Bind(IServiceProvider services, bool scoped);
+    /// <summary>Calls <paramref name="visitor"/> with this route typed by its message type (no reflection).</summary>
+    internal abstract TResult Accept<TResult>(IMessageRouteVisitor<TResult> visitor);
 }
 
 /// <summary>A route for messages of type <typeparamref name="TMessage"/>; derived from by generated code only.</summary>
@@ -36,5 +34,5 @@ public abstract class MessageRoute<TMessage> : MessageRoute
     /// <exception cref="MessagePack.MessagePackSerializationException">The payload is not a valid encoding.</exception>
     public abstract TMessage Deserialize(ReadOnlyMemory<byte> payload);
 
-    internal sealed override RouteBinding Bind(IServiceProvider services, bool scoped) => new RouteBinding<TMessage>(this, services, scoped);
+    internal sealed override TResult Accept<TResult>(IMessageRouteVisitor<TResult> visitor) => visitor.Visit(this);
 }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace KafkaTyped.IntegrationTests.Guarantees;
 
 /// <summary>
-/// DESIGN.md §4/§5 backpressure: a partition whose lane is full is paused and resumed once drained, and nothing is lost,
+/// Backpressure (docs/architecture.md#the-pipeline, #guarantees): a partition whose lane is full is paused and resumed once drained, and nothing is lost,
 /// repeated or reordered by pausing.
 /// </summary>
 /// <remarks>

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace KafkaTyped.IntegrationTests.Guarantees;
 
 /// <summary>
-/// DESIGN.md §5: bad input never crashes the consumer nor blocks a partition. Records are written with a raw Confluent
+/// docs/architecture.md#guarantees: bad input never crashes the consumer nor blocks a partition. Records are written with a raw Confluent
 /// producer (as a buggy or hostile producer would) between valid messages on one partition; until dead-lettering lands
 /// the interim policy of issue 3 applies: logged, counted and skipped, and the committed offset moves past them.
 /// </summary>

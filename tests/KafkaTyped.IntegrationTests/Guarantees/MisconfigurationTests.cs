@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace KafkaTyped.IntegrationTests.Guarantees;
 
-/// <summary>DESIGN.md §5: misconfiguration fails when the host starts, with a message that names the setting.</summary>
+/// <summary>docs/architecture.md#guarantees: misconfiguration fails when the host starts, with a message that names the setting.</summary>
 public sealed class MisconfigurationTests(ClusterFixture cluster)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

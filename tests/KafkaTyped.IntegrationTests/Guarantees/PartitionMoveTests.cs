@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace KafkaTyped.IntegrationTests.Guarantees;
 
 /// <summary>
-/// DESIGN.md §5: no message is lost and partition order holds when partitions move between the hosts of one group while
+/// docs/architecture.md#guarantees: no message is lost and partition order holds when partitions move between the hosts of one group while
 /// messages flow and handlers are busy: a host stopping gracefully, a host joining.
 /// </summary>
 /// <remarks>

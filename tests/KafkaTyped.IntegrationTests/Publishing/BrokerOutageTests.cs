@@ -38,7 +38,7 @@ public sealed class BrokerOutageTests(ClusterFixture cluster)
         if (cluster.Kind == ClusterKind.Embedded)
         {
             Assert.Skip("Exactly-once per publish needs a real broker: the embedded cluster (librdkafka's mock) does not check the sequence numbers "
-                + "of non-transactional idempotent producers, so retried batches may be stored twice (DESIGN.md §6). At-least-once is asserted by the test above.");
+                + "of non-transactional idempotent producers, so retried batches may be stored twice (docs/embedded-cluster.md#what-it-does-not-do). At-least-once is asserted by the test above.");
         }
 
         var outcome = await RunOutageScenarioAsync();

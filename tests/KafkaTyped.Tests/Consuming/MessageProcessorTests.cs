@@ -197,7 +197,7 @@ public sealed class MessageProcessorTests
             calls.All.Select(c => c.Handler));
     }
 
-    // DESIGN.md §8: no per-message allocation from the framework when the handler is a singleton. What a dispatch
+    // docs/architecture.md#performance-budget: no per-message allocation from the framework when the handler is a singleton. What a dispatch
     // allocates is compared with what deserializing the message alone allocates (the message is the handler's).
     [Fact]
     public async Task A_singleton_handler_is_dispatched_without_allocating_beyond_the_message()
