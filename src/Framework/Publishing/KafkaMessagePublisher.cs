@@ -44,8 +44,8 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         try
         {
             _producer = new ProducerBuilder<byte[], byte[]>(config)
-                .SetErrorHandler((p, e) => Log.ClientError(_logger, p.Name, e.Reason, e.Code))
-                .SetLogHandler((p, m) => Log.ClientLog(_logger, ToLogLevel(m.Level), m.Facility, p.Name, m.Message))
+                .SetErrorHandler(LibrdkafkaLog.ErrorHandler<IProducer<byte[], byte[]>>(_logger, config.ClientId ?? serviceName))
+                .SetLogHandler(LibrdkafkaLog.LogHandler<IProducer<byte[], byte[]>>(_logger))
                 .Build();
         }
         catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
@@ -266,13 +266,4 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
             }
         }
     }
-
-    internal static LogLevel ToLogLevel(SyslogLevel level) => level switch
-    {
-        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
-        SyslogLevel.Error => LogLevel.Error,
-        SyslogLevel.Warning => LogLevel.Warning,
-        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
-        _ => LogLevel.Debug,
-    };
 }
