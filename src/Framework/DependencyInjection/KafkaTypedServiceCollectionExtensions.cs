@@ -43,15 +43,20 @@ public static class KafkaTypedServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new HandlerRegistrations(services));
         services.TryAddSingleton(static sp => RouteRegistry.Create(sp.GetServices<KafkaTyped.Routing.IMessageRouteTable>(), sp.GetRequiredService<HandlerRegistrations>(), sp));
-        services.TryAddSingleton<IMessagePublisher>(static sp =>
+        services.TryAddSingleton(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
-            return new KafkaMessagePublisher(
+            return new RecordProducer(
                 options,
                 ServiceName.Resolve(options, sp),
                 sp.GetServices<IDeliveryFailureHandler>(),
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<KafkaMessagePublisher>(),
                 sp.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddSingleton<IMessagePublisher>(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
+            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), sp.GetRequiredService<TimeProvider>());
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>());
         return new KafkaTypedBuilder(services);
