@@ -51,7 +51,8 @@ public static class KafkaTypedServiceCollectionExtensions
                 ServiceName.Resolve(options, sp),
                 sp.GetServices<IDeliveryFailureHandler>(),
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<KafkaMessagePublisher>(),
-                sp.GetRequiredService<TimeProvider>());
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<IHostApplicationLifetime>() is { } lifetime ? lifetime.StopApplication : null);
         });
         services.TryAddSingleton<IMessagePublisher>(static sp =>
         {

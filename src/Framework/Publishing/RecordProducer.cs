@@ -21,12 +21,16 @@ internal sealed class RecordProducer : IDisposable
 {
     private static readonly TimeSpan s_queueFullWait = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>Set while this thread runs the failure handlers, on librdkafka's delivery-report thread.</summary>
+    [ThreadStatic]
+    private static bool t_reportingFailures;
+
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly PublisherOptions _options;
     private readonly IDeliveryFailureHandler[] _failureHandlers;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly Action<DeliveryReport<byte[], byte[]>> _onFireAndForgetDelivered;
+    private readonly InFlight _inFlight = new();
     private int _disposed;
 
     public RecordProducer(
@@ -34,19 +38,19 @@ internal sealed class RecordProducer : IDisposable
         string serviceName,
         IEnumerable<IDeliveryFailureHandler> failureHandlers,
         ILogger logger,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        Action? onFatal = null)
     {
         _options = options.Publisher;
         _failureHandlers = [.. failureHandlers];
         _logger = logger;
         _timeProvider = timeProvider;
-        _onFireAndForgetDelivered = OnFireAndForgetDelivered;
 
         var config = ClientConfigFactory.CreateProducerConfig(options, serviceName);
         try
         {
             _producer = new ProducerBuilder<byte[], byte[]>(config)
-                .SetErrorHandler(LibrdkafkaLog.ErrorHandler<IProducer<byte[], byte[]>>(_logger, config.ClientId ?? serviceName))
+                .SetErrorHandler(LibrdkafkaLog.ErrorHandler<IProducer<byte[], byte[]>>(_logger, config.ClientId ?? serviceName, error => OnFatal(error, onFatal)))
                 .SetLogHandler(LibrdkafkaLog.LogHandler<IProducer<byte[], byte[]>>(_logger))
                 .Build();
         }
@@ -64,10 +68,13 @@ internal sealed class RecordProducer : IDisposable
     public Task<DeliveryReport<byte[], byte[]>> ProduceAsync(string topic, Message<byte[], byte[]> record, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var delivery = new PendingDelivery();
-        return TryProduce(topic, record, delivery.Handler)
+
+        // Before the record is handed over: a caller who retries a cancelled publish must not publish it twice.
+        cancellationToken.ThrowIfCancellationRequested();
+        var delivery = new AwaitedDelivery(this, topic, record);
+        return TryProduce(delivery)
             ? delivery.Task.WaitAsync(cancellationToken)
-            : ProduceWhenRoomAsync(topic, record, delivery, cancellationToken);
+            : ProduceWhenRoomAsync(delivery, cancellationToken);
     }
 
     /// <summary>
@@ -77,7 +84,10 @@ internal sealed class RecordProducer : IDisposable
     public void Produce(string topic, Message<byte[], byte[]> record)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (TryProduce(topic, record, _onFireAndForgetDelivered))
+        var delivery = _inFlight.RentFireAndForget() ?? new FireAndForgetDelivery(this);
+        delivery.Topic = topic;
+        delivery.Record = record;
+        if (TryProduce(delivery))
         {
             return;
         }
@@ -87,7 +97,7 @@ internal sealed class RecordProducer : IDisposable
         {
             WaitForRoom(deadline, topic, record);
         }
-        while (!TryProduce(topic, record, _onFireAndForgetDelivered));
+        while (!TryProduce(delivery));
     }
 
     public int Flush(TimeSpan timeout) => _producer.Flush(timeout);
@@ -104,8 +114,17 @@ internal sealed class RecordProducer : IDisposable
             var remaining = _producer.Flush(_options.FlushTimeout);
             if (remaining > 0)
             {
+                // Confluent drops the delivery reports of a disposed producer (and offers no purge): awaiting callers
+                // would wait forever and failure handlers would never hear of batched records. Fail what is left now,
+                // as librdkafka fails a record whose message.timeout.ms passed: it may still have been written.
                 Log.FlushIncomplete(_logger, remaining, _options.FlushTimeout);
-                KafkaTypedTelemetry.DeliveryFailures.Add(remaining, KafkaTypedTelemetry.SystemTag, new("error.type", "flush_timeout"));
+                var error = new Error(
+                    ErrorCode.Local_MsgTimedOut,
+                    $"Not acknowledged within {KafkaTypedOptions.SectionName}:Publisher:FlushTimeout ({_options.FlushTimeout}) when the publisher was disposed; it may still have been written.");
+                foreach (var delivery in _inFlight.Close())
+                {
+                    delivery.Fail(error);
+                }
             }
         }
         finally
@@ -114,33 +133,42 @@ internal sealed class RecordProducer : IDisposable
         }
     }
 
-    private async Task<DeliveryReport<byte[], byte[]>> ProduceWhenRoomAsync(string topic, Message<byte[], byte[]> record, PendingDelivery delivery, CancellationToken cancellationToken)
+    private async Task<DeliveryReport<byte[], byte[]>> ProduceWhenRoomAsync(AwaitedDelivery delivery, CancellationToken cancellationToken)
     {
-        var deadline = QueueFullDeadline(topic, record);
+        var deadline = QueueFullDeadline(delivery.Topic, delivery.Record);
         do
         {
-            await WaitForRoomAsync(deadline, topic, record, cancellationToken).ConfigureAwait(false);
+            await WaitForRoomAsync(deadline, delivery.Topic, delivery.Record, cancellationToken).ConfigureAwait(false);
         }
-        while (!TryProduce(topic, record, delivery.Handler));
+        while (!TryProduce(delivery));
 
         return await delivery.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands the record to librdkafka; <see langword="false"/> when its local queue is full.</summary>
-    private bool TryProduce(string topic, Message<byte[], byte[]> record, Action<DeliveryReport<byte[], byte[]>> onDelivered)
+    private bool TryProduce(Delivery delivery)
     {
+        // Tracked before librdkafka can report it, untracked again when it did not take the record.
+        _inFlight.Add(delivery);
         try
         {
-            _producer.Produce(topic, record, onDelivered);
+            _producer.Produce(delivery.Topic, delivery.Record, delivery.Handler);
             return true;
         }
         catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
         {
+            _inFlight.Remove(delivery, recycle: false);
             return false;
         }
-        catch (ProduceException<byte[], byte[]> ex)
+        catch (Exception ex)
         {
-            throw Failed(topic, record.Headers, ex.Error, ex);
+            _inFlight.Remove(delivery, recycle: false);
+            if (ex is ProduceException<byte[], byte[]> produce)
+            {
+                throw Failed(delivery.Topic, delivery.Record.Headers, produce.Error, ex);
+            }
+
+            throw;
         }
     }
 
@@ -152,8 +180,16 @@ internal sealed class RecordProducer : IDisposable
 
     private void WaitForRoom(long deadline, string topic, Message<byte[], byte[]> record)
     {
+        // Only librdkafka's delivery thread makes room, by serving reports; a failure handler that publishes runs on
+        // that thread, so waiting there could never succeed.
+        if (t_reportingFailures)
+        {
+            throw Failed(topic, record.Headers, new Error(ErrorCode.Local_QueueFull), null);
+        }
+
+        // Waits without serving delivery reports (no Flush or Poll): callbacks never run on the caller's thread.
         ThrowIfPast(deadline, topic, record);
-        _producer.Flush(s_queueFullWait);
+        Thread.Sleep(s_queueFullWait);
     }
 
     private async Task WaitForRoomAsync(long deadline, string topic, Message<byte[], byte[]> record, CancellationToken cancellationToken)
@@ -181,63 +217,242 @@ internal sealed class RecordProducer : IDisposable
     private static void Delivered(string topic)
         => KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", topic));
 
-    private void OnFireAndForgetDelivered(DeliveryReport<byte[], byte[]> report)
+    private void ReportFailure(string topic, Message<byte[], byte[]> record, Error error)
     {
-        if (!report.Error.IsError)
-        {
-            Delivered(report.Topic);
-            return;
-        }
-
-        var headers = report.Message.Headers ?? [];
+        var headers = record.Headers ?? [];
         var typeId = CloudEventHeaders.GetString(headers, CloudEventHeaders.Type) ?? string.Empty;
         var messageId = CloudEventHeaders.GetString(headers, CloudEventHeaders.Id) ?? string.Empty;
-        Log.DeliveryFailed(_logger, typeId, messageId, report.Topic, report.Error.Reason, report.Error.Code);
-        KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", report.Topic), new("error.type", report.Error.Code.ToString()));
-        KafkaTypedTelemetry.DeliveryFailures.Add(1, KafkaTypedTelemetry.SystemTag, new("error.type", report.Error.Code.ToString()));
+        Log.DeliveryFailed(_logger, typeId, messageId, topic, error.Reason, error.Code);
+        KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", topic), new("error.type", error.Code.ToString()));
+        KafkaTypedTelemetry.DeliveryFailures.Add(1, KafkaTypedTelemetry.SystemTag, new("error.type", error.Code.ToString()));
         if (_failureHandlers.Length == 0)
         {
             return;
         }
 
-        var failure = new DeliveryFailure(report.Topic, typeId, messageId, report.Message.Key, report.Message.Value, headers, report.Error);
-        foreach (var handler in _failureHandlers)
+        var failure = new DeliveryFailure(topic, typeId, messageId, record.Key, record.Value, headers, error);
+        t_reportingFailures = true;
+        try
         {
-            try
+            foreach (var handler in _failureHandlers)
             {
-                handler.OnDeliveryFailed(failure);
+                try
+                {
+                    handler.OnDeliveryFailed(failure);
+                }
+                catch (Exception ex)
+                {
+                    Log.DeliveryFailureHandlerFailed(_logger, messageId, ex);
+                }
             }
-            catch (Exception ex)
-            {
-                Log.DeliveryFailureHandlerFailed(_logger, messageId, ex);
-            }
+        }
+        finally
+        {
+            t_reportingFailures = false;
         }
     }
 
-    /// <summary>
-    /// An awaited record: its task and the delivery handler that completes it, created together (one allocation for
-    /// both besides the handler delegate). Continuations run asynchronously, never on librdkafka's delivery thread.
-    /// </summary>
-    private sealed class PendingDelivery : TaskCompletionSource<DeliveryReport<byte[], byte[]>>
+    private void OnFatal(Error error, Action? stopApplication)
     {
-        public PendingDelivery()
-            : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        // On librdkafka's thread, and never a call into the client: log, then stop the application from the pool.
+        Log.ProducerFatal(_logger, error.Reason, error.Code);
+        if (stopApplication is not null)
         {
-            Handler = Complete;
+            ThreadPool.UnsafeQueueUserWorkItem(static stop => stop(), stopApplication, preferLocal: false);
+        }
+    }
+
+    /// <summary>A record handed to librdkafka and not yet reported: what <see cref="Dispose"/> fails when the flush deadline passed.</summary>
+    private abstract class Delivery
+    {
+        protected Delivery(RecordProducer owner) => Owner = owner;
+
+        public RecordProducer Owner { get; }
+
+        public string Topic { get; set; } = string.Empty;
+
+        public Message<byte[], byte[]> Record { get; set; } = null!;
+
+        /// <summary>The delivery-report callback, created once per delivery object.</summary>
+        public Action<DeliveryReport<byte[], byte[]>> Handler { get; protected init; } = null!;
+
+        // The in-flight list's links, guarded by its lock.
+        internal Delivery? Previous { get; set; }
+
+        internal Delivery? Next { get; set; }
+
+        internal bool Tracked { get; set; }
+
+        /// <summary>Reports a failure librdkafka will not report (its producer is being disposed).</summary>
+        public abstract void Fail(Error error);
+    }
+
+    /// <summary>
+    /// An awaited record: the task its caller awaits and the callback that completes it. Continuations run
+    /// asynchronously, never on librdkafka's delivery thread.
+    /// </summary>
+    private sealed class AwaitedDelivery : Delivery
+    {
+        private readonly TaskCompletionSource<DeliveryReport<byte[], byte[]>> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public AwaitedDelivery(RecordProducer owner, string topic, Message<byte[], byte[]> record)
+            : base(owner)
+        {
+            Topic = topic;
+            Record = record;
+            Handler = OnDelivered;
         }
 
-        public Action<DeliveryReport<byte[], byte[]>> Handler { get; }
+        public Task<DeliveryReport<byte[], byte[]>> Task => _completion.Task;
 
-        private void Complete(DeliveryReport<byte[], byte[]> report)
+        public override void Fail(Error error) => _completion.TrySetException(Failed(Topic, Record.Headers, error, null));
+
+        private void OnDelivered(DeliveryReport<byte[], byte[]> report)
         {
+            if (!Owner._inFlight.Remove(this, recycle: false))
+            {
+                return;
+            }
+
             if (report.Error.IsError)
             {
-                TrySetException(Failed(report.Topic, report.Message?.Headers, report.Error, null));
+                Fail(report.Error);
                 return;
             }
 
             Delivered(report.Topic);
-            TrySetResult(report);
+            _completion.TrySetResult(report);
+        }
+    }
+
+    /// <summary>A fire-and-forget record; reused for another record once reported, so batched publishing allocates nothing for it.</summary>
+    private sealed class FireAndForgetDelivery : Delivery
+    {
+        public FireAndForgetDelivery(RecordProducer owner)
+            : base(owner) => Handler = OnDelivered;
+
+        public override void Fail(Error error) => Owner.ReportFailure(Topic, Record, error);
+
+        private void OnDelivered(DeliveryReport<byte[], byte[]> report)
+        {
+            // The report carries the record; this object goes back to the pool as it is untracked.
+            if (!Owner._inFlight.Remove(this, recycle: true))
+            {
+                return;
+            }
+
+            if (report.Error.IsError)
+            {
+                Owner.ReportFailure(report.Topic, report.Message, report.Error);
+                return;
+            }
+
+            Delivered(report.Topic);
+        }
+    }
+
+    /// <summary>
+    /// The deliveries librdkafka holds, as a list linked through them under one lock (nothing allocated per record),
+    /// plus the pool of reported fire-and-forget deliveries. Exactly one of the delivery report and
+    /// <see cref="Close"/> takes each delivery.
+    /// </summary>
+    private sealed class InFlight
+    {
+        private readonly Lock _lock = new();
+        private Delivery? _head;
+        private FireAndForgetDelivery? _free;
+        private bool _closed;
+
+        public void Add(Delivery delivery)
+        {
+            lock (_lock)
+            {
+                delivery.Previous = null;
+                delivery.Next = _head;
+                if (_head is not null)
+                {
+                    _head.Previous = delivery;
+                }
+
+                _head = delivery;
+                delivery.Tracked = true;
+            }
+        }
+
+        /// <summary>Untracks a delivery; <see langword="false"/> when it was not tracked (already failed by <see cref="Close"/>).</summary>
+        public bool Remove(Delivery delivery, bool recycle)
+        {
+            lock (_lock)
+            {
+                if (!delivery.Tracked)
+                {
+                    return false;
+                }
+
+                Unlink(delivery);
+                if (recycle && !_closed && delivery is FireAndForgetDelivery reusable)
+                {
+                    reusable.Record = null!;
+                    reusable.Next = _free;
+                    _free = reusable;
+                }
+
+                return true;
+            }
+        }
+
+        public FireAndForgetDelivery? RentFireAndForget()
+        {
+            lock (_lock)
+            {
+                var delivery = _free;
+                if (delivery is not null)
+                {
+                    _free = (FireAndForgetDelivery?)delivery.Next;
+                    delivery.Next = null;
+                }
+
+                return delivery;
+            }
+        }
+
+        /// <summary>Untracks and returns every delivery still held; later reports of them are ignored.</summary>
+        public List<Delivery> Close()
+        {
+            lock (_lock)
+            {
+                _closed = true;
+                _free = null;
+                var left = new List<Delivery>();
+                while (_head is { } delivery)
+                {
+                    Unlink(delivery);
+                    left.Add(delivery);
+                }
+
+                return left;
+            }
+        }
+
+        private void Unlink(Delivery delivery)
+        {
+            if (delivery.Previous is { } previous)
+            {
+                previous.Next = delivery.Next;
+            }
+            else
+            {
+                _head = delivery.Next;
+            }
+
+            if (delivery.Next is { } next)
+            {
+                next.Previous = delivery.Previous;
+            }
+
+            delivery.Previous = null;
+            delivery.Next = null;
+            delivery.Tracked = false;
         }
     }
 }
