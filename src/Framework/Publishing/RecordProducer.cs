@@ -84,10 +84,8 @@ internal sealed class RecordProducer : IDisposable
     public void Produce(string topic, Message<byte[], byte[]> record)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var delivery = _inFlight.RentFireAndForget() ?? new FireAndForgetDelivery(this);
-        delivery.Topic = topic;
-        delivery.Record = record;
-        if (TryProduce(delivery))
+        var delivery = _inFlight.AddFireAndForget(this, topic, record);
+        if (TryProduceTracked(delivery))
         {
             return;
         }
@@ -148,8 +146,13 @@ internal sealed class RecordProducer : IDisposable
     /// <summary>Hands the record to librdkafka; <see langword="false"/> when its local queue is full.</summary>
     private bool TryProduce(Delivery delivery)
     {
-        // Tracked before librdkafka can report it, untracked again when it did not take the record.
         _inFlight.Add(delivery);
+        return TryProduceTracked(delivery);
+    }
+
+    /// <summary>Produces a tracked delivery (tracked before librdkafka can report it); untracks it when librdkafka did not take it.</summary>
+    private bool TryProduceTracked(Delivery delivery)
+    {
         try
         {
             _producer.Produce(delivery.Topic, delivery.Record, delivery.Handler);
@@ -367,15 +370,7 @@ internal sealed class RecordProducer : IDisposable
         {
             lock (_lock)
             {
-                delivery.Previous = null;
-                delivery.Next = _head;
-                if (_head is not null)
-                {
-                    _head.Previous = delivery;
-                }
-
-                _head = delivery;
-                delivery.Tracked = true;
+                Link(delivery);
             }
         }
 
@@ -401,17 +396,16 @@ internal sealed class RecordProducer : IDisposable
             }
         }
 
-        public FireAndForgetDelivery? RentFireAndForget()
+        /// <summary>Tracks a fire-and-forget record in a reused delivery (a new one when none is free); one lock for both.</summary>
+        public FireAndForgetDelivery AddFireAndForget(RecordProducer owner, string topic, Message<byte[], byte[]> record)
         {
             lock (_lock)
             {
-                var delivery = _free;
-                if (delivery is not null)
-                {
-                    _free = (FireAndForgetDelivery?)delivery.Next;
-                    delivery.Next = null;
-                }
-
+                var delivery = _free ?? new FireAndForgetDelivery(owner);
+                _free = (FireAndForgetDelivery?)delivery.Next;
+                delivery.Topic = topic;
+                delivery.Record = record;
+                Link(delivery);
                 return delivery;
             }
         }
@@ -432,6 +426,19 @@ internal sealed class RecordProducer : IDisposable
 
                 return left;
             }
+        }
+
+        private void Link(Delivery delivery)
+        {
+            delivery.Previous = null;
+            delivery.Next = _head;
+            if (_head is not null)
+            {
+                _head.Previous = delivery;
+            }
+
+            _head = delivery;
+            delivery.Tracked = true;
         }
 
         private void Unlink(Delivery delivery)
