@@ -55,8 +55,8 @@ internal sealed class ConsumerGroupWorker
         try
         {
             _consumer = new ConsumerBuilder<byte[], byte[]>(_config)
-                .SetErrorHandler((c, e) => Log.ClientError(_logger, c.Name, e.Reason, e.Code))
-                .SetLogHandler((c, m) => Log.ClientLog(_logger, KafkaMessagePublisher.ToLogLevel(m.Level), m.Facility, c.Name, m.Message))
+                .SetErrorHandler(LibrdkafkaLog.ErrorHandler<IConsumer<byte[], byte[]>>(_logger, _config.ClientId ?? _groupId))
+                .SetLogHandler(LibrdkafkaLog.LogHandler<IConsumer<byte[], byte[]>>(_logger))
                 .SetPartitionsAssignedHandler(OnAssigned)
                 .SetPartitionsRevokedHandler(OnRevoked)
                 .SetPartitionsLostHandler(OnLost)

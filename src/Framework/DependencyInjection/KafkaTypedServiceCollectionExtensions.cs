@@ -44,15 +44,21 @@ public static class KafkaTypedServiceCollectionExtensions
 
         services.TryAddSingleton(new HandlerRegistrations(services));
         services.TryAddSingleton(static sp => RouteRegistry.Create(sp.GetServices<KafkaTyped.Routing.IMessageRouteTable>(), sp.GetRequiredService<HandlerRegistrations>(), sp));
-        services.TryAddSingleton<IMessagePublisher>(static sp =>
+        services.TryAddSingleton(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
-            return new KafkaMessagePublisher(
+            return new RecordProducer(
                 options,
                 ServiceName.Resolve(options, sp),
                 sp.GetServices<IDeliveryFailureHandler>(),
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<KafkaMessagePublisher>(),
-                Clock(sp));
+                Clock(sp),
+                sp.GetService<IHostApplicationLifetime>() is { } lifetime ? lifetime.StopApplication : null);
+        });
+        services.TryAddSingleton<IMessagePublisher>(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
+            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp));
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>(static sp => new KafkaTypedConsumerService(
             sp,

@@ -13,11 +13,14 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Error, "A delivery failure handler threw while handling the failed delivery of ce_id {MessageId}")]
     public static partial void DeliveryFailureHandlerFailed(ILogger logger, string? messageId, Exception exception);
 
-    [LoggerMessage(103, LogLevel.Warning, "{Count} published records were not acknowledged within the flush timeout of {Timeout} and may be lost")]
+    [LoggerMessage(103, LogLevel.Warning, "{Count} published records were not acknowledged within the flush timeout of {Timeout}; they are failed and reported to their callers and delivery failure handlers")]
     public static partial void FlushIncomplete(ILogger logger, int count, TimeSpan timeout);
 
     [LoggerMessage(104, LogLevel.Debug, "librdkafka's local queue is full; waiting for room to publish {TypeId}")]
     public static partial void QueueFull(ILogger logger, string typeId);
+
+    [LoggerMessage(105, LogLevel.Critical, "The Kafka producer failed fatally: {Reason} ({ErrorCode}); every later publish fails, so the application is stopped")]
+    public static partial void ProducerFatal(ILogger logger, string reason, ErrorCode errorCode);
 
     // Consumer
     [LoggerMessage(201, LogLevel.Information, "Consumer group '{GroupId}' subscribing to {Topics}")]

@@ -48,6 +48,9 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             }
         }
 
+        ValidateProducerGuarantees($"{Section}:Properties", options.Properties, failures);
+        ValidateProducerGuarantees($"{Section}:Publisher:Properties", options.Publisher.Properties, failures);
+
         var groups = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Consumers.Count; i++)
         {
@@ -137,6 +140,47 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
         return options.Consumers[index].GroupId is { } groupId && options.AddedConsumers.TryGetValue(groupId, out var added)
             ? added ? $"AddConsumer(\"{groupId}\")" : $"AddConsumer(\"{groupId}\") over {listed}"
             : listed;
+    }
+
+    /// <summary>
+    /// Producer settings that would silently weaken what a publish promises are refused: an acknowledged record
+    /// survives the loss of its leader (acks=all), retries neither duplicate nor reorder (idempotence), and every record
+    /// gets a delivery report (without one an awaited publish never completes and a failed batched one is never reported).
+    /// </summary>
+    private static void ValidateProducerGuarantees(string path, Dictionary<string, string> properties, List<string> failures)
+    {
+        foreach (var key in (ReadOnlySpan<string>)["acks", "request.required.acks"])
+        {
+            if (properties.TryGetValue(key, out var acks) && acks.Trim() is not ("all" or "-1"))
+            {
+                failures.Add($"{path}:{key} '{acks}' is refused: only acks=all keeps an acknowledged record when its partition leader is lost.");
+            }
+        }
+
+        if (properties.TryGetValue("enable.idempotence", out var idempotence) && !string.Equals(idempotence.Trim(), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{path}:enable.idempotence '{idempotence}' is refused: without idempotence a retried batch can be duplicated or reordered.");
+        }
+
+        foreach (var key in (ReadOnlySpan<string>)["dotnet.producer.enable.delivery.reports", "dotnet.producer.enable.background.poll"])
+        {
+            if (properties.TryGetValue(key, out var enabled) && !string.Equals(enabled.Trim(), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{path}:{key} '{enabled}' is refused: the publisher needs every delivery report, served in the background, to complete PublishAsync and report failed Publish calls.");
+            }
+        }
+
+        if (properties.TryGetValue("dotnet.producer.delivery.report.fields", out var fields) && !HasReportFields(fields))
+        {
+            failures.Add($"{path}:dotnet.producer.delivery.report.fields '{fields}' is refused: a failed delivery is reported with its key, value and headers; use 'all' or include key, value and headers.");
+        }
+    }
+
+    private static bool HasReportFields(string fields)
+    {
+        var names = fields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return names.Contains("all", StringComparer.OrdinalIgnoreCase)
+            || (names.Contains("key", StringComparer.OrdinalIgnoreCase) && names.Contains("value", StringComparer.OrdinalIgnoreCase) && names.Contains("headers", StringComparer.OrdinalIgnoreCase));
     }
 
     private static bool HasValue(Dictionary<string, string> properties, string key)

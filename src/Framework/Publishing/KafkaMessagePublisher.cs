@@ -15,45 +15,36 @@ namespace KafkaTyped.Publishing;
 /// </summary>
 internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
 {
-    private static readonly TimeSpan s_queueFullWait = TimeSpan.FromMilliseconds(10);
-
-    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly RecordProducer _records;
+    private readonly bool _ownsRecords;
     private readonly PublisherOptions _options;
-    private readonly IDeliveryFailureHandler[] _failureHandlers;
-    private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly byte[] _sourceUtf8;
-    private readonly Action<DeliveryReport<byte[], byte[]>> _onFireAndForgetDelivered;
     private int _disposed;
 
+    /// <summary>A publisher over a producer of its own, disposed with it.</summary>
     public KafkaMessagePublisher(
         KafkaTypedOptions options,
         string serviceName,
         IEnumerable<IDeliveryFailureHandler> failureHandlers,
         ILogger logger,
         TimeProvider timeProvider)
+        : this(new RecordProducer(options, serviceName, failureHandlers, logger, timeProvider), options, serviceName, timeProvider)
     {
+        _ownsRecords = true;
+    }
+
+    /// <summary>A publisher over the service's <see cref="RecordProducer"/>, which its owner disposes.</summary>
+    public KafkaMessagePublisher(RecordProducer records, KafkaTypedOptions options, string serviceName, TimeProvider timeProvider)
+    {
+        _records = records;
         _options = options.Publisher;
-        _failureHandlers = [.. failureHandlers];
-        _logger = logger;
         _timeProvider = timeProvider;
         _sourceUtf8 = Encoding.UTF8.GetBytes(serviceName);
-        _onFireAndForgetDelivered = OnFireAndForgetDelivered;
-
-        var config = ClientConfigFactory.CreateProducerConfig(options, serviceName);
-        try
-        {
-            _producer = new ProducerBuilder<byte[], byte[]>(config)
-                .SetErrorHandler((p, e) => Log.ClientError(_logger, p.Name, e.Reason, e.Code))
-                .SetLogHandler((p, m) => Log.ClientLog(_logger, ToLogLevel(m.Level), m.Facility, p.Name, m.Message))
-                .Build();
-        }
-        catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
-        {
-            throw new InvalidOperationException(
-                $"The Kafka producer could not be created from {KafkaTypedOptions.SectionName}:Properties and {KafkaTypedOptions.SectionName}:Publisher:Properties: {ex.Message}", ex);
-        }
     }
+
+    /// <summary>The raw-record path this publisher writes through.</summary>
+    internal RecordProducer Records => _records;
 
     public Task PublishAsync<T>(T message, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
         => PublishAsync(message, topic: null, headers: null, cancellationToken);
@@ -67,35 +58,17 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         var record = CreateRecord(message, headers, activity, out var messageId);
         activity?.SetTag("messaging.message.id", MessageIdString(messageId));
 
-        var delivered = new TaskCompletionSource<DeliveryReport<byte[], byte[]>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        long deadline = 0;
-        while (true)
+        try
         {
-            try
-            {
-                _producer.Produce(resolvedTopic, record, report => delivered.TrySetResult(report));
-                break;
-            }
-            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                deadline = WaitForRoomOrThrow<T>(deadline, resolvedTopic, messageId, ex);
-                await Task.Delay(s_queueFullWait, _timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ProduceException<byte[], byte[]> ex)
-            {
-                throw Failed<T>(resolvedTopic, messageId, ex.Error, ex, activity);
-            }
+            var report = await _records.ProduceAsync(resolvedTopic, record, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("messaging.destination.partition.id", report.Partition.Value)
+                .SetTag("messaging.kafka.offset", report.Offset.Value);
         }
-
-        var report = await delivered.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (report.Error.IsError)
+        catch (PublishException ex) when (activity is not null)
         {
-            throw Failed<T>(resolvedTopic, messageId, report.Error, null, activity);
+            SetFailed(activity, ex);
+            throw;
         }
-
-        KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", resolvedTopic));
-        activity?.SetTag("messaging.destination.partition.id", report.Partition.Value)
-            .SetTag("messaging.kafka.offset", report.Offset.Value);
     }
 
     public void Publish<T>(T message, string? topic = null, Headers? headers = null) where T : IKafkaMessage<T>
@@ -107,47 +80,24 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         var record = CreateRecord(message, headers, activity, out var messageId);
         activity?.SetTag("messaging.message.id", MessageIdString(messageId));
 
-        long deadline = 0;
-        while (true)
+        try
         {
-            try
-            {
-                _producer.Produce(resolvedTopic, record, _onFireAndForgetDelivered);
-                return;
-            }
-            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                deadline = WaitForRoomOrThrow<T>(deadline, resolvedTopic, messageId, ex);
-                _producer.Flush(s_queueFullWait);
-            }
-            catch (ProduceException<byte[], byte[]> ex)
-            {
-                throw Failed<T>(resolvedTopic, messageId, ex.Error, ex, activity);
-            }
+            _records.Produce(resolvedTopic, record);
+        }
+        catch (PublishException ex) when (activity is not null)
+        {
+            SetFailed(activity, ex);
+            throw;
         }
     }
 
-    public int Flush(TimeSpan timeout) => _producer.Flush(timeout);
+    public int Flush(TimeSpan timeout) => _records.Flush(timeout);
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsRecords)
         {
-            return;
-        }
-
-        try
-        {
-            var remaining = _producer.Flush(_options.FlushTimeout);
-            if (remaining > 0)
-            {
-                Log.FlushIncomplete(_logger, remaining, _options.FlushTimeout);
-                KafkaTypedTelemetry.DeliveryFailures.Add(remaining, KafkaTypedTelemetry.SystemTag, new("error.type", "flush_timeout"));
-            }
-        }
-        finally
-        {
-            _producer.Dispose();
+            _records.Dispose();
         }
     }
 
@@ -210,69 +160,6 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         return activity;
     }
 
-    private long WaitForRoomOrThrow<T>(long deadline, string topic, byte[] messageId, ProduceException<byte[], byte[]> ex) where T : IKafkaMessage<T>
-    {
-        var now = _timeProvider.GetTimestamp();
-        if (deadline == 0)
-        {
-            Log.QueueFull(_logger, T.TypeId);
-            return now + (long)(_options.QueueFullTimeout.TotalSeconds * _timeProvider.TimestampFrequency);
-        }
-
-        if (now >= deadline)
-        {
-            throw Failed<T>(topic, messageId, ex.Error, ex, null);
-        }
-
-        return deadline;
-    }
-
-    private static PublishException Failed<T>(string topic, byte[] messageId, Error error, Exception? inner, Activity? activity) where T : IKafkaMessage<T>
-    {
-        KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", topic), new("error.type", error.Code.ToString()));
-        activity?.SetStatus(ActivityStatusCode.Error, error.Reason).SetTag("error.type", error.Code.ToString());
-        return new PublishException(topic, T.TypeId, MessageIdString(messageId), error, inner);
-    }
-
-    private void OnFireAndForgetDelivered(DeliveryReport<byte[], byte[]> report)
-    {
-        if (!report.Error.IsError)
-        {
-            KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", report.Topic));
-            return;
-        }
-
-        var headers = report.Message.Headers ?? [];
-        var typeId = CloudEventHeaders.GetString(headers, CloudEventHeaders.Type) ?? string.Empty;
-        var messageId = CloudEventHeaders.GetString(headers, CloudEventHeaders.Id) ?? string.Empty;
-        Log.DeliveryFailed(_logger, typeId, messageId, report.Topic, report.Error.Reason, report.Error.Code);
-        KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", report.Topic), new("error.type", report.Error.Code.ToString()));
-        KafkaTypedTelemetry.DeliveryFailures.Add(1, KafkaTypedTelemetry.SystemTag, new("error.type", report.Error.Code.ToString()));
-        if (_failureHandlers.Length == 0)
-        {
-            return;
-        }
-
-        var failure = new DeliveryFailure(report.Topic, typeId, messageId, report.Message.Key, report.Message.Value, headers, report.Error);
-        foreach (var handler in _failureHandlers)
-        {
-            try
-            {
-                handler.OnDeliveryFailed(failure);
-            }
-            catch (Exception ex)
-            {
-                Log.DeliveryFailureHandlerFailed(_logger, messageId, ex);
-            }
-        }
-    }
-
-    internal static LogLevel ToLogLevel(SyslogLevel level) => level switch
-    {
-        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
-        SyslogLevel.Error => LogLevel.Error,
-        SyslogLevel.Warning => LogLevel.Warning,
-        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
-        _ => LogLevel.Debug,
-    };
+    private static void SetFailed(Activity activity, PublishException exception)
+        => activity.SetStatus(ActivityStatusCode.Error, exception.Error.Reason).SetTag("error.type", exception.Error.Code.ToString());
 }

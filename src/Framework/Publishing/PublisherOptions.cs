@@ -4,7 +4,8 @@ namespace KafkaTyped;
 /// <remarks>
 /// Producer defaults (override any of them in <see cref="Properties"/>): <c>acks=all</c>,
 /// <c>enable.idempotence=true</c>, <c>compression.type=lz4</c>, <c>linger.ms=5</c>,
-/// <c>partitioner=murmur2_random</c>.
+/// <c>partitioner=murmur2_random</c>. Values that weaken the guarantees (<c>acks</c> other than <c>all</c>,
+/// <c>enable.idempotence=false</c>, disabled delivery reports) are refused at start-up.
 /// </remarks>
 public sealed class PublisherOptions
 {
@@ -14,7 +15,10 @@ public sealed class PublisherOptions
     /// <summary>librdkafka producer properties; they win over KafkaTyped's defaults and over <see cref="KafkaTypedOptions.Properties"/>.</summary>
     public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>How long disposing the publisher waits for outstanding records to be acknowledged. Default 10 seconds.</summary>
+    /// <summary>
+    /// How long disposing the publisher waits for outstanding records to be acknowledged; those still outstanding then
+    /// fail (<c>Local_MsgTimedOut</c>) and are reported to their callers and delivery failure handlers. Default 10 seconds.
+    /// </summary>
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

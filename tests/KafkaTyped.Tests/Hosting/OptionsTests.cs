@@ -30,6 +30,39 @@ public sealed class OptionsTests
         Assert.Empty(Failures(options));
     }
 
+    [Theory]
+    [InlineData("acks", "1")]
+    [InlineData("acks", "0")]
+    [InlineData("request.required.acks", "1")]
+    [InlineData("enable.idempotence", "false")]
+    [InlineData("dotnet.producer.enable.delivery.reports", "false")]
+    [InlineData("dotnet.producer.enable.background.poll", "false")]
+    [InlineData("dotnet.producer.delivery.report.fields", "key,value")]
+    public void Producer_settings_that_weaken_guarantees_are_refused_naming_the_setting(string key, string value)
+    {
+        var shared = Valid();
+        shared.Properties[key] = value;
+        Assert.Contains(Failures(shared), f => f.StartsWith($"KafkaTyped:Properties:{key} ", StringComparison.Ordinal));
+
+        var producer = Valid();
+        producer.Publisher.Properties[key] = value;
+        Assert.Contains(Failures(producer), f => f.StartsWith($"KafkaTyped:Publisher:Properties:{key} ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("acks", "all")]
+    [InlineData("acks", "-1")]
+    [InlineData("enable.idempotence", "true")]
+    [InlineData("dotnet.producer.enable.delivery.reports", "true")]
+    [InlineData("dotnet.producer.delivery.report.fields", "all")]
+    [InlineData("dotnet.producer.delivery.report.fields", "key,value,headers,status")]
+    public void Producer_settings_that_keep_the_guarantees_pass(string key, string value)
+    {
+        var options = Valid();
+        options.Publisher.Properties[key] = value;
+        Assert.Empty(Failures(options));
+    }
+
     [Fact]
     public void Consumer_errors_name_the_list_index()
     {

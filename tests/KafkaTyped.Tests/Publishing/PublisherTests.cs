@@ -181,16 +181,106 @@ public sealed class PublisherTests : IDisposable
         Assert.Contains(failures.Failures, f => f.TypeId == "order-placed" && f.Topic == "orders");
     }
 
+    [Fact]
+    public async Task A_publish_whose_token_is_already_cancelled_is_not_handed_to_the_client()
+    {
+        // A caller who retries a cancelled publish must not publish twice under two ce_ids.
+        var publisher = Create();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => publisher.PublishAsync(new StockCounted(1, 2), cancelled.Token));
+
+        // No broker answers, so a record handed to the client would still be outstanding.
+        Assert.Equal(0, publisher.Flush(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task Publish_on_a_full_queue_waits_for_room_without_running_delivery_callbacks_on_the_callers_thread()
+    {
+        // A queue of one record, no broker: the second publish finds the queue full until the first record times out.
+        var failures = new RecordingFailureHandler();
+        var publisher = Create(
+            o =>
+            {
+                o.Publisher.Properties["queue.buffering.max.messages"] = "1";
+                o.Publisher.Properties["message.timeout.ms"] = "200";
+            },
+            failures);
+        publisher.Publish(new StockCounted(1, 1));
+
+        var caller = await Task.Run(() =>
+        {
+            publisher.Publish(new StockCounted(2, 1));
+            return Environment.CurrentManagedThreadId;
+        }).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await failures.Received(2).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+
+        // The first record's failure (which made room) was reported on librdkafka's delivery thread, not re-entrantly
+        // inside the caller's Publish (where a handler that publishes would wait on itself).
+        Assert.DoesNotContain(caller, failures.Threads);
+    }
+
+    [Fact]
+    public async Task Publish_from_a_failure_handler_on_a_full_queue_fails_at_once_instead_of_waiting_on_itself()
+    {
+        // The failed record still takes its place in the queue while its handler runs, and only librdkafka's delivery
+        // thread (the one running the handler) could make room: waiting there can never succeed.
+        var outcome = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        KafkaMessagePublisher? publisher = null;
+        var republish = new DelegateFailureHandler(failure =>
+        {
+            try
+            {
+                publisher!.Publish(new StockCounted(2, 1));
+                outcome.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                outcome.TrySetResult(ex);
+            }
+        });
+        publisher = Create(
+            o =>
+            {
+                o.Publisher.Properties["queue.buffering.max.messages"] = "1";
+                o.Publisher.Properties["message.timeout.ms"] = "200";
+            },
+            republish);
+
+        publisher.Publish(new StockCounted(1, 1));
+
+        var error = Assert.IsType<PublishException>(await outcome.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+        Assert.Equal(ErrorCode.Local_QueueFull, error.Error.Code);
+        Assert.Equal("stock-counted", error.TypeId);
+    }
+
+    private sealed class DelegateFailureHandler(Action<DeliveryFailure> onFailed) : IDeliveryFailureHandler
+    {
+        private int _calls;
+
+        public void OnDeliveryFailed(DeliveryFailure failure)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                onFailed(failure);
+            }
+        }
+    }
+
     private sealed class RecordingFailureHandler : IDeliveryFailureHandler
     {
         private readonly TaskCompletionSource _second = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ConcurrentQueue<DeliveryFailure> Failures { get; } = [];
 
+        public ConcurrentQueue<int> Threads { get; } = [];
+
         public Task Received(int count) => count == 2 ? _second.Task : throw new ArgumentOutOfRangeException(nameof(count));
 
         public void OnDeliveryFailed(DeliveryFailure failure)
         {
+            Threads.Enqueue(Environment.CurrentManagedThreadId);
             Failures.Enqueue(failure);
             if (Failures.Count >= 2)
             {
