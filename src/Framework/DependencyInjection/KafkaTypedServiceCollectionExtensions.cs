@@ -53,6 +53,7 @@ public static class KafkaTypedServiceCollectionExtensions
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<KafkaMessagePublisher>(),
                 sp.GetRequiredService<TimeProvider>());
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PublisherStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>());
         return new KafkaTypedBuilder(services);
     }
