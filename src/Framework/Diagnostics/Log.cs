@@ -74,6 +74,9 @@ internal static partial class Log
     [LoggerMessage(218, LogLevel.Debug, "Consumer group '{GroupId}': committed ({Occasion}) {Offsets}")]
     public static partial void Committed(ILogger logger, string groupId, string occasion, string offsets);
 
+    [LoggerMessage(219, LogLevel.Warning, "Consumer setting weakens a guarantee: {Warning}")]
+    public static partial void SettingWeakensGuarantee(ILogger logger, string warning);
+
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]
     public static partial void ClientError(ILogger logger, string client, string reason, ErrorCode errorCode);
