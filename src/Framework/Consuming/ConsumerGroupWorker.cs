@@ -24,7 +24,13 @@ internal sealed class ConsumerGroupWorker
     private readonly TimeProvider _timeProvider;
     private readonly Action? _onFatal;
     private readonly string _groupId;
-    private readonly Dictionary<TopicPartition, PartitionLane> _lanes = [];
+    private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+
+    /// <summary>
+    /// Loops of lanes that were cancelled (revoked, lost) but had not ended when the worker stopped waiting for them: a
+    /// new lane of the same partition waits for them before it handles anything.
+    /// </summary>
+    private readonly Dictionary<TopicPartition, Task> _retiring = [];
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConsumer<byte[], byte[]>? _consumer;
@@ -33,7 +39,6 @@ internal sealed class ConsumerGroupWorker
     private volatile Exception? _laneFault;
     private int _completedSinceCommit;
     private long _lastCommit;
-    private int _paused;
 
     public ConsumerGroupWorker(ConsumerOptions options, ConsumerConfig config, IRecordProcessor processor, ILogger logger, TimeProvider timeProvider, Action? onFatal)
     {
@@ -100,7 +105,7 @@ internal sealed class ConsumerGroupWorker
                 ConsumeResult<byte[], byte[]>? record = null;
                 try
                 {
-                    record = consumer.Consume(_paused > 0 ? s_pausedPollTimeout : s_pollTimeout);
+                    record = consumer.Consume(AnyPaused() ? s_pausedPollTimeout : s_pollTimeout);
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
@@ -112,23 +117,20 @@ internal sealed class ConsumerGroupWorker
                     Dispatch(consumer, record);
                 }
 
-                if (_paused > 0)
-                {
-                    ResumeDrained(consumer);
-                }
+                ResumeDrained(consumer);
 
                 CommitIfDue(consumer);
             }
 
             var abort = _abort.IsCancellationRequested;
-            ShutdownLanes([.. _lanes.Values], abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
+            ShutdownLanes([.. _partitions.Values], abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
             if (!_abort.IsCancellationRequested)
             {
-                Commit(consumer, _lanes.Values, "shutdown");
+                Commit(consumer, _partitions.Values, "shutdown");
             }
 
-            CloseLanes([.. _lanes.Values]);
-            _lanes.Clear();
+            CloseLanes([.. _partitions.Values]);
+            _partitions.Clear();
             Log.ConsumerStopped(_logger, _groupId, abort ? "aborted" : "drained");
             if (_laneFault is not null)
             {
@@ -141,13 +143,13 @@ internal sealed class ConsumerGroupWorker
         catch (Exception ex)
         {
             Log.ConsumerFatal(_logger, _groupId, ex);
-            foreach (var lane in _lanes.Values)
+            foreach (var partition in _partitions.Values)
             {
-                lane.Cancel();
+                partition.Lane.Cancel();
             }
 
-            CloseLanes([.. _lanes.Values]);
-            _lanes.Clear();
+            CloseLanes([.. _partitions.Values]);
+            _partitions.Clear();
             _onFatal?.Invoke();
         }
         finally
@@ -156,43 +158,91 @@ internal sealed class ConsumerGroupWorker
             {
                 consumer.Close();
             }
-            catch (Exception ex) when (ex is KafkaException or ObjectDisposedException)
+            catch (Exception ex)
             {
-                Log.ConsumeError(_logger, _groupId, ex.Message, ErrorCode.Unknown);
+                // Close raises the rebalance callbacks of leaving the group and rethrows what they threw; whatever it
+                // is, the consumer is disposed and the stop completes, and nothing escapes the poll thread.
+                Log.CloseFailed(_logger, _groupId, ex);
             }
 
-            consumer.Dispose();
+            try
+            {
+                consumer.Dispose();
+            }
+            catch (Exception ex)
+            {
+                Log.CloseFailed(_logger, _groupId, ex);
+            }
+
             _stopped.TrySetResult();
         }
     }
 
     private void Dispatch(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> record)
     {
-        if (!_lanes.TryGetValue(record.TopicPartition, out var lane))
+        if (!_partitions.TryGetValue(record.TopicPartition, out var partition))
         {
             return; // Not assigned to this member any more; the new owner reads it.
         }
 
-        if (!lane.Enqueue(record) && !lane.Paused)
+        if (!partition.Lane.Enqueue(record) && !partition.Paused)
         {
-            consumer.Pause([lane.TopicPartition]);
-            lane.Paused = true;
-            _paused++;
-            Log.PartitionPaused(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value);
+            consumer.Pause([partition.TopicPartition]);
+            partition.Paused = true;
+            Log.PartitionPaused(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
         }
     }
 
     private void ResumeDrained(IConsumer<byte[], byte[]> consumer)
     {
-        foreach (var lane in _lanes.Values)
+        foreach (var partition in _partitions.Values)
         {
-            if (lane.Paused && lane.TryRelieve())
+            if (partition.Paused && partition.Lane.TryRelieve())
             {
-                consumer.Resume([lane.TopicPartition]);
-                lane.Paused = false;
-                _paused--;
-                Log.PartitionResumed(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value);
+                consumer.Resume([partition.TopicPartition]);
+                partition.Paused = false;
+                Log.PartitionResumed(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
+            }
+        }
+    }
+
+    /// <summary>Whether any assigned partition is paused (derived from the partitions, never counted on the side).</summary>
+    private bool AnyPaused()
+    {
+        foreach (var partition in _partitions.Values)
+        {
+            if (partition.Paused)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Resumes the partitions this member paused and is giving up. librdkafka clears only its own pause flag when a
+    /// partition leaves the assignment; the application's flag survives, so a partition assigned back later would
+    /// otherwise never be fetched again (librdkafka issue 1849).
+    /// </summary>
+    private void ResumeReleased(IConsumer<byte[], byte[]> consumer, List<PartitionState> released)
+    {
+        foreach (var partition in released)
+        {
+            if (!partition.Paused)
+            {
+                continue;
+            }
+
+            partition.Paused = false;
+            try
+            {
+                consumer.Resume([partition.TopicPartition]);
+            }
+            catch (KafkaException ex)
+            {
+                Log.ConsumeError(_logger, _groupId, ex.Error.Reason, ex.Error.Code);
             }
         }
     }
@@ -207,20 +257,20 @@ internal sealed class ConsumerGroupWorker
 
         Interlocked.Exchange(ref _completedSinceCommit, 0);
         _lastCommit = _timeProvider.GetTimestamp();
-        Commit(consumer, _lanes.Values, "periodic");
+        Commit(consumer, _partitions.Values, "periodic");
     }
 
-    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionLane> lanes, string occasion)
+    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions, string occasion)
     {
         List<TopicPartitionOffset>? offsets = null;
-        List<PartitionLane>? committed = null;
-        foreach (var lane in lanes)
+        List<PartitionState>? committed = null;
+        foreach (var partition in partitions)
         {
-            var offset = lane.Tracker.Committable;
-            if (offset > lane.LastCommitted)
+            var offset = partition.Tracker.Committable;
+            if (offset > partition.LastCommitted)
             {
-                (offsets ??= []).Add(new TopicPartitionOffset(lane.TopicPartition, new Offset(offset)));
-                (committed ??= []).Add(lane);
+                (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset)));
+                (committed ??= []).Add(partition);
             }
         }
 
@@ -258,16 +308,28 @@ internal sealed class ConsumerGroupWorker
         }
 
         Log.PartitionsAssigned(_logger, _groupId, Describe(partitions));
+        if (_stopRequested)
+        {
+            return; // stopping: nothing more is dispatched, so no lane is started; closing releases the partitions
+        }
+
         foreach (var partition in partitions)
         {
-            if (_lanes.ContainsKey(partition))
+            if (_partitions.ContainsKey(partition))
             {
                 continue;
             }
 
+            Task? predecessor = null;
+            if (_retiring.Remove(partition, out var retiring) && !retiring.IsCompleted)
+            {
+                predecessor = retiring;
+                Log.LaneWaitsForPredecessor(_logger, _groupId, partition.Topic, partition.Partition.Value);
+            }
+
             var lane = new PartitionLane(partition, _options.LaneCapacity, _processor, OnCompleted, OnLaneFault);
-            _lanes.Add(partition, lane);
-            lane.Start();
+            _partitions.Add(partition, new PartitionState(lane));
+            lane.Start(predecessor);
         }
     }
 
@@ -287,15 +349,7 @@ internal sealed class ConsumerGroupWorker
             Commit(consumer, revoked, "revoke");
         }
 
-        foreach (var lane in revoked)
-        {
-            if (lane.Paused)
-            {
-                consumer.Resume([lane.TopicPartition]);
-                _paused--;
-            }
-        }
-
+        ResumeReleased(consumer, revoked);
         CloseLanes(revoked);
     }
 
@@ -304,25 +358,18 @@ internal sealed class ConsumerGroupWorker
         Log.PartitionsLost(_logger, _groupId, Describe(partitions.Select(p => p.TopicPartition)));
         var lost = TakeLanes(partitions.Select(p => p.TopicPartition));
         ShutdownLanes(lost, TimeSpan.Zero);
-        foreach (var lane in lost)
-        {
-            if (lane.Paused)
-            {
-                _paused--;
-            }
-        }
-
+        ResumeReleased(consumer, lost);
         CloseLanes(lost);
     }
 
-    private List<PartitionLane> TakeLanes(IEnumerable<TopicPartition> partitions)
+    private List<PartitionState> TakeLanes(IEnumerable<TopicPartition> partitions)
     {
-        var taken = new List<PartitionLane>();
-        foreach (var partition in partitions)
+        var taken = new List<PartitionState>();
+        foreach (var topicPartition in partitions)
         {
-            if (_lanes.Remove(partition, out var lane))
+            if (_partitions.Remove(topicPartition, out var partition))
             {
-                taken.Add(lane);
+                taken.Add(partition);
             }
         }
 
@@ -333,13 +380,14 @@ internal sealed class ConsumerGroupWorker
     /// Lets lanes finish their buffered records within <paramref name="drainTimeout"/> (zero: cancel at once), then
     /// cancels what is left and waits a short grace for handlers to observe the cancellation.
     /// </summary>
-    private void ShutdownLanes(List<PartitionLane> lanes, TimeSpan drainTimeout)
+    private void ShutdownLanes(List<PartitionState> partitions, TimeSpan drainTimeout)
     {
-        if (lanes.Count == 0)
+        if (partitions.Count == 0)
         {
             return;
         }
 
+        var lanes = partitions.ConvertAll(static p => p.Lane);
         var all = Task.WhenAll(lanes.Select(l => l.Completion));
         var drained = false;
         if (drainTimeout > TimeSpan.Zero)
@@ -372,14 +420,22 @@ internal sealed class ConsumerGroupWorker
             }
 
             all.Wait(s_cancelGrace);
+            foreach (var lane in lanes)
+            {
+                if (!lane.Completion.IsCompleted)
+                {
+                    // A handler that does not observe its token is still running: the partition's next lane waits for it.
+                    _retiring[lane.TopicPartition] = lane.Completion;
+                }
+            }
         }
     }
 
-    private static void CloseLanes(List<PartitionLane> lanes)
+    private static void CloseLanes(List<PartitionState> partitions)
     {
-        foreach (var lane in lanes)
+        foreach (var partition in partitions)
         {
-            lane.Tracker.Close();
+            partition.Tracker.Close();
         }
     }
 

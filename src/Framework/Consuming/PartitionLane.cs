@@ -39,12 +39,6 @@ internal sealed class PartitionLane
     /// <summary>Dispatched and not yet completed offsets of the partition.</summary>
     public OffsetTracker Tracker { get; } = new();
 
-    /// <summary>Whether the poll thread paused the partition for this lane. Touched by the poll thread only.</summary>
-    public bool Paused { get; set; }
-
-    /// <summary>The last offset committed for the partition. Touched by the poll thread only.</summary>
-    public long LastCommitted { get; set; } = -1;
-
     /// <summary>Completes when the processing loop ended (drained, cancelled or faulted).</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -52,7 +46,11 @@ internal sealed class PartitionLane
     public int Buffered => _channel.Reader.Count + _overflow.Count;
 
     /// <summary>Starts the processing loop.</summary>
-    public void Start() => Completion = Task.Run(RunAsync);
+    /// <param name="predecessor">
+    /// The loop of an earlier lane of the same partition that was cancelled but has not ended yet (a handler that does
+    /// not observe its token): this lane handles nothing before it ended, so one partition never has two handler calls at once.
+    /// </param>
+    public void Start(Task? predecessor = null) => Completion = Task.Run(() => RunAsync(predecessor));
 
     /// <summary>Adds a record in offset order (poll thread only); a record at or below an offset already taken is ignored.</summary>
     /// <returns><see langword="false"/> when the lane is full and the partition should be paused.</returns>
@@ -98,12 +96,17 @@ internal sealed class PartitionLane
         _cancellation.Cancel();
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(Task? predecessor)
     {
         var reader = _channel.Reader;
         var cancellationToken = _cancellation.Token;
         try
         {
+            if (predecessor is not null)
+            {
+                await predecessor.WaitAsync(cancellationToken).ConfigureAwait(false); // it never faults: its loop catches everything
+            }
+
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (!cancellationToken.IsCancellationRequested && reader.TryRead(out var record))

@@ -77,6 +77,12 @@ internal static partial class Log
     [LoggerMessage(219, LogLevel.Warning, "Consumer setting weakens a guarantee: {Warning}")]
     public static partial void SettingWeakensGuarantee(ILogger logger, string warning);
 
+    [LoggerMessage(220, LogLevel.Warning, "Consumer group '{GroupId}': {Topic}[{Partition}] was assigned again while a handler of its previous assignment is still running (it does not observe its cancellation token); the partition waits for it")]
+    public static partial void LaneWaitsForPredecessor(ILogger logger, string groupId, string topic, int partition);
+
+    [LoggerMessage(221, LogLevel.Error, "Consumer group '{GroupId}': closing the consumer failed")]
+    public static partial void CloseFailed(ILogger logger, string groupId, Exception exception);
+
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]
     public static partial void ClientError(ILogger logger, string client, string reason, ErrorCode errorCode);

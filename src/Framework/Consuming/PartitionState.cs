@@ -1,0 +1,24 @@
+using Confluent.Kafka;
+
+namespace KafkaTyped.Consuming;
+
+/// <summary>
+/// What the worker keeps for one assigned partition: its lane, whether the poll thread paused it, and the offset last
+/// committed for it. Owned and touched by the poll thread only (the lane's tracker is thread-safe).
+/// </summary>
+internal sealed class PartitionState(PartitionLane lane)
+{
+    public TopicPartition TopicPartition => Lane.TopicPartition;
+
+    /// <summary>The partition's ordered work queue and its processing loop.</summary>
+    public PartitionLane Lane { get; } = lane;
+
+    /// <summary>Dispatched and not yet completed offsets of the partition.</summary>
+    public OffsetTracker Tracker => Lane.Tracker;
+
+    /// <summary>Whether the poll thread paused the partition because its lane is full.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>The last offset committed for the partition, or -1.</summary>
+    public long LastCommitted { get; set; } = -1;
+}
