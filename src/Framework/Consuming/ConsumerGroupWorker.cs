@@ -16,6 +16,7 @@ internal sealed class ConsumerGroupWorker
     private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_pausedPollTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan s_cancelGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_maxStoreInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly ConsumerOptions _options;
     private readonly ConsumerConfig _config;
@@ -37,8 +38,9 @@ internal sealed class ConsumerGroupWorker
     private Thread? _thread;
     private volatile bool _stopRequested;
     private volatile Exception? _laneFault;
-    private int _completedSinceCommit;
-    private long _lastCommit;
+    private readonly TimeSpan _storeInterval;
+    private int _completedSinceStore;
+    private long _lastStore;
 
     public ConsumerGroupWorker(ConsumerOptions options, ConsumerConfig config, IRecordProcessor processor, ILogger logger, TimeProvider timeProvider, Action? onFatal)
     {
@@ -49,6 +51,7 @@ internal sealed class ConsumerGroupWorker
         _timeProvider = timeProvider;
         _onFatal = onFatal;
         _groupId = options.GroupId ?? string.Empty;
+        _storeInterval = options.CommitInterval < s_maxStoreInterval ? options.CommitInterval : s_maxStoreInterval;
     }
 
     /// <summary>Completes when the poll thread has ended and the consumer is closed.</summary>
@@ -65,6 +68,7 @@ internal sealed class ConsumerGroupWorker
                 .SetPartitionsAssignedHandler(OnAssigned)
                 .SetPartitionsRevokedHandler(OnRevoked)
                 .SetPartitionsLostHandler(OnLost)
+                .SetOffsetsCommittedHandler(OnCommitted)
                 .Build();
         }
         catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
@@ -73,7 +77,7 @@ internal sealed class ConsumerGroupWorker
                 $"The Kafka consumer of group '{_groupId}' could not be created from {KafkaTypedOptions.SectionName}:Properties and {KafkaTypedOptions.SectionName}:Consumers:*:Properties: {ex.Message}", ex);
         }
 
-        _lastCommit = _timeProvider.GetTimestamp();
+        _lastStore = _timeProvider.GetTimestamp();
         _thread = new Thread(PollLoop) { IsBackground = true, Name = "KafkaTyped poll " + _groupId };
         _thread.Start();
     }
@@ -81,7 +85,9 @@ internal sealed class ConsumerGroupWorker
     /// <summary>
     /// Stops the group: lanes finish their buffered records (up to <see cref="ConsumerOptions.ShutdownDrainTimeout"/>),
     /// completed offsets are committed, the consumer leaves the group. When <paramref name="cancellationToken"/> is
-    /// signalled the stop becomes an abort: in-flight handlers are cancelled and nothing more is committed.
+    /// signalled the stop becomes an abort (in-flight handlers are cancelled, no final commit is waited for) and this
+    /// method returns at once: a poll thread still blocked in the client (a commit or a close that cannot reach the
+    /// coordinator) finishes in the background.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -89,7 +95,14 @@ internal sealed class ConsumerGroupWorker
         using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort))
         {
             _stopRequested = true;
-            await _stopped.Task.ConfigureAwait(false);
+            try
+            {
+                await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Log.StopAbandoned(_logger, _groupId);
+            }
         }
     }
 
@@ -119,11 +132,12 @@ internal sealed class ConsumerGroupWorker
 
                 ResumeDrained(consumer);
 
-                CommitIfDue(consumer);
+                StoreIfDue(consumer);
             }
 
             var abort = _abort.IsCancellationRequested;
             ShutdownLanes([.. _partitions.Values], abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
+            StoreOffsets(consumer, _partitions.Values);
             if (!_abort.IsCancellationRequested)
             {
                 Commit(consumer, _partitions.Values, "shutdown");
@@ -247,30 +261,60 @@ internal sealed class ConsumerGroupWorker
         }
     }
 
-    private void CommitIfDue(IConsumer<byte[], byte[]> consumer)
+    /// <summary>
+    /// Hands the committable offsets to librdkafka (<c>StoreOffset</c>, a local call) once <see cref="ConsumerOptions.CommitBatchSize"/>
+    /// records completed or 100 ms (at most <see cref="ConsumerOptions.CommitInterval"/>) passed. librdkafka commits the
+    /// stored offsets in the background every <c>CommitInterval</c> (<c>auto.commit.interval.ms</c>), so the poll thread
+    /// never waits for the group coordinator.
+    /// </summary>
+    private void StoreIfDue(IConsumer<byte[], byte[]> consumer)
     {
-        if (Volatile.Read(ref _completedSinceCommit) < _options.CommitBatchSize
-            && _timeProvider.GetElapsedTime(_lastCommit) < _options.CommitInterval)
+        var completed = Volatile.Read(ref _completedSinceStore);
+        if (completed == 0 || (completed < _options.CommitBatchSize && _timeProvider.GetElapsedTime(_lastStore) < _storeInterval))
         {
             return;
         }
 
-        Interlocked.Exchange(ref _completedSinceCommit, 0);
-        _lastCommit = _timeProvider.GetTimestamp();
-        Commit(consumer, _partitions.Values, "periodic");
+        Interlocked.Exchange(ref _completedSinceStore, 0);
+        _lastStore = _timeProvider.GetTimestamp();
+        StoreOffsets(consumer, _partitions.Values);
     }
 
-    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions, string occasion)
+    private void StoreOffsets(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions)
     {
-        List<TopicPartitionOffset>? offsets = null;
-        List<PartitionState>? committed = null;
         foreach (var partition in partitions)
         {
             var offset = partition.Tracker.Committable;
-            if (offset > partition.LastCommitted)
+            if (offset <= partition.LastStored)
+            {
+                continue;
+            }
+
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset)));
+                partition.LastStored = offset;
+            }
+            catch (KafkaException ex)
+            {
+                Log.CommitFailed(_logger, _groupId, "store", ex.Error.Reason, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commits the committable offsets of <paramref name="partitions"/> synchronously: only on revoke and on a graceful
+    /// stop, where the partitions are released right after and the commit must have happened before.
+    /// </summary>
+    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions, string occasion)
+    {
+        List<TopicPartitionOffset>? offsets = null;
+        foreach (var partition in partitions)
+        {
+            var offset = partition.Tracker.Committable;
+            if (offset >= 0)
             {
                 (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset)));
-                (committed ??= []).Add(partition);
             }
         }
 
@@ -282,12 +326,6 @@ internal sealed class ConsumerGroupWorker
         try
         {
             consumer.Commit(offsets);
-            for (var i = 0; i < committed!.Count; i++)
-            {
-                committed[i].LastCommitted = offsets[i].Offset.Value;
-            }
-
-            KafkaTypedTelemetry.Commits.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
@@ -295,8 +333,34 @@ internal sealed class ConsumerGroupWorker
         }
         catch (KafkaException ex)
         {
-            KafkaTypedTelemetry.Commits.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId), new KeyValuePair<string, object?>("error.type", ex.Error.Code.ToString()));
             Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
+        }
+    }
+
+    /// <summary>
+    /// librdkafka's report of every commit, its own background commits of stored offsets and the synchronous ones
+    /// alike (raised from Consume or Close, on the poll thread): counted, and logged with the offsets that went through.
+    /// </summary>
+    private void OnCommitted(IConsumer<byte[], byte[]> consumer, CommittedOffsets committed)
+    {
+        if (committed.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            return; // nothing was stored since the last commit
+        }
+
+        var group = new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId);
+        var failed = committed.Error.IsError ? committed.Error : committed.Offsets.FirstOrDefault(o => o.Error.IsError)?.Error;
+        if (failed is not null)
+        {
+            KafkaTypedTelemetry.Commits.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
+            Log.CommitFailed(_logger, _groupId, "auto", failed.Reason, new KafkaException(failed));
+            return;
+        }
+
+        KafkaTypedTelemetry.Commits.Add(1, group);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.Committed(_logger, _groupId, "auto", string.Join(", ", committed.Offsets.Where(o => o.Offset.Value >= 0).Select(o => o.TopicPartitionOffset)));
         }
     }
 
@@ -344,6 +408,7 @@ internal sealed class ConsumerGroupWorker
         Log.PartitionsRevoked(_logger, _groupId, Describe(revoked.Select(l => l.TopicPartition)));
 
         ShutdownLanes(revoked, _abort.IsCancellationRequested ? TimeSpan.Zero : _options.RevokeDrainTimeout);
+        StoreOffsets(consumer, revoked);
         if (!_abort.IsCancellationRequested)
         {
             Commit(consumer, revoked, "revoke");
@@ -443,7 +508,7 @@ internal sealed class ConsumerGroupWorker
     private static string Describe(IEnumerable<TopicPartition> partitions)
         => string.Join(", ", partitions.Select(static p => $"{p.Topic}[{p.Partition.Value}]"));
 
-    private void OnCompleted() => Interlocked.Increment(ref _completedSinceCommit);
+    private void OnCompleted() => Interlocked.Increment(ref _completedSinceStore);
 
     /// <summary>
     /// A lane ended on an unexpected exception (processors throw only when cancelled). The group stops as if asked to:

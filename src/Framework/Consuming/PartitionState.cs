@@ -4,7 +4,7 @@ namespace KafkaTyped.Consuming;
 
 /// <summary>
 /// What the worker keeps for one assigned partition: its lane, whether the poll thread paused it, and the offset last
-/// committed for it. Owned and touched by the poll thread only (the lane's tracker is thread-safe).
+/// stored for librdkafka to commit. Owned and touched by the poll thread only (the lane's tracker is thread-safe).
 /// </summary>
 internal sealed class PartitionState(PartitionLane lane)
 {
@@ -19,6 +19,6 @@ internal sealed class PartitionState(PartitionLane lane)
     /// <summary>Whether the poll thread paused the partition because its lane is full.</summary>
     public bool Paused { get; set; }
 
-    /// <summary>The last offset committed for the partition, or -1.</summary>
-    public long LastCommitted { get; set; } = -1;
+    /// <summary>The last offset stored for the partition (librdkafka commits it), or -1.</summary>
+    public long LastStored { get; set; } = -1;
 }

@@ -83,6 +83,9 @@ internal static partial class Log
     [LoggerMessage(221, LogLevel.Error, "Consumer group '{GroupId}': closing the consumer failed")]
     public static partial void CloseFailed(ILogger logger, string groupId, Exception exception);
 
+    [LoggerMessage(222, LogLevel.Warning, "Consumer group '{GroupId}': the stop was cancelled before the consumer closed; its poll thread finishes in the background and what it has not committed is redelivered")]
+    public static partial void StopAbandoned(ILogger logger, string groupId);
+
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]
     public static partial void ClientError(ILogger logger, string client, string reason, ErrorCode errorCode);

@@ -27,10 +27,13 @@ internal static class ClientConfigFactory
     /// <summary>Consumer properties KafkaTyped owns, each with why; configuring another value fails validation.</summary>
     public static readonly IReadOnlyList<ForcedProperty> ConsumerForced =
     [
-        new("enable.auto.commit", "false", "KafkaTyped commits offsets itself, only after handling."),
-        new("enable.auto.offset.store", "false", "KafkaTyped commits offsets itself, only after handling."),
+        new("enable.auto.commit", "true", "librdkafka commits, in the background, the offsets KafkaTyped stores once their records were handled."),
+        new("enable.auto.offset.store", "false", "KafkaTyped stores an offset only once its record was handled; librdkafka would store it when the record is read."),
         new("dotnet.consumer.consume.result.fields", "all", "records are routed by their ce_type header and dispatched by topic and partition; without them every record would be skipped or dropped."),
     ];
+
+    /// <summary>The interval of librdkafka's background commits, set from <see cref="ConsumerOptions.CommitInterval"/>.</summary>
+    public const string CommitIntervalProperty = "auto.commit.interval.ms";
 
     /// <summary>
     /// Properties librdkafka refuses under <c>group.protocol=consumer</c> (KIP-848): the broker assigns partitions and
@@ -66,6 +69,8 @@ internal static class ClientConfigFactory
         {
             config.Set(forced.Key, forced.Value);
         }
+
+        config.Set(CommitIntervalProperty, ((long)consumer.CommitInterval.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         return config;
     }

@@ -139,6 +139,11 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
     /// </summary>
     private static void ValidateConsumerProperties(string path, KafkaTypedOptions options, ConsumerOptions consumer, List<string> failures)
     {
+        if (ClientConfigFactory.UserProperty(options, consumer, path, ClientConfigFactory.CommitIntervalProperty) is { } interval)
+        {
+            AddOnce(failures, $"{interval.Key} must not be set: it is {path}:CommitInterval.");
+        }
+
         if (ClientConfigFactory.UsesConsumerProtocol(options, consumer))
         {
             foreach (var key in ClientConfigFactory.ConsumerProtocolForbidden)

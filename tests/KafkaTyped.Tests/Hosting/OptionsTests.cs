@@ -53,17 +53,29 @@ public sealed class OptionsTests
     }
 
     [Theory]
-    [InlineData("enable.auto.commit")]
-    [InlineData("enable.auto.offset.store")]
-    public void Auto_commit_cannot_be_turned_on(string property)
+    [InlineData("enable.auto.commit", "false", "true")]
+    [InlineData("enable.auto.offset.store", "true", "false")]
+    public void Offset_storing_and_committing_cannot_be_changed(string property, string configured, string forced)
     {
         var options = Valid();
-        options.Consumers[0].Properties[property] = "true";
-        Assert.Contains(Failures(options), f => f.StartsWith($"KafkaTyped:Consumers:0:Properties:{property} must be false", StringComparison.Ordinal));
+        options.Consumers[0].Properties[property] = configured;
+        Assert.Contains(Failures(options), f => f.StartsWith($"KafkaTyped:Consumers:0:Properties:{property} must be {forced}", StringComparison.Ordinal));
 
         var common = Valid();
-        common.Properties[property] = "true";
-        Assert.Contains(Failures(common), f => f.StartsWith($"KafkaTyped:Properties:{property} must be false", StringComparison.Ordinal));
+        common.Properties[property] = configured;
+        Assert.Contains(Failures(common), f => f.StartsWith($"KafkaTyped:Properties:{property} must be {forced}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_commit_interval_is_set_through_CommitInterval_only()
+    {
+        var options = Valid();
+        options.Consumers[0].Properties["auto.commit.interval.ms"] = "5000";
+        Assert.Contains("KafkaTyped:Consumers:0:Properties:auto.commit.interval.ms must not be set: it is KafkaTyped:Consumers:0:CommitInterval.", Failures(options));
+
+        var valid = Valid();
+        valid.Consumers[0].CommitInterval = TimeSpan.FromMilliseconds(250);
+        Assert.Equal("250", ClientConfigFactory.CreateConsumerConfig(valid, valid.Consumers[0], "svc").Get("auto.commit.interval.ms"));
     }
 
     [Fact]
@@ -142,7 +154,8 @@ public sealed class OptionsTests
         var consumer = ClientConfigFactory.CreateConsumerConfig(options, options.Consumers[0], "svc");
         Assert.Equal("orders", consumer.Get("group.id"));
         Assert.Equal("latest", consumer.Get("auto.offset.reset"));
-        Assert.Equal("false", consumer.Get("enable.auto.commit"));
+        Assert.Equal("true", consumer.Get("enable.auto.commit"));
+        Assert.Equal("1000", consumer.Get("auto.commit.interval.ms"));
         Assert.Equal("false", consumer.Get("enable.auto.offset.store"));
         Assert.Equal("10", consumer.Get("fetch.queue.backoff.ms"));
         Assert.Equal("cooperative-sticky", consumer.Get("partition.assignment.strategy"));
