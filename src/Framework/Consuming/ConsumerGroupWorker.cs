@@ -282,12 +282,22 @@ internal sealed class ConsumerGroupWorker
 
     private void StoreOffsets(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions)
     {
+        List<PartitionState>? rewound = null;
         foreach (var partition in partitions)
         {
             var offset = partition.Tracker.Committable;
-            if (offset <= partition.LastStored)
+            if (offset == partition.LastStored || offset < 0)
             {
                 continue;
+            }
+
+            if (offset < partition.LastStored)
+            {
+                // The committable offset only goes back when the log was truncated and the partition rewound (see
+                // OffsetTracker): the committed offset must come back too, or the new records below it would be skipped
+                // after a restart. Rare, so committed synchronously rather than trusting a background commit to go back.
+                Log.PartitionRewound(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value, partition.LastStored, offset);
+                (rewound ??= []).Add(partition);
             }
 
             try
@@ -299,6 +309,11 @@ internal sealed class ConsumerGroupWorker
             {
                 Log.CommitFailed(_logger, _groupId, "store", ex.Error.Reason, ex);
             }
+        }
+
+        if (rewound is not null)
+        {
+            Commit(consumer, rewound, "rewind");
         }
     }
 

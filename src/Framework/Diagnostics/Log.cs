@@ -86,6 +86,9 @@ internal static partial class Log
     [LoggerMessage(222, LogLevel.Warning, "Consumer group '{GroupId}': the stop was cancelled before the consumer closed; its poll thread finishes in the background and what it has not committed is redelivered")]
     public static partial void StopAbandoned(ILogger logger, string groupId);
 
+    [LoggerMessage(223, LogLevel.Warning, "Consumer group '{GroupId}': {Topic}[{Partition}] went back from offset {From} to {To} (the log was truncated or reset); the records from {To} on are handled as new")]
+    public static partial void PartitionRewound(ILogger logger, string groupId, string topic, int partition, long from, long to);
+
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]
     public static partial void ClientError(ILogger logger, string client, string reason, ErrorCode errorCode);
