@@ -17,6 +17,8 @@ internal sealed class ConsumerGroupWorker
     private static readonly TimeSpan s_pausedPollTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan s_cancelGrace = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_maxStoreInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_commitRetryBackoff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_commitRetryLimit = TimeSpan.FromSeconds(5);
 
     private readonly ConsumerOptions _options;
     private readonly ConsumerConfig _config;
@@ -285,7 +287,7 @@ internal sealed class ConsumerGroupWorker
         List<PartitionState>? rewound = null;
         foreach (var partition in partitions)
         {
-            var offset = partition.Tracker.Committable;
+            var (offset, leaderEpoch) = partition.Tracker.CommittablePosition;
             if (offset == partition.LastStored || offset < 0)
             {
                 continue;
@@ -302,7 +304,7 @@ internal sealed class ConsumerGroupWorker
 
             try
             {
-                consumer.StoreOffset(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset)));
+                consumer.StoreOffset(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
                 partition.LastStored = offset;
             }
             catch (KafkaException ex)
@@ -318,18 +320,20 @@ internal sealed class ConsumerGroupWorker
     }
 
     /// <summary>
-    /// Commits the committable offsets of <paramref name="partitions"/> synchronously: only on revoke and on a graceful
-    /// stop, where the partitions are released right after and the commit must have happened before.
+    /// Commits the committable offsets of <paramref name="partitions"/> synchronously, with their leader epochs: only on
+    /// revoke, on a graceful stop and after a rewind, where the commit must have happened before going on. A commit the
+    /// coordinator refuses because the group is rebalancing (<c>REBALANCE_IN_PROGRESS</c>, transient: a rolling deploy)
+    /// is retried with a doubling backoff for up to 5 seconds, unless the stop turns into an abort.
     /// </summary>
     private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions, string occasion)
     {
         List<TopicPartitionOffset>? offsets = null;
         foreach (var partition in partitions)
         {
-            var offset = partition.Tracker.Committable;
+            var (offset, leaderEpoch) = partition.Tracker.CommittablePosition;
             if (offset >= 0)
             {
-                (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset)));
+                (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
             }
         }
 
@@ -338,19 +342,39 @@ internal sealed class ConsumerGroupWorker
             return;
         }
 
-        try
+        var started = _timeProvider.GetTimestamp();
+        var backoff = s_commitRetryBackoff;
+        while (true)
         {
-            consumer.Commit(offsets);
-            if (_logger.IsEnabled(LogLevel.Debug))
+            try
             {
-                Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
+                consumer.Commit(offsets);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
+                }
+
+                return;
+            }
+            catch (KafkaException ex) when (IsRebalanceInProgress(ex)
+                && !_abort.IsCancellationRequested
+                && _timeProvider.GetElapsedTime(started) + backoff < s_commitRetryLimit)
+            {
+                Log.CommitRetrying(_logger, _groupId, occasion, ex.Error.Reason, backoff);
+                _abort.Token.WaitHandle.WaitOne(backoff);
+                backoff += backoff;
+            }
+            catch (KafkaException ex)
+            {
+                Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
+                return;
             }
         }
-        catch (KafkaException ex)
-        {
-            Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
-        }
     }
+
+    private static bool IsRebalanceInProgress(KafkaException exception)
+        => exception.Error.Code == ErrorCode.RebalanceInProgress
+            || (exception is TopicPartitionOffsetException partial && partial.Results.Exists(static r => r.Error.Code == ErrorCode.RebalanceInProgress));
 
     /// <summary>
     /// librdkafka's report of every commit, its own background commits of stored offsets and the synchronous ones

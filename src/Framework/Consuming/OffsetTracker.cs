@@ -18,12 +18,16 @@ internal sealed class OffsetTracker
     private long[] _offsets = new long[64];
     private bool[] _done = new bool[64];
     private int[] _generations = new int[64];
+    private int[] _epochs = new int[64];
+    private int _committableEpoch = NoEpoch;
     private int _generation;
     private int _head;
     private int _count;
     private long _lastRegistered = -1;
     private long _committable = -1;
     private bool _closed;
+
+    private const int NoEpoch = -1;
 
     /// <summary>The offset to commit (the next one to read), or -1 when nothing was registered yet.</summary>
     public long Committable
@@ -33,6 +37,21 @@ internal sealed class OffsetTracker
             lock (_lock)
             {
                 return _committable;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Committable"/> with the leader epoch of the record at or just before it (the epoch a commit carries, so
+    /// that the next owner can detect log truncation, KIP-320), or <see langword="null"/> when the client gave none.
+    /// </summary>
+    public (long Offset, int? LeaderEpoch) CommittablePosition
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_committable, _committableEpoch == NoEpoch ? null : _committableEpoch);
             }
         }
     }
@@ -51,11 +70,14 @@ internal sealed class OffsetTracker
 
     /// <summary>Registers a dispatched offset; an offset at or below the last registered one is a rewind (see remarks).</summary>
     /// <returns><see langword="false"/> when the tracker is closed: the record must not be dispatched.</returns>
-    public bool Register(long offset) => Register(offset, out _);
+    public bool Register(long offset) => Register(offset, null, out _);
 
-    /// <summary>Registers a dispatched offset; complete it with the <paramref name="generation"/> it was registered in.</summary>
+    /// <summary>
+    /// Registers a dispatched offset with its record's leader epoch; complete it with the <paramref name="generation"/>
+    /// it was registered in.
+    /// </summary>
     /// <returns><see langword="false"/> when the tracker is closed: the record must not be dispatched.</returns>
-    public bool Register(long offset, out int generation)
+    public bool Register(long offset, int? leaderEpoch, out int generation)
     {
         lock (_lock)
         {
@@ -84,11 +106,13 @@ internal sealed class OffsetTracker
             _offsets[slot] = offset;
             _done[slot] = false;
             _generations[slot] = generation;
+            _epochs[slot] = leaderEpoch ?? NoEpoch;
             _count++;
             _lastRegistered = offset;
             if (_count == 1)
             {
                 _committable = offset;
+                _committableEpoch = _epochs[slot];
             }
 
             return true;
@@ -136,14 +160,17 @@ internal sealed class OffsetTracker
 
             // The lowest in-flight offset completed: advance over every completed offset at the head.
             var last = offset;
+            var lastEpoch = NoEpoch;
             while (_count > 0 && _done[_head])
             {
                 last = _offsets[_head];
+                lastEpoch = _epochs[_head];
                 _head = (_head + 1) % _offsets.Length;
                 _count--;
             }
 
             _committable = _count > 0 ? _offsets[_head] : last + 1;
+            _committableEpoch = _count > 0 ? _epochs[_head] : lastEpoch;
             return true;
         }
     }
@@ -193,16 +220,19 @@ internal sealed class OffsetTracker
         var offsets = new long[_offsets.Length * 2];
         var done = new bool[_offsets.Length * 2];
         var generations = new int[_offsets.Length * 2];
+        var epochs = new int[_offsets.Length * 2];
         for (var i = 0; i < _count; i++)
         {
             offsets[i] = _offsets[(_head + i) % _offsets.Length];
             done[i] = _done[(_head + i) % _offsets.Length];
             generations[i] = _generations[(_head + i) % _offsets.Length];
+            epochs[i] = _epochs[(_head + i) % _offsets.Length];
         }
 
         _offsets = offsets;
         _done = done;
         _generations = generations;
+        _epochs = epochs;
         _head = 0;
     }
 }

@@ -59,7 +59,7 @@ internal sealed class PartitionLane
     /// <returns><see langword="false"/> when the lane is full and the partition should be paused.</returns>
     public bool Enqueue(ConsumeResult<byte[], byte[]> record)
     {
-        if (!Tracker.Register(record.Offset.Value, out var generation))
+        if (!Tracker.Register(record.Offset.Value, record.LeaderEpoch, out var generation))
         {
             return _overflow.Count == 0;
         }

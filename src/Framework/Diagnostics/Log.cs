@@ -89,6 +89,9 @@ internal static partial class Log
     [LoggerMessage(223, LogLevel.Warning, "Consumer group '{GroupId}': {Topic}[{Partition}] went back from offset {From} to {To} (the log was truncated or reset); the records from {To} on are handled as new")]
     public static partial void PartitionRewound(ILogger logger, string groupId, string topic, int partition, long from, long to);
 
+    [LoggerMessage(224, LogLevel.Information, "Consumer group '{GroupId}': committing offsets ({Occasion}) was refused while the group rebalances: {Reason}; retrying in {Delay}")]
+    public static partial void CommitRetrying(ILogger logger, string groupId, string occasion, string reason, TimeSpan delay);
+
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]
     public static partial void ClientError(ILogger logger, string client, string reason, ErrorCode errorCode);

@@ -91,7 +91,7 @@ public sealed class OffsetTrackerTests
         var tracker = new OffsetTracker();
         for (long o = 0; o < 10; o++)
         {
-            Assert.True(tracker.Register(o, out var first));
+            Assert.True(tracker.Register(o, null, out var first));
             Assert.Equal(0, first);
         }
 
@@ -100,7 +100,7 @@ public sealed class OffsetTrackerTests
         tracker.Complete(2, 0);
         Assert.Equal(3, tracker.Committable);
 
-        Assert.True(tracker.Register(5, out var rewound));
+        Assert.True(tracker.Register(5, null, out var rewound));
         Assert.NotEqual(0, rewound);
         Assert.Equal(3, tracker.InFlight); // 3 and 4 from before, 5 anew
         Assert.False(tracker.Complete(7, 0)); // replaced by the rewind
@@ -204,5 +204,19 @@ public sealed class OffsetTrackerTests
         Assert.Equal(6, tracker.Committable);
         tracker.Complete(6);
         Assert.Equal(7, tracker.Committable);
+    }
+
+    [Fact]
+    public void The_committable_position_carries_the_leader_epoch_of_the_record_at_or_before_it()
+    {
+        var tracker = new OffsetTracker();
+        Assert.Equal((-1L, (int?)null), tracker.CommittablePosition);
+        tracker.Register(0, 3, out var generation);
+        tracker.Register(1, 4, out _);
+        Assert.Equal((0L, (int?)3), tracker.CommittablePosition); // the record in flight at the committable offset
+        tracker.Complete(0, generation);
+        Assert.Equal((1L, (int?)4), tracker.CommittablePosition);
+        tracker.Complete(1, generation);
+        Assert.Equal((2L, (int?)4), tracker.CommittablePosition); // one past the last completed, with its epoch
     }
 }
