@@ -26,13 +26,7 @@ public sealed class CloseFailureTests(ClusterFixture cluster)
         var topic = ClusterFixture.NewTopicName("close-failure");
         var group = ClusterFixture.NewGroupId("close-failure");
         await cluster.CreateTopicAsync(topic, 1, Ct);
-        using (var producer = new ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build())
-        {
-            for (var i = 0; i < Records; i++)
-            {
-                await producer.ProduceAsync(topic, new Message<byte[], byte[]> { Value = [(byte)i] }, Ct);
-            }
-        }
+        await LaneFaultTests.ProduceRawAsync(cluster, topic, Records);
 
         var config = cluster.ConsumerConfig(group);
         config.EnableAutoCommit = true;
