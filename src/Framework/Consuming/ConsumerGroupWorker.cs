@@ -30,6 +30,12 @@ internal sealed class ConsumerGroupWorker
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
 
     /// <summary>
+    /// The assigned partitions this member paused because their lane is full: the one record of which partitions are
+    /// paused (no flag or counter kept beside it). Poll thread only.
+    /// </summary>
+    private readonly List<PartitionState> _paused = [];
+
+    /// <summary>
     /// Loops of lanes that were cancelled (revoked, lost) but had not ended when the worker stopped waiting for them: a
     /// new lane of the same partition waits for them before it handles anything.
     /// </summary>
@@ -120,7 +126,7 @@ internal sealed class ConsumerGroupWorker
                 ConsumeResult<byte[], byte[]>? record = null;
                 try
                 {
-                    record = consumer.Consume(AnyPaused() ? s_pausedPollTimeout : s_pollTimeout);
+                    record = consumer.Consume(_paused.Count > 0 ? s_pausedPollTimeout : s_pollTimeout);
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
@@ -147,6 +153,7 @@ internal sealed class ConsumerGroupWorker
 
             CloseLanes([.. _partitions.Values]);
             _partitions.Clear();
+            _paused.Clear();
             Log.ConsumerStopped(_logger, _groupId, abort ? "aborted" : "drained");
             if (_laneFault is not null)
             {
@@ -166,6 +173,7 @@ internal sealed class ConsumerGroupWorker
 
             CloseLanes([.. _partitions.Values]);
             _partitions.Clear();
+            _paused.Clear();
             _onFatal?.Invoke();
         }
         finally
@@ -201,10 +209,10 @@ internal sealed class ConsumerGroupWorker
             return; // Not assigned to this member any more; the new owner reads it.
         }
 
-        if (!partition.Lane.Enqueue(record) && !partition.Paused)
+        if (!partition.Lane.Enqueue(record) && !_paused.Contains(partition))
         {
             consumer.Pause([partition.TopicPartition]);
-            partition.Paused = true;
+            _paused.Add(partition);
             Log.PartitionPaused(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
         }
@@ -212,29 +220,16 @@ internal sealed class ConsumerGroupWorker
 
     private void ResumeDrained(IConsumer<byte[], byte[]> consumer)
     {
-        foreach (var partition in _partitions.Values)
+        for (var i = _paused.Count - 1; i >= 0; i--)
         {
-            if (partition.Paused && partition.Lane.TryRelieve())
+            var partition = _paused[i];
+            if (partition.Lane.TryRelieve())
             {
                 consumer.Resume([partition.TopicPartition]);
-                partition.Paused = false;
+                _paused.RemoveAt(i);
                 Log.PartitionResumed(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             }
         }
-    }
-
-    /// <summary>Whether any assigned partition is paused (derived from the partitions, never counted on the side).</summary>
-    private bool AnyPaused()
-    {
-        foreach (var partition in _partitions.Values)
-        {
-            if (partition.Paused)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>
@@ -246,12 +241,11 @@ internal sealed class ConsumerGroupWorker
     {
         foreach (var partition in released)
         {
-            if (!partition.Paused)
+            if (!_paused.Remove(partition))
             {
                 continue;
             }
 
-            partition.Paused = false;
             try
             {
                 consumer.Resume([partition.TopicPartition]);
