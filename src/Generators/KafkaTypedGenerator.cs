@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using KafkaTyped.Generators.Common;
 using KafkaTyped.Generators.Model;
+using KafkaTyped.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -17,27 +18,25 @@ namespace KafkaTyped.Generators;
 /// <remarks>
 /// This file holds the pipeline only: the parser (<c>KafkaTypedGenerator.Parser.cs</c>) turns symbols into the
 /// value-equatable models of <c>Model/</c>, the emitter (<c>KafkaTypedGenerator.Emitter.cs</c>) turns models into source.
-/// Diagnostics flow through their own output so that source outputs stay cached when only locations move.
+/// Diagnostics flow through their own output so that source outputs stay cached when only locations move; they keep
+/// their syntax tree so that <c>#pragma warning disable</c> and severity settings apply to them (see <c>Common/DiagnosticInfo.cs</c>).
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
 {
-    internal const string KafkaMessageAttributeName = "KafkaTyped.KafkaMessageAttribute";
-    internal const string KafkaDataAttributeName = "KafkaTyped.KafkaDataAttribute";
-
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var messages = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                KafkaMessageAttributeName,
+                KafkaTypedMetadataNames.KafkaMessageAttribute,
                 static (node, _) => node is TypeDeclarationSyntax,
                 static (ctx, ct) => Parser.ParseDataType(ctx, isMessage: true, ct))
             .WithTrackingName(TrackingNames.MessageTypes);
 
         var dataTypes = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                KafkaDataAttributeName,
+                KafkaTypedMetadataNames.KafkaDataAttribute,
                 static (node, _) => node is TypeDeclarationSyntax,
                 static (ctx, ct) => Parser.ParseDataType(ctx, isMessage: false, ct))
             .WithTrackingName(TrackingNames.DataTypes);
@@ -72,19 +71,26 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.DuplicateTypeIds);
         context.RegisterSourceOutput(duplicateTypeIds, static (spc, diagnostics) => ReportDiagnostics(spc, diagnostics));
 
-        // Handlers: every non-abstract class (or record class) implementing IHandle<T> for a [KafkaMessage] T.
-        // The predicate is syntax-only and cheap; the transform returns an equatable spec or null.
+        // Handlers: every non-abstract class (or record class) implementing IHandle<T> for a [KafkaMessage] T. The
+        // interface cannot be selected by ForAttributeWithMetadataName, so a syntax-only predicate keeps the classes whose
+        // own base list names IHandle<...> (src/Shared/HandlerSyntax.cs); only those are bound.
         var handlers = context.SyntaxProvider
             .CreateSyntaxProvider(
-                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null } or RecordDeclarationSyntax { BaseList: not null },
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax && HandlerSyntax.NamesHandlerInterface((TypeDeclarationSyntax)node),
                 static (ctx, ct) => Parser.ParseHandler(ctx, ct))
             .Where(static handler => handler is not null)
             .WithTrackingName(TrackingNames.Handlers);
 
+        // The assembly name names the registration namespace: reduced to a string, so other compilation changes are cache hits.
+        var assemblyName = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.AssemblyName)
+            .WithTrackingName(TrackingNames.AssemblyName);
+
         var routeTable = handlers
             .Collect()
             .WithTrackingName(TrackingNames.AllHandlers)
-            .Select(static (all, _) => Parser.BuildRouteTable(all!))
+            .Combine(assemblyName)
+            .Select(static (pair, _) => Parser.BuildRouteTable(pair.Left!, pair.Right))
             .WithTrackingName(TrackingNames.RouteTable);
         context.RegisterSourceOutput(routeTable, static (spc, table) => Emitter.EmitRouting(spc, table));
     }
@@ -111,12 +117,13 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         public const string DuplicateTypeIds = nameof(DuplicateTypeIds);
         public const string Handlers = nameof(Handlers);
         public const string AllHandlers = nameof(AllHandlers);
+        public const string AssemblyName = nameof(AssemblyName);
         public const string RouteTable = nameof(RouteTable);
 
         public static readonly ImmutableArray<string> All =
         [
             MessageTypes, DataTypes, MessageSpecs, DataSpecs, MessageDiagnostics, DataDiagnostics,
-            TypeIdDeclarations, AllTypeIdDeclarations, DuplicateTypeIds, Handlers, AllHandlers, RouteTable,
+            TypeIdDeclarations, AllTypeIdDeclarations, DuplicateTypeIds, Handlers, AllHandlers, AssemblyName, RouteTable,
         ];
     }
 }

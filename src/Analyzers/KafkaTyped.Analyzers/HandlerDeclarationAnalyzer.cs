@@ -26,7 +26,7 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var known = KnownTypes.Get(start.Compilation);
+            var known = KnownTypeSymbols.Get(start.Compilation);
             if (known.HandlerInterface is null || known.KafkaMessageAttribute is null)
             {
                 return;
@@ -36,7 +36,7 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void AnalyzeBaseType(SyntaxNodeAnalysisContext context, KnownTypes known)
+    private static void AnalyzeBaseType(SyntaxNodeAnalysisContext context, KnownTypeSymbols known)
     {
         var baseType = (SimpleBaseTypeSyntax)context.Node;
         if (context.SemanticModel.GetTypeInfo(baseType.Type, context.CancellationToken).Type is not INamedTypeSymbol iface

@@ -11,5 +11,5 @@ internal sealed record DataTypeResult(DataTypeSpec? Spec, EquatableArray<Diagnos
 /// <summary>A type id declared by a message of this compilation.</summary>
 /// <param name="TypeId">The type id.</param>
 /// <param name="TypeName">The message type's display name.</param>
-/// <param name="Location">The <c>[KafkaMessage]</c> attribute.</param>
-internal sealed record TypeIdDeclaration(string TypeId, string TypeName, LocationInfo? Location);
+/// <param name="Location">The <c>[KafkaMessage]</c> attribute, in its syntax tree (see <see cref="DiagnosticInfo"/>); it only ever feeds the KT0002 diagnostic.</param>
+internal sealed record TypeIdDeclaration(string TypeId, string TypeName, Microsoft.CodeAnalysis.Location? Location);
