@@ -28,14 +28,15 @@ public sealed partial class KafkaTypedGenerator
         private static readonly string s_generatedCodeAttribute =
             $"[global::System.CodeDom.Compiler.GeneratedCode(\"KafkaTyped.Generators\", \"{typeof(KafkaTypedGenerator).Assembly.GetName().Version}\")]";
 
-        public static void EmitDataType(SourceProductionContext context, DataTypeSpec? spec)
+        public static void EmitDataType(SourceProductionContext context, DataTypeSpec? spec, EquatableArray<HintNameOverride> hintNameOverrides)
         {
             if (spec is null)
             {
                 return;
             }
 
-            context.AddSource(spec.HintName, EmitDataType(spec).ToSourceText());
+            var hintName = hintNameOverrides.FirstOrDefault(o => o.HintName == spec.HintName)?.UniqueHintName ?? spec.HintName;
+            context.AddSource(hintName, EmitDataType(spec).ToSourceText());
         }
 
         public static void EmitRouting(SourceProductionContext context, RouteTableSpec table)

@@ -110,6 +110,27 @@ public sealed partial class KafkaTypedGenerator
             return new DataTypeResult(spec, diagnostics.ToEquatableArray(), typeIdDeclaration);
         }
 
+        /// <summary>
+        /// The hint names that equal another one but for case, each with the unique name to use instead: the first in
+        /// ordinal order keeps its name, the others get ".2", ".3"... before ".g.cs" (no type name is a number).
+        /// </summary>
+        public static EquatableArray<HintNameOverride> FindHintNameCollisions(ImmutableArray<DataTypeSpec?> specs)
+        {
+            var overrides = new List<HintNameOverride>();
+            var names = specs.Where(s => s is not null).Select(s => s!.HintName).Distinct(StringComparer.Ordinal);
+            foreach (var group in names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            {
+                var ordered = group.OrderBy(n => n, StringComparer.Ordinal).ToList();
+                for (var i = 1; i < ordered.Count; i++)
+                {
+                    var stem = ordered[i].Substring(0, ordered[i].Length - ".g.cs".Length);
+                    overrides.Add(new HintNameOverride(ordered[i], $"{stem}.{(i + 1).ToString(CultureInfo.InvariantCulture)}.g.cs"));
+                }
+            }
+
+            return overrides.OrderBy(o => o.HintName, StringComparer.Ordinal).ToEquatableArray();
+        }
+
         public static EquatableArray<DiagnosticInfo> FindDuplicateTypeIds(ImmutableArray<TypeIdDeclaration> declarations)
         {
             var diagnostics = new List<DiagnosticInfo>();

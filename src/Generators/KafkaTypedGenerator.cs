@@ -48,8 +48,15 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         var dataSpecs = dataTypes
             .Select(static (result, _) => result.Spec)
             .WithTrackingName(TrackingNames.DataSpecs);
-        context.RegisterSourceOutput(messageSpecs, static (spc, spec) => Emitter.EmitDataType(spc, spec));
-        context.RegisterSourceOutput(dataSpecs, static (spc, spec) => Emitter.EmitDataType(spc, spec));
+
+        // Hint names are compared ignoring case, and C# names are not: names that differ only in case get a number.
+        // The set of such names is almost always empty and stays equal across edits, so it does not re-emit anything.
+        var hintNameCollisions = messageSpecs.Collect()
+            .Combine(dataSpecs.Collect())
+            .Select(static (pair, _) => Parser.FindHintNameCollisions(pair.Left.AddRange(pair.Right)))
+            .WithTrackingName(TrackingNames.HintNameCollisions);
+        context.RegisterSourceOutput(messageSpecs.Combine(hintNameCollisions), static (spc, pair) => Emitter.EmitDataType(spc, pair.Left, pair.Right));
+        context.RegisterSourceOutput(dataSpecs.Combine(hintNameCollisions), static (spc, pair) => Emitter.EmitDataType(spc, pair.Left, pair.Right));
 
         // Diagnostics: their own output.
         var typeDiagnostics = messages
@@ -78,6 +85,7 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
             .CreateSyntaxProvider(
                 static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax && HandlerSyntax.NamesHandlerInterface((TypeDeclarationSyntax)node),
                 static (ctx, ct) => Parser.ParseHandler(ctx, ct))
+            .WithTrackingName(TrackingNames.HandlerCandidates)
             .Where(static handler => handler is not null)
             .WithTrackingName(TrackingNames.Handlers);
 
@@ -110,11 +118,13 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         public const string DataTypes = nameof(DataTypes);
         public const string MessageSpecs = nameof(MessageSpecs);
         public const string DataSpecs = nameof(DataSpecs);
+        public const string HintNameCollisions = nameof(HintNameCollisions);
         public const string MessageDiagnostics = nameof(MessageDiagnostics);
         public const string DataDiagnostics = nameof(DataDiagnostics);
         public const string TypeIdDeclarations = nameof(TypeIdDeclarations);
         public const string AllTypeIdDeclarations = nameof(AllTypeIdDeclarations);
         public const string DuplicateTypeIds = nameof(DuplicateTypeIds);
+        public const string HandlerCandidates = nameof(HandlerCandidates);
         public const string Handlers = nameof(Handlers);
         public const string AllHandlers = nameof(AllHandlers);
         public const string AssemblyName = nameof(AssemblyName);
@@ -122,8 +132,8 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
 
         public static readonly ImmutableArray<string> All =
         [
-            MessageTypes, DataTypes, MessageSpecs, DataSpecs, MessageDiagnostics, DataDiagnostics,
-            TypeIdDeclarations, AllTypeIdDeclarations, DuplicateTypeIds, Handlers, AllHandlers, AssemblyName, RouteTable,
+            MessageTypes, DataTypes, MessageSpecs, DataSpecs, HintNameCollisions, MessageDiagnostics, DataDiagnostics,
+            TypeIdDeclarations, AllTypeIdDeclarations, DuplicateTypeIds, HandlerCandidates, Handlers, AllHandlers, AssemblyName, RouteTable,
         ];
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace KafkaTyped.Shared;
 
 /// <summary>
-/// Which class declarations the generator binds to look for handlers (docs/handlers.md): a class or record class
+/// Which class declarations the generator binds to look for handlers (docs/generator.md): a class or record class
 /// whose own base list names <c>IHandle&lt;T&gt;</c>, written as <c>IHandle&lt;T&gt;</c>, <c>KafkaTyped.IHandle&lt;T&gt;</c>
 /// or <c>global::KafkaTyped.IHandle&lt;T&gt;</c>. Only those are bound, so an edit does not re-bind every class of a
 /// large compilation. The analyzers report (KT0023) a concrete handler that implements the interface only through a
