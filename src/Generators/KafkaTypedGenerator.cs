@@ -19,7 +19,7 @@ namespace KafkaTyped.Generators;
 /// This file holds the pipeline only: the parser (<c>KafkaTypedGenerator.Parser.cs</c>) turns symbols into the
 /// value-equatable models of <c>Model/</c>, the emitter (<c>KafkaTypedGenerator.Emitter.cs</c>) turns models into source.
 /// Diagnostics flow through their own output so that source outputs stay cached when only locations move; they keep
-/// their syntax tree so that <c>#pragma warning disable</c> and severity settings apply to them (see <c>Common/DiagnosticInfo.cs</c>).
+/// their syntax tree so that <c>#pragma warning disable</c> and <c>[SuppressMessage]</c> apply to them (see <c>Common/DiagnosticInfo.cs</c>).
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class KafkaTypedGenerator : IIncrementalGenerator

@@ -8,9 +8,9 @@ namespace KafkaTyped.Generators.Common;
 /// and a source location that keeps its <see cref="SyntaxTree"/> (and nothing of the compilation).
 /// </summary>
 /// <remarks>
-/// The location is kept in the tree on purpose: the compiler applies <c>#pragma warning disable</c> and the
-/// <c>.editorconfig</c> severity of a diagnostic by looking up its tree, so a location rebuilt from a file path could
-/// not be suppressed. A tree that is not edited is the same object in the next compilation, so an unchanged
+/// The location is kept in the tree on purpose: the compiler applies <c>#pragma warning disable</c> and
+/// <c>[SuppressMessage]</c> to a diagnostic by looking up its tree, so a location rebuilt from a file path could not be
+/// suppressed (SuppressionTests). A tree that is not edited is the same object in the next compilation, so an unchanged
 /// diagnostic still compares equal and its output stays cached. Only diagnostics hold locations; the specs that drive
 /// source output hold none.
 /// </remarks>
