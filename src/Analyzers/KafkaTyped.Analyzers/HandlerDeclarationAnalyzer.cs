@@ -44,6 +44,7 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
         var type = (INamedTypeSymbol)context.Symbol;
         if (type is not { TypeKind: TypeKind.Class, IsAbstract: false, IsStatic: false, IsGenericType: false, IsFileLocal: false }
             || type.DeclaringSyntaxReferences.Length == 0
+            || !IsVisibleToGeneratedCode(type)
             || known.AllHandlerInterfaces(type).Select(i => i.TypeArguments[0]).FirstOrDefault(known.IsMessage) is not { } message)
         {
             return;
@@ -62,6 +63,20 @@ public sealed class HandlerDeclarationAnalyzer : DiagnosticAnalyzer
             type.Name,
             message.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
             through));
+    }
+
+    // The generator routes only handlers it can name: at least internal, as is every type that contains them.
+    private static bool IsVisibleToGeneratedCode(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal) || current.IsGenericType)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void AnalyzeBaseType(SyntaxNodeAnalysisContext context, KnownTypeSymbols known)
