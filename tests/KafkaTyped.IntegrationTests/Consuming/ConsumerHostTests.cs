@@ -148,22 +148,37 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
         var topic = ClusterFixture.NewTopicName("rebalance");
         var group = ClusterFixture.NewGroupId("rebalance");
         await cluster.CreateTopicAsync(topic, Partitions, Ct);
+        // The first member stops after a quarter of the stream until the second one handles something, so the stream is
+        // still flowing when the partitions move, however fast this machine is (its blocked handlers are cancelled when
+        // the partitions they hold are revoked, and what they held is handled again by the new owner).
+        var secondHandled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var recorder = new HandlingRecorder { WorkPerMessage = TimeSpan.FromMilliseconds(1) };
+        var firstCanHandle = count / 4;
+        var secondRecorder = recorder.ForHost(1);
+        secondRecorder.OnHandling = (_, _, _) =>
+        {
+            secondHandled.TrySetResult();
+            return ValueTask.CompletedTask;
+        };
+        recorder.OnHandling = (_, _, ct) => recorder.Count < firstCanHandle || secondHandled.Task.IsCompleted
+            ? ValueTask.CompletedTask
+            : new ValueTask(secondHandled.Task.WaitAsync(ct));
         Action<KafkaTypedOptions> configure = o =>
         {
             var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
             consumer.LaneCapacity = 32;
+            consumer.RevokeDrainTimeout = TimeSpan.FromSeconds(1);
             o.Consumers.Add(consumer);
         };
 
         using var first = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, configure);
         await PublishAsync(first.Services.GetRequiredService<IMessagePublisher>(), topic, 0, count);
         await first.StartAsync(Ct);
-        await Wait.UntilAsync(() => recorder.Count >= count / 4, Deadline, "a quarter of the stream to be handled", Ct);
+        await Wait.UntilAsync(() => recorder.Count >= firstCanHandle, Deadline, "a quarter of the stream to be handled", Ct);
 
         // A second member joins mid-stream: the cooperative rebalance moves some partitions from the first one,
         // which drains and commits them before releasing them.
-        using var second = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder.ForHost(1), configure);
+        using var second = KafkaTypedTestHost.Build(cluster.BootstrapServers, secondRecorder, configure);
         await second.StartAsync(Ct);
         await Wait.UntilAsync(() => recorder.Snapshot().Select(h => h.Sequence).Distinct().Count() == count, Deadline, "every message to be handled", Ct);
         await Task.WhenAll(first.StopAsync(Ct), second.StopAsync(Ct));

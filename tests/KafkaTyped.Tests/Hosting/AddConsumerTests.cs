@@ -72,12 +72,12 @@ public sealed class AddConsumerTests
         var failures = Failures([], b => b.AddConsumer("billing", o =>
         {
             o.LaneCapacity = 0;
-            o.Properties["enable.auto.commit"] = "true";
+            o.Properties["enable.auto.offset.store"] = "true";
         }));
 
         Assert.Contains("AddConsumer(\"billing\"):Topics must name at least one topic.", failures);
         Assert.Contains("AddConsumer(\"billing\"):LaneCapacity must be at least 1.", failures);
-        Assert.Contains(failures, f => f.StartsWith("AddConsumer(\"billing\"):Properties:enable.auto.commit must be false", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("AddConsumer(\"billing\"):Properties:enable.auto.offset.store must be false", StringComparison.Ordinal));
     }
 
     [Fact]
