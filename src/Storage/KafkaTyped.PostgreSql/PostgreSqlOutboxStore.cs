@@ -1,4 +1,5 @@
 using System.Data.Common;
+using KafkaTyped.Storage;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -254,3 +254,21 @@ public sealed class PostgreSqlOutboxTests(ClusterFixture cluster) : OutboxTests(
     /// <inheritdoc />
     protected override OutboxDatabase CreateDatabase() => new PostgreSqlOutboxDatabase();
 }
+
+/// <summary>Outbox settings are validated when the service starts, and the error names the setting.</summary>
+public sealed class OutboxOptionsTests
+{
+    [Fact]
+    public async Task A_batch_size_of_zero_fails_the_start_naming_the_setting()
+    {
+        await using var database = new SqliteOutboxDatabase();
+        using var host = Messaging.KafkaTypedTestHost.Build(
+            "127.0.0.1:1",
+            new Messaging.HandlingRecorder(),
+            _ => { },
+            kafka: k => k.AddSqliteOutbox(database.ConnectionString, o => o.BatchSize = 0));
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("KafkaTyped:Outbox:BatchSize must be between 1 and 100000 (was 0).", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,6 +1,6 @@
-namespace KafkaTyped.Sqlite;
+namespace KafkaTyped.Storage;
 
-/// <summary>Table names are written into SQL text, so only plain identifiers are accepted.</summary>
+/// <summary>Table names are written into SQL text, so only plain identifiers are accepted (linked into each storage package).</summary>
 internal static class SqlIdentifier
 {
     public static string Require(string name, string parameterName)
