@@ -60,6 +60,21 @@ public sealed class PackageLayoutTests(PackedPackages packages)
         }
     }
 
+    [Theory]
+    [InlineData("KafkaTyped.Sqlite", "Microsoft.Data.Sqlite")]
+    [InlineData("KafkaTyped.PostgreSql", "Npgsql")]
+    public void AStoragePackageCarriesItsStoresAndBringsItsDriverAndTheRuntime(string id, string driver)
+    {
+        var entries = Entries(id);
+        Assert.Contains($"lib/net10.0/{id}.dll", entries);
+        Assert.Contains($"lib/net10.0/{id}.xml", entries);
+
+        var dependencies = Dependencies(id);
+        Assert.Contains(driver, dependencies);
+        var runtime = Nuspec(id).Descendants().Single(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "KafkaTyped");
+        Assert.Equal(packages.Version, (string?)runtime.Attribute("version"));
+    }
+
     [Fact]
     public void KafkaTypedTestingCarriesTheEmbeddedClusterAndBringsLibrdkafka()
     {
@@ -83,7 +98,7 @@ public sealed class PackageLayoutTests(PackedPackages packages)
     }
 
     [Fact]
-    public void BothPackagesHaveTheVersionTheyWerePackedWith()
+    public void EveryPackageHasTheVersionItWasPackedWith()
     {
         foreach (var id in PackedPackages.PackageIds)
         {

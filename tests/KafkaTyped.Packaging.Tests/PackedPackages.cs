@@ -6,7 +6,7 @@ using System.Reflection;
 namespace KafkaTyped.Packaging.Tests;
 
 /// <summary>
-/// Packs <c>KafkaTyped</c> and <c>KafkaTyped.Testing</c> once per test run into a temporary folder feed, with a unique
+/// Packs <c>KafkaTyped</c>, <c>KafkaTyped.Testing</c> and the storage packages once per test run into a temporary folder feed, with a unique
 /// prerelease version so that the global NuGet packages folder can never serve a stale copy. Building happens in a
 /// temporary artifacts directory, leaving the repository's bin/obj alone. Disposing deletes the temporary files and the
 /// unique versions from the global packages folder.
@@ -16,7 +16,7 @@ public sealed class PackedPackages : IAsyncLifetime
     /// <summary>Deadline of one CLI command; generous, as the machine may be small and busy.</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(15);
 
-    public static readonly string[] PackageIds = ["KafkaTyped", "KafkaTyped.Testing"];
+    public static readonly string[] PackageIds = ["KafkaTyped", "KafkaTyped.Testing", "KafkaTyped.Sqlite", "KafkaTyped.PostgreSql"];
 
     public PackedPackages()
     {
@@ -49,7 +49,7 @@ public sealed class PackedPackages : IAsyncLifetime
     {
         Directory.CreateDirectory(Feed);
         var artifacts = Path.Combine(Root, "artifacts");
-        foreach (var project in new[] { "src/Framework/KafkaTyped.csproj", "src/Testing/KafkaTyped.Testing.csproj" })
+        foreach (var project in new[] { "src/Framework/KafkaTyped.csproj", "src/Testing/KafkaTyped.Testing.csproj", "src/Storage/KafkaTyped.Sqlite/KafkaTyped.Sqlite.csproj", "src/Storage/KafkaTyped.PostgreSql/KafkaTyped.PostgreSql.csproj" })
         {
             var result = await DotnetCli.RunAsync(RepoRoot, CommandTimeout,
                 "pack", project, "-c", "Release", "-o", Feed, "--artifacts-path", artifacts, "--disable-build-servers",

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using KafkaTyped.IntegrationTests.Consuming;
 using KafkaTyped.IntegrationTests.Infrastructure;
 using KafkaTyped.IntegrationTests.Messaging;
@@ -90,7 +89,7 @@ public sealed class StartupWithKafkaDownTests(ClusterFixture cluster)
 
     private static async Task<(int ExitCode, string Output)> RunProbeAsync(string probe, string bootstrapServers)
     {
-        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(probe);
         start.ArgumentList.Add(bootstrapServers);
         using var process = Process.Start(start)!;
@@ -107,19 +106,6 @@ public sealed class StartupWithKafkaDownTests(ClusterFixture cluster)
         }
 
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-        {
-            return host;
-        }
-
-        // <dotnet root>/shared/Microsoft.NETCore.App/<version>/ -> <dotnet root>/dotnet
-        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
-        var muxer = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
-        return File.Exists(muxer) ? muxer : "dotnet";
     }
 
     private static int FreeLoopbackPort()

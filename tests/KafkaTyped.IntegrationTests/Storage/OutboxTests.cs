@@ -1,0 +1,274 @@
+using System.Data.Common;
+using System.Diagnostics;
+using KafkaTyped.IntegrationTests.Infrastructure;
+using KafkaTyped.IntegrationTests.Messaging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace KafkaTyped.IntegrationTests.Storage;
+
+/// <summary>The transactional outbox on a real database: SQLite files (<see cref="SqliteOutboxTests"/>) and PostgreSQL (<see cref="PostgreSqlOutboxTests"/>).</summary>
+public abstract class OutboxTests(ClusterFixture cluster)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A new database for one test.</summary>
+    protected abstract OutboxDatabase CreateDatabase();
+
+    [Fact]
+    public async Task A_rolled_back_transaction_publishes_nothing_and_a_committed_one_publishes_its_two_messages_once()
+    {
+        await using var database = CreateDatabase();
+        await database.CreateTablesAsync(Ct);
+        var topic = ClusterFixture.NewTopicName("outbox-commit");
+        await cluster.CreateTopicAsync(topic, 2, Ct);
+        using var reader = new TopicReader(cluster.BootstrapServers, topic, 2);
+        using var host = RelayHost(cluster.BootstrapServers, database, batchSize: 100);
+        await host.StartAsync(Ct);
+        var outbox = host.Services.GetRequiredService<IOutbox>();
+
+        await using (var connection = await database.OpenAsync(Ct))
+        {
+            await using (var transaction = await connection.BeginTransactionAsync(Ct))
+            {
+                await database.InsertOrderAsync(transaction, "order-1", Ct);
+                await outbox.WriteAsync(new OrderPlaced("order-1", 1, "ada"), transaction, topic, cancellationToken: Ct);
+                await outbox.WriteAsync(new PaymentCaptured("order-1", 2, 1200), transaction, topic, cancellationToken: Ct);
+                await transaction.RollbackAsync(Ct);
+            }
+
+            string placed, captured;
+            await using (var transaction = await connection.BeginTransactionAsync(Ct))
+            {
+                await database.InsertOrderAsync(transaction, "order-2", Ct);
+                placed = await outbox.WriteAsync(new OrderPlaced("order-2", 1, "grace"), transaction, topic, cancellationToken: Ct);
+                captured = await outbox.WriteAsync(new PaymentCaptured("order-2", 2, 3400), transaction, topic, cancellationToken: Ct);
+                await transaction.CommitAsync(Ct);
+            }
+
+            // Marked sent only after the broker acknowledged both: then the topic holds everything ever published.
+            await WaitUntilAllSentAsync(database, reader, partitions: 2);
+            await host.StopAsync(Ct);
+
+            var records = reader.Snapshot();
+            Assert.Equal([placed, captured], records.Select(r => r.MessageId));
+            Assert.Equal(2, reader.RecordsOnTopic(2));
+            Assert.Equal(1, await database.CountAsync(string.Empty, database.OrdersTable, Ct));
+            Assert.Equal(2, await database.CountAsync(string.Empty, database.Table, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task A_relay_killed_mid_batch_loses_nothing_and_publishes_no_id_with_two_payloads()
+    {
+        const int messages = 1500;
+        const int batchSize = 100;
+        const int keys = 20;
+        await using var database = CreateDatabase();
+        await database.CreateTablesAsync(Ct);
+
+        // A cluster of the test's own, slowed down (100 ms per request), so that a batch is in flight for most of the
+        // relay's life and the kill lands in one.
+        using var slow = ClusterFixture.StartEmbeddedCluster(1);
+        var topic = ClusterFixture.NewTopicName("outbox-kill");
+        slow.CreateTopic(topic, 4);
+        using var reader = new TopicReader(slow.BootstrapServers, topic, 4);
+
+        // Written before any relay runs, by a service that is built but not started (no relay of its own).
+        var sequenceOf = new Dictionary<string, int>();
+        using (var writer = RelayHost(slow.BootstrapServers, database, batchSize))
+        {
+            var outbox = writer.Services.GetRequiredService<IOutbox>();
+            await using var connection = await database.OpenAsync(Ct);
+            for (var i = 0; i < messages; i += 100)
+            {
+                await using var transaction = await connection.BeginTransactionAsync(Ct);
+                for (var j = i; j < i + 100; j++)
+                {
+                    sequenceOf[await outbox.WriteAsync(new OrderPlaced($"order-{j % keys}", j, "customer-" + j), transaction, topic, cancellationToken: Ct)] = j;
+                }
+
+                await transaction.CommitAsync(Ct);
+            }
+        }
+
+        slow.SetBrokerRoundTripTime(1, TimeSpan.FromMilliseconds(50));
+        var output = new System.Text.StringBuilder();
+        using (var relay = StartProbe(database, slow.BootstrapServers, batchSize, output))
+        {
+            try
+            {
+                await Wait.UntilAsync(() => reader.Count >= 3 * batchSize || relay.HasExited, Deadline, "the relay in the child process to publish three batches", Ct);
+                Assert.False(relay.HasExited, "The relay process exited by itself.");
+            }
+            finally
+            {
+                // SIGKILL: no shutdown, no flush; the batch in flight is neither completed nor released by the relay.
+                relay.Kill();
+                await relay.WaitForExitAsync(Ct);
+                TestContext.Current.SendDiagnosticMessage($"relay probe output ({reader.Count} records read): {output}");
+            }
+        }
+
+        var unsentAfterKill = await database.UnsentAsync(Ct);
+        Assert.True(unsentAfterKill > 0, "The relay was killed after it had finished; the test would show nothing.");
+
+        // A new relay finishes the work.
+        slow.SetBrokerRoundTripTime(1, TimeSpan.Zero);
+        using (var host = RelayHost(slow.BootstrapServers, database, batchSize))
+        {
+            await host.StartAsync(Ct);
+            await WaitUntilAllSentAsync(database, reader, partitions: 4);
+            await host.StopAsync(Ct);
+        }
+
+        var records = reader.Snapshot();
+        var byId = records.GroupBy(r => r.MessageId).ToList();
+        Assert.Equal(messages, byId.Count);
+        Assert.All(byId, copies => Assert.True(sequenceOf.ContainsKey(copies.Key), $"{copies.Key} was never written to the outbox."));
+        Assert.All(byId, copies => Assert.All(copies, c => Assert.True(c.Value.AsSpan().SequenceEqual(copies.First().Value) && c.Key.AsSpan().SequenceEqual(copies.First().Key), $"{copies.Key} was published with two payloads.")));
+
+        // Published again: at most the batch the relay held when it died.
+        var repeated = records.Count - messages;
+        Assert.True(repeated <= batchSize, $"{repeated} records were published twice; a relay killed mid-batch repeats at most one batch ({batchSize}).");
+
+        // Per key, first publications in write order (repeats are what a deduplicating consumer drops).
+        var seen = new HashSet<string>();
+        var lastOfKey = new Dictionary<int, int>();
+        foreach (var record in records.Where(r => seen.Add(r.MessageId)))
+        {
+            var sequence = sequenceOf[record.MessageId];
+            if (lastOfKey.TryGetValue(sequence % keys, out var last))
+            {
+                Assert.True(sequence > last, $"Message {sequence} of key order-{sequence % keys} was first published after message {last}.");
+            }
+
+            lastOfKey[sequence % keys] = sequence;
+        }
+    }
+
+    [Fact]
+    public async Task Two_relays_on_one_database_publish_no_message_twice()
+    {
+        const int messages = 2000;
+        await using var database = CreateDatabase();
+        await database.CreateTablesAsync(Ct);
+        var topic = ClusterFixture.NewTopicName("outbox-two-relays");
+        await cluster.CreateTopicAsync(topic, 4, Ct);
+        using var reader = new TopicReader(cluster.BootstrapServers, topic, 4);
+        using var first = RelayHost(cluster.BootstrapServers, database, batchSize: 50);
+        using var second = RelayHost(cluster.BootstrapServers, database, batchSize: 50);
+        await Task.WhenAll(first.StartAsync(Ct), second.StartAsync(Ct));
+
+        // Written while both relays run, from both services, in small transactions.
+        var outboxes = new[] { first.Services.GetRequiredService<IOutbox>(), second.Services.GetRequiredService<IOutbox>() };
+        var written = new List<string>();
+        await using (var connection = await database.OpenAsync(Ct))
+        {
+            for (var i = 0; i < messages; i += 20)
+            {
+                await using var transaction = await connection.BeginTransactionAsync(Ct);
+                for (var j = i; j < i + 20; j++)
+                {
+                    written.Add(await outboxes[j % 2].WriteAsync(new OrderPlaced($"order-{j % 10}", j, "c"), transaction, topic, cancellationToken: Ct));
+                }
+
+                await transaction.CommitAsync(Ct);
+            }
+        }
+
+        await WaitUntilAllSentAsync(database, reader, partitions: 4);
+        await Task.WhenAll(first.StopAsync(Ct), second.StopAsync(Ct));
+
+        var records = reader.Snapshot();
+        Assert.Equal(messages, reader.RecordsOnTopic(4));
+        Assert.Equal(written.Order(StringComparer.Ordinal), records.Select(r => r.MessageId).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A service whose only KafkaTyped part is the outbox and its relay (started by <see cref="IHost.StartAsync"/>).</summary>
+    private static IHost RelayHost(string bootstrapServers, OutboxDatabase database, int batchSize)
+        => KafkaTypedTestHost.Build(
+            bootstrapServers,
+            new HandlingRecorder(),
+            _ => { },
+            kafka: k => k.AddOutbox(_ => database.CreateStore(), o =>
+            {
+                o.BatchSize = batchSize;
+                o.PollInterval = TimeSpan.FromMilliseconds(20);
+                o.RetryDelay = TimeSpan.FromMilliseconds(100);
+            }));
+
+    /// <summary>Waits until nothing is unsent and the reader has read every record on the topic.</summary>
+    private static async Task WaitUntilAllSentAsync(OutboxDatabase database, TopicReader reader, int partitions)
+    {
+        var unsent = long.MaxValue;
+        await Wait.UntilAsync(
+            () => (unsent = database.UnsentAsync(Ct).GetAwaiter().GetResult()) == 0,
+            Deadline,
+            $"the relay to mark every message sent ({unsent} unsent)",
+            Ct);
+        var onTopic = reader.RecordsOnTopic(partitions);
+        await Wait.UntilAsync(() => reader.Count >= onTopic, Deadline, $"the reader to read the {onTopic} records on the topic", Ct);
+    }
+
+    private static Process StartProbe(OutboxDatabase database, string bootstrapServers, int batchSize, System.Text.StringBuilder output)
+    {
+        var probe = Path.Combine(AppContext.BaseDirectory, "KafkaTyped.OutboxRelayProbe.dll");
+        Assert.True(File.Exists(probe), $"{probe} is built with the solution (referenced by this project).");
+        var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { probe, database.Kind, database.ConnectionString, database.Table, bootstrapServers, batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+
+        void Append(string? line)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}
+
+/// <summary>The outbox on SQLite database files.</summary>
+public sealed class SqliteOutboxTests(ClusterFixture cluster) : OutboxTests(cluster)
+{
+    /// <inheritdoc />
+    protected override OutboxDatabase CreateDatabase() => new SqliteOutboxDatabase();
+}
+
+/// <summary>The outbox on the PostgreSQL server of <see cref="PostgresServer"/>.</summary>
+public sealed class PostgreSqlOutboxTests(ClusterFixture cluster) : OutboxTests(cluster)
+{
+    /// <inheritdoc />
+    protected override OutboxDatabase CreateDatabase() => new PostgreSqlOutboxDatabase();
+}
+
+/// <summary>Outbox settings are validated when the service starts, and the error names the setting.</summary>
+public sealed class OutboxOptionsTests
+{
+    [Fact]
+    public async Task A_batch_size_of_zero_fails_the_start_naming_the_setting()
+    {
+        await using var database = new SqliteOutboxDatabase();
+        using var host = Messaging.KafkaTypedTestHost.Build(
+            "127.0.0.1:1",
+            new Messaging.HandlingRecorder(),
+            _ => { },
+            kafka: k => k.AddSqliteOutbox(database.ConnectionString, o => o.BatchSize = 0));
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("KafkaTyped:Outbox:BatchSize must be between 1 and 100000 (was 0).", error.Message, StringComparison.Ordinal);
+    }
+}
