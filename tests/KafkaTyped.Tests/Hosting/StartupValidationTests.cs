@@ -1,4 +1,7 @@
 using KafkaTyped.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using static KafkaTyped.Tests.Hosting.OptionsTests;
 
 namespace KafkaTyped.Tests.Hosting;
@@ -183,5 +186,51 @@ public sealed class StartupValidationTests
         {
             Assert.Contains(failures, f => f.StartsWith(key + " ", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void Every_option_binds_from_configuration()
+    {
+        // The binding code is generated at compile time (no reflection): a property it missed would keep its default here.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KafkaTyped:BootstrapServers"] = "kafka:9092",
+            ["KafkaTyped:ServiceName"] = "billing-service",
+            ["KafkaTyped:Properties:security.protocol"] = "ssl",
+            ["KafkaTyped:Publisher:DefaultTopic"] = "events",
+            ["KafkaTyped:Publisher:Properties:linger.ms"] = "20",
+            ["KafkaTyped:Publisher:FlushTimeout"] = "00:00:03",
+            ["KafkaTyped:Publisher:QueueFullTimeout"] = "00:00:04",
+            ["KafkaTyped:Consumers:0:GroupId"] = "billing",
+            ["KafkaTyped:Consumers:0:Topics:0"] = "orders",
+            ["KafkaTyped:Consumers:0:Properties:fetch.wait.max.ms"] = "50",
+            ["KafkaTyped:Consumers:0:LaneCapacity"] = "7",
+            ["KafkaTyped:Consumers:0:CommitInterval"] = "00:00:05",
+            ["KafkaTyped:Consumers:0:CommitBatchSize"] = "8",
+            ["KafkaTyped:Consumers:0:RevokeDrainTimeout"] = "00:00:06",
+            ["KafkaTyped:Consumers:0:ShutdownDrainTimeout"] = "00:00:09",
+            ["KafkaTyped:Consumers:0:MaxHandlerAttempts"] = "3",
+            ["KafkaTyped:Consumers:0:RetryInitialDelay"] = "00:00:00.100",
+            ["KafkaTyped:Consumers:0:RetryMaxDelay"] = "00:00:02",
+            ["KafkaTyped:Consumers:1:GroupId"] = "audit",
+            ["KafkaTyped:Consumers:1:Topics:0"] = "payments",
+        }).Build();
+
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddKafkaTyped();
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
+
+        Assert.Equal(("kafka:9092", "billing-service", "ssl"), (options.BootstrapServers, options.ServiceName, options.Properties["security.protocol"]));
+        Assert.Equal(("events", "20"), (options.Publisher.DefaultTopic, options.Publisher.Properties["linger.ms"]));
+        Assert.Equal((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4)), (options.Publisher.FlushTimeout, options.Publisher.QueueFullTimeout));
+        Assert.Equal(2, options.Consumers.Count);
+        var billing = options.Consumers[0];
+        Assert.Equal(("billing", "orders", "50"), (billing.GroupId, Assert.Single(billing.Topics), billing.Properties["fetch.wait.max.ms"]));
+        Assert.Equal((7, 8, 3), (billing.LaneCapacity, billing.CommitBatchSize, billing.MaxHandlerAttempts));
+        Assert.Equal(
+            (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(9), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)),
+            (billing.CommitInterval, billing.RevokeDrainTimeout, billing.ShutdownDrainTimeout, billing.RetryInitialDelay, billing.RetryMaxDelay));
+        Assert.Equal(("audit", "payments"), (options.Consumers[1].GroupId, Assert.Single(options.Consumers[1].Topics)));
     }
 }
