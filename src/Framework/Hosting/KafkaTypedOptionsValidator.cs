@@ -12,6 +12,15 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
     /// <summary>librdkafka's default <c>max.poll.interval.ms</c>.</summary>
     private const int ConsumerDefaultMaxPollIntervalMs = 300_000;
 
+    /// <summary>
+    /// The longest timeout or delay an option may have: Confluent.Kafka converts a timeout to int milliseconds (checked),
+    /// and <see cref="Task.Delay(TimeSpan, TimeProvider)"/> refuses about 49 days and more (retry delays get +20% jitter).
+    /// </summary>
+    private static readonly TimeSpan s_maxTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    /// <summary>librdkafka's range of <c>auto.commit.interval.ms</c> that keeps background commits on (0 switches them off).</summary>
+    private static readonly TimeSpan s_minCommitInterval = TimeSpan.FromMilliseconds(1), s_maxCommitInterval = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, KafkaTypedOptions options)
     {
         var failures = new List<string>();
@@ -45,6 +54,9 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{Section}:Publisher:QueueFullTimeout must not be negative.");
         }
 
+        CheckMaxTimeout($"{Section}:Publisher:FlushTimeout", publisher.FlushTimeout, failures);
+        CheckMaxTimeout($"{Section}:Publisher:QueueFullTimeout", publisher.QueueFullTimeout, failures);
+
         ValidateForcedConsumerProperties($"{Section}:Properties", options.Properties, failures);
         ValidateProducerGuarantees($"{Section}:Properties", options.Properties, failures);
         ValidateProducerGuarantees($"{Section}:Publisher:Properties", options.Publisher.Properties, failures);
@@ -56,6 +68,8 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             ValidateConsumer(path, options.Consumers[i], groups, failures);
             ValidateConsumerProperties(path, options, options.Consumers[i], failures);
         }
+
+        ValidatePropertyNames(options, failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
@@ -94,9 +108,10 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:CommitBatchSize must be at least 1.");
         }
 
-        if (consumer.CommitInterval <= TimeSpan.Zero)
+        // It becomes auto.commit.interval.ms in whole milliseconds: under 1 ms that is 0, which switches commits off.
+        if (consumer.CommitInterval < s_minCommitInterval || consumer.CommitInterval > s_maxCommitInterval)
         {
-            failures.Add($"{path}:CommitInterval must be positive.");
+            failures.Add($"{path}:CommitInterval must be between 1 ms and 1 day (librdkafka's auto.commit.interval.ms); it is {consumer.CommitInterval:c}.");
         }
 
         if (consumer.RevokeDrainTimeout < TimeSpan.Zero)
@@ -119,10 +134,26 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:RetryInitialDelay must not be negative and {path}:RetryMaxDelay must not be shorter than it.");
         }
 
+        CheckMaxTimeout($"{path}:RetryMaxDelay", consumer.RetryMaxDelay, failures);
+
         ValidateForcedConsumerProperties($"{path}:Properties", consumer.Properties, failures);
         if (consumer.Properties.ContainsKey("group.id"))
         {
             failures.Add($"{path}:Properties:group.id must not be set; use {path}:GroupId.");
+        }
+    }
+
+    /// <summary>Every librdkafka property key must be one librdkafka knows, and one the client it is given to uses.</summary>
+    private static void ValidatePropertyNames(KafkaTypedOptions options, List<string> failures)
+    {
+        var plugins = options.Properties.ContainsKey(LibrdkafkaPropertyNames.PluginLibraryPaths);
+        LibrdkafkaPropertyNames.Validate($"{Section}:Properties", options.Properties, PropertyRole.Both, plugins, failures);
+        var publisher = options.Publisher.Properties;
+        LibrdkafkaPropertyNames.Validate($"{Section}:Publisher:Properties", publisher, PropertyRole.Producer, plugins || publisher.ContainsKey(LibrdkafkaPropertyNames.PluginLibraryPaths), failures);
+        for (var i = 0; i < options.Consumers.Count; i++)
+        {
+            var consumer = options.Consumers[i].Properties;
+            LibrdkafkaPropertyNames.Validate($"{ConsumerPath(options, i)}:Properties", consumer, PropertyRole.Consumer, plugins || consumer.ContainsKey(LibrdkafkaPropertyNames.PluginLibraryPaths), failures);
         }
     }
 
@@ -240,6 +271,14 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add(string.Create(
                 CultureInfo.InvariantCulture,
                 $"{key} ({drainTimeout:c}) must be shorter than max.poll.interval.ms ({maxPollInterval.TotalMilliseconds} ms): the consumer does not poll while it drains, so a longer drain removes it from its group and the commit after the drain is refused."));
+        }
+    }
+
+    private static void CheckMaxTimeout(string key, TimeSpan timeout, List<string> failures)
+    {
+        if (timeout > s_maxTimeout)
+        {
+            failures.Add($"{key} must be at most {s_maxTimeout:c} (int.MaxValue milliseconds); it is {timeout:c}.");
         }
     }
 

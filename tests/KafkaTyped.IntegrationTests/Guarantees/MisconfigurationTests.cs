@@ -26,6 +26,11 @@ public sealed class MisconfigurationTests(ClusterFixture cluster)
         { "unknown librdkafka property of a consumer", ["KafkaTyped:Consumers", "no.such.property"] },
         { "invalid librdkafka value of a consumer", ["KafkaTyped:Consumers", "session.timeout.ms"] },
         { "unknown librdkafka property of the publisher", ["KafkaTyped:Publisher:Properties", "no.such.property"] },
+        { "misspelt librdkafka property", ["KafkaTyped:Properties:bootstrap.server", "bootstrap.servers"] },
+        { "consumer property on the publisher", ["KafkaTyped:Publisher:Properties:auto.offset.reset"] },
+        { "producer property on a consumer", ["KafkaTyped:Consumers:0:Properties:linger.ms"] },
+        { "commit interval under a millisecond", ["KafkaTyped:Consumers:0:CommitInterval"] },
+        { "flush timeout beyond int milliseconds", ["KafkaTyped:Publisher:FlushTimeout"] },
     };
 
     [Theory]
@@ -52,6 +57,11 @@ public sealed class MisconfigurationTests(ClusterFixture cluster)
                 case "unknown librdkafka property of a consumer": consumer.Properties["no.such.property"] = "1"; break;
                 case "invalid librdkafka value of a consumer": consumer.Properties["session.timeout.ms"] = "soon"; break;
                 case "unknown librdkafka property of the publisher": o.Publisher.Properties["no.such.property"] = "1"; break;
+                case "misspelt librdkafka property": o.Properties["bootstrap.server"] = cluster.BootstrapServers; break;
+                case "consumer property on the publisher": o.Publisher.Properties["auto.offset.reset"] = "earliest"; break;
+                case "producer property on a consumer": consumer.Properties["linger.ms"] = "5"; break;
+                case "commit interval under a millisecond": consumer.CommitInterval = TimeSpan.FromTicks(5000); break;
+                case "flush timeout beyond int milliseconds": o.Publisher.FlushTimeout = TimeSpan.FromDays(30); break;
                 default: throw new ArgumentOutOfRangeException(nameof(mistake), mistake, null);
             }
         });

@@ -7,13 +7,13 @@ namespace KafkaTyped.Tests.Hosting;
 
 public sealed class OptionsTests
 {
-    private static KafkaTypedOptions Valid() => new()
+    internal static KafkaTypedOptions Valid() => new()
     {
         BootstrapServers = "localhost:9092",
         Consumers = { new ConsumerOptions { GroupId = "orders", Topics = { "orders" } } },
     };
 
-    private static IReadOnlyList<string> Failures(KafkaTypedOptions options)
+    internal static IReadOnlyList<string> Failures(KafkaTypedOptions options)
         => new KafkaTypedOptionsValidator().Validate(null, options).Failures?.ToList() ?? [];
 
     [Fact]
