@@ -127,7 +127,7 @@ public sealed class HostileBytesPropertyTests
     {
         var services = new ServiceCollection();
         services.AddSingleton(new HandlerLog());
-        var builder = new RouteTableCollector(services);
+        var builder = new RoutingTests.TestBuilder(services);
         builder.AddGeneratedHandlers();
         var table = Assert.Single(builder.Tables);
         var typeIds = table.Routes.Select(r => System.Text.Encoding.UTF8.GetBytes(r.TypeId)).ToArray();
@@ -256,19 +256,6 @@ public sealed class HostileBytesPropertyTests
             var at = At % bytes.Length;
             var count = Math.Min(Count, bytes.Length - at);
             return [.. bytes.AsSpan(0, at), .. bytes.AsSpan(at + count)];
-        }
-    }
-
-    private sealed class RouteTableCollector(IServiceCollection services) : IKafkaTypedBuilder
-    {
-        public List<IMessageRouteTable> Tables { get; } = [];
-
-        public IServiceCollection Services { get; } = services;
-
-        public IKafkaTypedBuilder AddRouteTable(IMessageRouteTable routeTable)
-        {
-            Tables.Add(routeTable);
-            return this;
         }
     }
 }
