@@ -8,7 +8,7 @@ namespace KafkaTyped.Generators.Tests;
 
 public sealed class RoutingTests
 {
-    private sealed class TestBuilder(IServiceCollection services) : IKafkaTypedBuilder
+    internal sealed class TestBuilder(IServiceCollection services) : IKafkaTypedBuilder
     {
         public List<IMessageRouteTable> Tables { get; } = [];
 
