@@ -119,6 +119,8 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:RetryInitialDelay must not be negative and {path}:RetryMaxDelay must not be shorter than it.");
         }
 
+        ValidateFailureHandling(path, consumer, failures);
+
         foreach (var (key, value) in ClientConfigFactory.ConsumerForced)
         {
             if (consumer.Properties.TryGetValue(key, out var configured) && !string.Equals(configured, value, StringComparison.OrdinalIgnoreCase))
@@ -203,5 +205,39 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
         }
 
         return true;
+    }
+
+    // Dead-letter topics, payload limit and per-handler overrides (docs/failures.md).
+    private static void ValidateFailureHandling(string path, ConsumerOptions consumer, List<string> failures)
+    {
+        if (consumer.MaxPayloadBytes <= 0)
+        {
+            failures.Add($"{path}:MaxPayloadBytes must be positive.");
+        }
+
+        if (consumer.DeadLetterTopic is { } topic && string.IsNullOrWhiteSpace(topic))
+        {
+            failures.Add($"{path}:DeadLetterTopic must not be empty; leave it unset for <topic>.dlq.");
+        }
+
+        foreach (var (handler, own) in consumer.Handlers)
+        {
+            var handlerPath = $"{path}:Handlers:{handler}";
+            if (own.MaxAttempts < 0)
+            {
+                failures.Add($"{handlerPath}:MaxAttempts must be 0 (retry until success) or positive.");
+            }
+
+            var initial = own.RetryInitialDelay ?? consumer.RetryInitialDelay;
+            if (initial < TimeSpan.Zero || (own.RetryMaxDelay ?? consumer.RetryMaxDelay) < initial)
+            {
+                failures.Add($"{handlerPath}:RetryInitialDelay must not be negative and {handlerPath}:RetryMaxDelay must not be shorter than it.");
+            }
+
+            if (own.DeadLetterTopic is { } handlerTopic && string.IsNullOrWhiteSpace(handlerTopic))
+            {
+                failures.Add($"{handlerPath}:DeadLetterTopic must not be empty.");
+            }
+        }
     }
 }
