@@ -136,7 +136,7 @@ public class DispatchBenchmarks
 
     /// <summary>The <see cref="MessageContext"/> of one attempt, as the dispatch builds it (a value: nothing allocated).</summary>
     [Benchmark(Description = "KafkaTyped: MessageContext creation only")]
-    public int ContextOnly() => _processor.CreateContext(_record, "bench.ping", attempt: 1).Partition;
+    public int ContextOnly() => RouteChain.CreateContext(_record, "bench.ping", "bench", attempt: 1).Partition;
 
     /// <summary>What both sides spend deserializing the payload with the generated serializer; the rest is dispatch.</summary>
     [Benchmark(Description = "Both: deserialize only (generated serializer)")]

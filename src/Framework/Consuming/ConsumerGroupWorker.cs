@@ -16,6 +16,9 @@ internal sealed class ConsumerGroupWorker
     private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_pausedPollTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan s_cancelGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_maxStoreInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_commitRetryBackoff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_commitRetryLimit = TimeSpan.FromSeconds(5);
 
     private readonly ConsumerOptions _options;
     private readonly ConsumerConfig _config;
@@ -24,16 +27,28 @@ internal sealed class ConsumerGroupWorker
     private readonly TimeProvider _timeProvider;
     private readonly Action? _onFatal;
     private readonly string _groupId;
-    private readonly Dictionary<TopicPartition, PartitionLane> _lanes = [];
+    private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+
+    /// <summary>
+    /// The assigned partitions this member paused because their lane is full: the one record of which partitions are
+    /// paused (no flag or counter kept beside it). Poll thread only.
+    /// </summary>
+    private readonly List<PartitionState> _paused = [];
+
+    /// <summary>
+    /// Loops of lanes that were cancelled (revoked, lost) but had not ended when the worker stopped waiting for them: a
+    /// new lane of the same partition waits for them before it handles anything.
+    /// </summary>
+    private readonly Dictionary<TopicPartition, Task> _retiring = [];
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConsumer<byte[], byte[]>? _consumer;
     private Thread? _thread;
     private volatile bool _stopRequested;
     private volatile Exception? _laneFault;
-    private int _completedSinceCommit;
-    private long _lastCommit;
-    private int _paused;
+    private readonly TimeSpan _storeInterval;
+    private int _completedSinceStore;
+    private long _lastStore;
 
     public ConsumerGroupWorker(ConsumerOptions options, ConsumerConfig config, IRecordProcessor processor, ILogger logger, TimeProvider timeProvider, Action? onFatal)
     {
@@ -44,6 +59,7 @@ internal sealed class ConsumerGroupWorker
         _timeProvider = timeProvider;
         _onFatal = onFatal;
         _groupId = options.GroupId ?? string.Empty;
+        _storeInterval = options.CommitInterval < s_maxStoreInterval ? options.CommitInterval : s_maxStoreInterval;
     }
 
     /// <summary>Completes when the poll thread has ended and the consumer is closed.</summary>
@@ -60,6 +76,7 @@ internal sealed class ConsumerGroupWorker
                 .SetPartitionsAssignedHandler(OnAssigned)
                 .SetPartitionsRevokedHandler(OnRevoked)
                 .SetPartitionsLostHandler(OnLost)
+                .SetOffsetsCommittedHandler(OnCommitted)
                 .Build();
         }
         catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
@@ -68,7 +85,7 @@ internal sealed class ConsumerGroupWorker
                 $"The Kafka consumer of group '{_groupId}' could not be created from {KafkaTypedOptions.SectionName}:Properties and {KafkaTypedOptions.SectionName}:Consumers:*:Properties: {ex.Message}", ex);
         }
 
-        _lastCommit = _timeProvider.GetTimestamp();
+        _lastStore = _timeProvider.GetTimestamp();
         _thread = new Thread(PollLoop) { IsBackground = true, Name = "KafkaTyped poll " + _groupId };
         _thread.Start();
     }
@@ -76,7 +93,9 @@ internal sealed class ConsumerGroupWorker
     /// <summary>
     /// Stops the group: lanes finish their buffered records (up to <see cref="ConsumerOptions.ShutdownDrainTimeout"/>),
     /// completed offsets are committed, the consumer leaves the group. When <paramref name="cancellationToken"/> is
-    /// signalled the stop becomes an abort: in-flight handlers are cancelled and nothing more is committed.
+    /// signalled the stop becomes an abort (in-flight handlers are cancelled, no final commit is waited for) and this
+    /// method returns at once: a poll thread still blocked in the client (a commit or a close that cannot reach the
+    /// coordinator) finishes in the background.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -84,7 +103,14 @@ internal sealed class ConsumerGroupWorker
         using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort))
         {
             _stopRequested = true;
-            await _stopped.Task.ConfigureAwait(false);
+            try
+            {
+                await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Log.StopAbandoned(_logger, _groupId);
+            }
         }
     }
 
@@ -100,7 +126,7 @@ internal sealed class ConsumerGroupWorker
                 ConsumeResult<byte[], byte[]>? record = null;
                 try
                 {
-                    record = consumer.Consume(_paused > 0 ? s_pausedPollTimeout : s_pollTimeout);
+                    record = consumer.Consume(_paused.Count > 0 ? s_pausedPollTimeout : s_pollTimeout);
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
@@ -112,23 +138,22 @@ internal sealed class ConsumerGroupWorker
                     Dispatch(consumer, record);
                 }
 
-                if (_paused > 0)
-                {
-                    ResumeDrained(consumer);
-                }
+                ResumeDrained(consumer);
 
-                CommitIfDue(consumer);
+                StoreIfDue(consumer);
             }
 
             var abort = _abort.IsCancellationRequested;
-            ShutdownLanes([.. _lanes.Values], abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
+            ShutdownLanes([.. _partitions.Values], abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
+            StoreOffsets(consumer, _partitions.Values);
             if (!_abort.IsCancellationRequested)
             {
-                Commit(consumer, _lanes.Values, "shutdown");
+                Commit(consumer, _partitions.Values, "shutdown");
             }
 
-            CloseLanes([.. _lanes.Values]);
-            _lanes.Clear();
+            CloseLanes([.. _partitions.Values]);
+            _partitions.Clear();
+            _paused.Clear();
             Log.ConsumerStopped(_logger, _groupId, abort ? "aborted" : "drained");
             if (_laneFault is not null)
             {
@@ -141,13 +166,14 @@ internal sealed class ConsumerGroupWorker
         catch (Exception ex)
         {
             Log.ConsumerFatal(_logger, _groupId, ex);
-            foreach (var lane in _lanes.Values)
+            foreach (var partition in _partitions.Values)
             {
-                lane.Cancel();
+                partition.Lane.Cancel();
             }
 
-            CloseLanes([.. _lanes.Values]);
-            _lanes.Clear();
+            CloseLanes([.. _partitions.Values]);
+            _partitions.Clear();
+            _paused.Clear();
             _onFatal?.Invoke();
         }
         finally
@@ -156,71 +182,152 @@ internal sealed class ConsumerGroupWorker
             {
                 consumer.Close();
             }
-            catch (Exception ex) when (ex is KafkaException or ObjectDisposedException)
+            catch (Exception ex)
             {
-                Log.ConsumeError(_logger, _groupId, ex.Message, ErrorCode.Unknown);
+                // Close raises the rebalance callbacks of leaving the group and rethrows what they threw; whatever it
+                // is, the consumer is disposed and the stop completes, and nothing escapes the poll thread.
+                Log.CloseFailed(_logger, _groupId, ex);
             }
 
-            consumer.Dispose();
+            try
+            {
+                consumer.Dispose();
+            }
+            catch (Exception ex)
+            {
+                Log.CloseFailed(_logger, _groupId, ex);
+            }
+
             _stopped.TrySetResult();
         }
     }
 
     private void Dispatch(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> record)
     {
-        if (!_lanes.TryGetValue(record.TopicPartition, out var lane))
+        if (!_partitions.TryGetValue(record.TopicPartition, out var partition))
         {
             return; // Not assigned to this member any more; the new owner reads it.
         }
 
-        if (!lane.Enqueue(record) && !lane.Paused)
+        if (!partition.Lane.Enqueue(record) && !_paused.Contains(partition))
         {
-            consumer.Pause([lane.TopicPartition]);
-            lane.Paused = true;
-            _paused++;
-            Log.PartitionPaused(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value);
+            consumer.Pause([partition.TopicPartition]);
+            _paused.Add(partition);
+            Log.PartitionPaused(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
         }
     }
 
     private void ResumeDrained(IConsumer<byte[], byte[]> consumer)
     {
-        foreach (var lane in _lanes.Values)
+        for (var i = _paused.Count - 1; i >= 0; i--)
         {
-            if (lane.Paused && lane.TryRelieve())
+            var partition = _paused[i];
+            if (partition.Lane.TryRelieve())
             {
-                consumer.Resume([lane.TopicPartition]);
-                lane.Paused = false;
-                _paused--;
-                Log.PartitionResumed(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value);
+                consumer.Resume([partition.TopicPartition]);
+                _paused.RemoveAt(i);
+                Log.PartitionResumed(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             }
         }
     }
 
-    private void CommitIfDue(IConsumer<byte[], byte[]> consumer)
+    /// <summary>
+    /// Resumes the partitions this member paused and is giving up. librdkafka clears only its own pause flag when a
+    /// partition leaves the assignment; the application's flag survives, so a partition assigned back later would
+    /// otherwise never be fetched again (librdkafka issue 1849).
+    /// </summary>
+    private void ResumeReleased(IConsumer<byte[], byte[]> consumer, List<PartitionState> released)
     {
-        if (Volatile.Read(ref _completedSinceCommit) < _options.CommitBatchSize
-            && _timeProvider.GetElapsedTime(_lastCommit) < _options.CommitInterval)
+        foreach (var partition in released)
+        {
+            if (!_paused.Remove(partition))
+            {
+                continue;
+            }
+
+            try
+            {
+                consumer.Resume([partition.TopicPartition]);
+            }
+            catch (KafkaException ex)
+            {
+                Log.ConsumeError(_logger, _groupId, ex.Error.Reason, ex.Error.Code);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands the committable offsets to librdkafka (<c>StoreOffset</c>, a local call) once <see cref="ConsumerOptions.CommitBatchSize"/>
+    /// records completed or 100 ms (at most <see cref="ConsumerOptions.CommitInterval"/>) passed. librdkafka commits the
+    /// stored offsets in the background every <c>CommitInterval</c> (<c>auto.commit.interval.ms</c>), so the poll thread
+    /// never waits for the group coordinator.
+    /// </summary>
+    private void StoreIfDue(IConsumer<byte[], byte[]> consumer)
+    {
+        var completed = Volatile.Read(ref _completedSinceStore);
+        if (completed == 0 || (completed < _options.CommitBatchSize && _timeProvider.GetElapsedTime(_lastStore) < _storeInterval))
         {
             return;
         }
 
-        Interlocked.Exchange(ref _completedSinceCommit, 0);
-        _lastCommit = _timeProvider.GetTimestamp();
-        Commit(consumer, _lanes.Values, "periodic");
+        Interlocked.Exchange(ref _completedSinceStore, 0);
+        _lastStore = _timeProvider.GetTimestamp();
+        StoreOffsets(consumer, _partitions.Values);
     }
 
-    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionLane> lanes, string occasion)
+    private void StoreOffsets(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions)
+    {
+        List<PartitionState>? rewound = null;
+        foreach (var partition in partitions)
+        {
+            var (offset, leaderEpoch) = partition.Tracker.CommittablePosition;
+            if (offset == partition.LastStored || offset < 0)
+            {
+                continue;
+            }
+
+            if (offset < partition.LastStored)
+            {
+                // The committable offset only goes back when the log was truncated and the partition rewound (see
+                // OffsetTracker): the committed offset must come back too, or the new records below it would be skipped
+                // after a restart. Rare, so committed synchronously rather than trusting a background commit to go back.
+                Log.PartitionRewound(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value, partition.LastStored, offset);
+                (rewound ??= []).Add(partition);
+            }
+
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
+                partition.LastStored = offset;
+            }
+            catch (KafkaException ex)
+            {
+                Log.CommitFailed(_logger, _groupId, "store", ex.Error.Reason, ex);
+            }
+        }
+
+        if (rewound is not null)
+        {
+            Commit(consumer, rewound, "rewind");
+        }
+    }
+
+    /// <summary>
+    /// Commits the committable offsets of <paramref name="partitions"/> synchronously, with their leader epochs: only on
+    /// revoke, on a graceful stop and after a rewind, where the commit must have happened before going on. A commit the
+    /// coordinator refuses because the group is rebalancing (<c>REBALANCE_IN_PROGRESS</c>, transient: a rolling deploy)
+    /// is retried with a doubling backoff for up to 5 seconds, unless the stop turns into an abort.
+    /// </summary>
+    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions, string occasion)
     {
         List<TopicPartitionOffset>? offsets = null;
-        List<PartitionLane>? committed = null;
-        foreach (var lane in lanes)
+        foreach (var partition in partitions)
         {
-            var offset = lane.Tracker.Committable;
-            if (offset > lane.LastCommitted)
+            var (offset, leaderEpoch) = partition.Tracker.CommittablePosition;
+            if (offset >= 0)
             {
-                (offsets ??= []).Add(new TopicPartitionOffset(lane.TopicPartition, new Offset(offset)));
-                (committed ??= []).Add(lane);
+                (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
             }
         }
 
@@ -229,24 +336,64 @@ internal sealed class ConsumerGroupWorker
             return;
         }
 
-        try
+        var started = _timeProvider.GetTimestamp();
+        var backoff = s_commitRetryBackoff;
+        while (true)
         {
-            consumer.Commit(offsets);
-            for (var i = 0; i < committed!.Count; i++)
+            try
             {
-                committed[i].LastCommitted = offsets[i].Offset.Value;
-            }
+                consumer.Commit(offsets);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
+                }
 
-            KafkaTypedTelemetry.Commits.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
-            if (_logger.IsEnabled(LogLevel.Debug))
+                return;
+            }
+            catch (KafkaException ex) when (IsRebalanceInProgress(ex)
+                && !_abort.IsCancellationRequested
+                && _timeProvider.GetElapsedTime(started) + backoff < s_commitRetryLimit)
             {
-                Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
+                Log.CommitRetrying(_logger, _groupId, occasion, ex.Error.Reason, backoff);
+                _abort.Token.WaitHandle.WaitOne(backoff);
+                backoff += backoff;
+            }
+            catch (KafkaException ex)
+            {
+                Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
+                return;
             }
         }
-        catch (KafkaException ex)
+    }
+
+    private static bool IsRebalanceInProgress(KafkaException exception)
+        => exception.Error.Code == ErrorCode.RebalanceInProgress
+            || (exception is TopicPartitionOffsetException partial && partial.Results.Exists(static r => r.Error.Code == ErrorCode.RebalanceInProgress));
+
+    /// <summary>
+    /// librdkafka's report of every commit, its own background commits of stored offsets and the synchronous ones
+    /// alike (raised from Consume or Close, on the poll thread): counted, and logged with the offsets that went through.
+    /// </summary>
+    private void OnCommitted(IConsumer<byte[], byte[]> consumer, CommittedOffsets committed)
+    {
+        if (committed.Error.Code == ErrorCode.Local_NoOffset)
         {
-            KafkaTypedTelemetry.Commits.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId), new KeyValuePair<string, object?>("error.type", ex.Error.Code.ToString()));
-            Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
+            return; // nothing was stored since the last commit
+        }
+
+        var group = new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId);
+        var failed = committed.Error.IsError ? committed.Error : committed.Offsets.FirstOrDefault(o => o.Error.IsError)?.Error;
+        if (failed is not null)
+        {
+            KafkaTypedTelemetry.Commits.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
+            Log.CommitFailed(_logger, _groupId, "auto", failed.Reason, new KafkaException(failed));
+            return;
+        }
+
+        KafkaTypedTelemetry.Commits.Add(1, group);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.Committed(_logger, _groupId, "auto", string.Join(", ", committed.Offsets.Where(o => o.Offset.Value >= 0).Select(o => o.TopicPartitionOffset)));
         }
     }
 
@@ -258,16 +405,28 @@ internal sealed class ConsumerGroupWorker
         }
 
         Log.PartitionsAssigned(_logger, _groupId, Describe(partitions));
+        if (_stopRequested)
+        {
+            return; // stopping: nothing more is dispatched, so no lane is started; closing releases the partitions
+        }
+
         foreach (var partition in partitions)
         {
-            if (_lanes.ContainsKey(partition))
+            if (_partitions.ContainsKey(partition))
             {
                 continue;
             }
 
+            Task? predecessor = null;
+            if (_retiring.Remove(partition, out var retiring) && !retiring.IsCompleted)
+            {
+                predecessor = retiring;
+                Log.LaneWaitsForPredecessor(_logger, _groupId, partition.Topic, partition.Partition.Value);
+            }
+
             var lane = new PartitionLane(partition, _options.LaneCapacity, _processor, OnCompleted, OnLaneFault);
-            _lanes.Add(partition, lane);
-            lane.Start();
+            _partitions.Add(partition, new PartitionState(lane));
+            lane.Start(predecessor);
         }
     }
 
@@ -282,20 +441,13 @@ internal sealed class ConsumerGroupWorker
         Log.PartitionsRevoked(_logger, _groupId, Describe(revoked.Select(l => l.TopicPartition)));
 
         ShutdownLanes(revoked, _abort.IsCancellationRequested ? TimeSpan.Zero : _options.RevokeDrainTimeout);
+        StoreOffsets(consumer, revoked);
         if (!_abort.IsCancellationRequested)
         {
             Commit(consumer, revoked, "revoke");
         }
 
-        foreach (var lane in revoked)
-        {
-            if (lane.Paused)
-            {
-                consumer.Resume([lane.TopicPartition]);
-                _paused--;
-            }
-        }
-
+        ResumeReleased(consumer, revoked);
         CloseLanes(revoked);
     }
 
@@ -304,25 +456,18 @@ internal sealed class ConsumerGroupWorker
         Log.PartitionsLost(_logger, _groupId, Describe(partitions.Select(p => p.TopicPartition)));
         var lost = TakeLanes(partitions.Select(p => p.TopicPartition));
         ShutdownLanes(lost, TimeSpan.Zero);
-        foreach (var lane in lost)
-        {
-            if (lane.Paused)
-            {
-                _paused--;
-            }
-        }
-
+        ResumeReleased(consumer, lost);
         CloseLanes(lost);
     }
 
-    private List<PartitionLane> TakeLanes(IEnumerable<TopicPartition> partitions)
+    private List<PartitionState> TakeLanes(IEnumerable<TopicPartition> partitions)
     {
-        var taken = new List<PartitionLane>();
-        foreach (var partition in partitions)
+        var taken = new List<PartitionState>();
+        foreach (var topicPartition in partitions)
         {
-            if (_lanes.Remove(partition, out var lane))
+            if (_partitions.Remove(topicPartition, out var partition))
             {
-                taken.Add(lane);
+                taken.Add(partition);
             }
         }
 
@@ -333,13 +478,14 @@ internal sealed class ConsumerGroupWorker
     /// Lets lanes finish their buffered records within <paramref name="drainTimeout"/> (zero: cancel at once), then
     /// cancels what is left and waits a short grace for handlers to observe the cancellation.
     /// </summary>
-    private void ShutdownLanes(List<PartitionLane> lanes, TimeSpan drainTimeout)
+    private void ShutdownLanes(List<PartitionState> partitions, TimeSpan drainTimeout)
     {
-        if (lanes.Count == 0)
+        if (partitions.Count == 0)
         {
             return;
         }
 
+        var lanes = partitions.ConvertAll(static p => p.Lane);
         var all = Task.WhenAll(lanes.Select(l => l.Completion));
         var drained = false;
         if (drainTimeout > TimeSpan.Zero)
@@ -372,14 +518,22 @@ internal sealed class ConsumerGroupWorker
             }
 
             all.Wait(s_cancelGrace);
+            foreach (var lane in lanes)
+            {
+                if (!lane.Completion.IsCompleted)
+                {
+                    // A handler that does not observe its token is still running: the partition's next lane waits for it.
+                    _retiring[lane.TopicPartition] = lane.Completion;
+                }
+            }
         }
     }
 
-    private static void CloseLanes(List<PartitionLane> lanes)
+    private static void CloseLanes(List<PartitionState> partitions)
     {
-        foreach (var lane in lanes)
+        foreach (var partition in partitions)
         {
-            lane.Tracker.Close();
+            partition.Tracker.Close();
         }
     }
 
@@ -387,7 +541,7 @@ internal sealed class ConsumerGroupWorker
     private static string Describe(IEnumerable<TopicPartition> partitions)
         => string.Join(", ", partitions.Select(static p => $"{p.Topic}[{p.Partition.Value}]"));
 
-    private void OnCompleted() => Interlocked.Increment(ref _completedSinceCommit);
+    private void OnCompleted() => Interlocked.Increment(ref _completedSinceStore);
 
     /// <summary>
     /// A lane ended on an unexpected exception (processors throw only when cancelled). The group stops as if asked to:

@@ -5,8 +5,11 @@ namespace KafkaTyped;
 /// </summary>
 /// <remarks>
 /// Consumer defaults (override them in <see cref="Properties"/>): <c>auto.offset.reset=earliest</c>,
-/// <c>partition.assignment.strategy=cooperative-sticky</c>, <c>fetch.queue.backoff.ms=10</c>. KafkaTyped commits
-/// offsets itself, so <c>enable.auto.commit</c> and <c>enable.auto.offset.store</c> are always <c>false</c>.
+/// <c>partition.assignment.strategy=cooperative-sticky</c> (not under <c>group.protocol=consumer</c>),
+/// <c>fetch.queue.backoff.ms=10</c>. KafkaTyped stores the offset of a record only once it was handled and librdkafka
+/// commits what is stored in the background, so <c>enable.auto.offset.store=false</c>, <c>enable.auto.commit=true</c>
+/// and <c>dotnet.consumer.consume.result.fields=all</c> are forced, and <c>auto.commit.interval.ms</c> is
+/// <see cref="CommitInterval"/>.
 /// </remarks>
 public sealed class ConsumerOptions
 {
@@ -22,16 +25,29 @@ public sealed class ConsumerOptions
     /// <summary>Records buffered per assigned partition; when a lane is full its partition is paused. Default 1000.</summary>
     public int LaneCapacity { get; set; } = 1000;
 
-    /// <summary>Completed offsets are committed at least this often. Default 1 second.</summary>
+    /// <summary>
+    /// How often librdkafka commits, in the background, the offsets stored for completed records
+    /// (<c>auto.commit.interval.ms</c>). Default 1 second.
+    /// </summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Completed offsets are also committed once this many messages completed since the last commit. Default 1000.</summary>
+    /// <summary>
+    /// Completed offsets are stored for the next commit at the latest once this many messages completed (and otherwise
+    /// within 100 ms, or <see cref="CommitInterval"/> if shorter). Default 1000.
+    /// </summary>
     public int CommitBatchSize { get; set; } = 1000;
 
-    /// <summary>How long a revoked partition may finish its buffered messages before it is cancelled. Default 10 seconds.</summary>
+    /// <summary>
+    /// How long a revoked partition may finish its buffered messages before it is cancelled. Default 10 seconds; must be
+    /// shorter than <c>max.poll.interval.ms</c>.
+    /// </summary>
     public TimeSpan RevokeDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long stopping the host lets lanes finish their buffered messages before it cancels them. Default 15 seconds.</summary>
+    /// <summary>
+    /// How long stopping the host lets lanes finish their buffered messages before it cancels them. Default 15 seconds;
+    /// must be shorter than <c>max.poll.interval.ms</c>, and should be shorter than the host's <c>ShutdownTimeout</c>
+    /// (a warning at start-up says so).
+    /// </summary>
     public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace KafkaTyped.Consuming;
 /// </summary>
 internal sealed class PartitionLane
 {
-    private readonly Channel<ConsumeResult<byte[], byte[]>> _channel;
-    private readonly Queue<ConsumeResult<byte[], byte[]>> _overflow = new();
+    private readonly Channel<Dispatched> _channel;
+    private readonly Queue<Dispatched> _overflow = new();
     private readonly CancellationTokenSource _cancellation = new();
     private readonly IRecordProcessor _processor;
     private readonly Action<PartitionLane, Exception>? _onFault;
@@ -25,7 +25,7 @@ internal sealed class PartitionLane
         _processor = processor;
         _onCompleted = onCompleted;
         _onFault = onFault;
-        _channel = Channel.CreateBounded<ConsumeResult<byte[], byte[]>>(new BoundedChannelOptions(capacity)
+        _channel = Channel.CreateBounded<Dispatched>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -39,12 +39,6 @@ internal sealed class PartitionLane
     /// <summary>Dispatched and not yet completed offsets of the partition.</summary>
     public OffsetTracker Tracker { get; } = new();
 
-    /// <summary>Whether the poll thread paused the partition for this lane. Touched by the poll thread only.</summary>
-    public bool Paused { get; set; }
-
-    /// <summary>The last offset committed for the partition. Touched by the poll thread only.</summary>
-    public long LastCommitted { get; set; } = -1;
-
     /// <summary>Completes when the processing loop ended (drained, cancelled or faulted).</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -52,23 +46,31 @@ internal sealed class PartitionLane
     public int Buffered => _channel.Reader.Count + _overflow.Count;
 
     /// <summary>Starts the processing loop.</summary>
-    public void Start() => Completion = Task.Run(RunAsync);
+    /// <param name="predecessor">
+    /// The loop of an earlier lane of the same partition that was cancelled but has not ended yet (a handler that does
+    /// not observe its token): this lane handles nothing before it ended, so one partition never has two handler calls at once.
+    /// </param>
+    public void Start(Task? predecessor = null) => Completion = Task.Run(() => RunAsync(predecessor));
 
-    /// <summary>Adds a record in offset order (poll thread only); a record at or below an offset already taken is ignored.</summary>
+    /// <summary>
+    /// Adds a record (poll thread only), in the order the client delivers them. A record at or below an offset already
+    /// taken is a rewind of the partition (see <see cref="OffsetTracker"/>): it is handled, and the commit waits for it.
+    /// </summary>
     /// <returns><see langword="false"/> when the lane is full and the partition should be paused.</returns>
     public bool Enqueue(ConsumeResult<byte[], byte[]> record)
     {
-        if (!Tracker.Register(record.Offset.Value))
+        if (!Tracker.Register(record.Offset.Value, record.LeaderEpoch, out var generation))
         {
             return _overflow.Count == 0;
         }
 
-        if (_overflow.Count == 0 && _channel.Writer.TryWrite(record))
+        var dispatched = new Dispatched(record, generation);
+        if (_overflow.Count == 0 && _channel.Writer.TryWrite(dispatched))
         {
             return true;
         }
 
-        _overflow.Enqueue(record);
+        _overflow.Enqueue(dispatched);
         return false;
     }
 
@@ -98,18 +100,23 @@ internal sealed class PartitionLane
         _cancellation.Cancel();
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(Task? predecessor)
     {
         var reader = _channel.Reader;
         var cancellationToken = _cancellation.Token;
         try
         {
+            if (predecessor is not null)
+            {
+                await predecessor.WaitAsync(cancellationToken).ConfigureAwait(false); // it never faults: its loop catches everything
+            }
+
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (!cancellationToken.IsCancellationRequested && reader.TryRead(out var record))
+                while (!cancellationToken.IsCancellationRequested && reader.TryRead(out var dispatched))
                 {
-                    await _processor.ProcessAsync(record, cancellationToken).ConfigureAwait(false);
-                    Tracker.Complete(record.Offset.Value);
+                    await _processor.ProcessAsync(dispatched.Record, cancellationToken).ConfigureAwait(false);
+                    Tracker.Complete(dispatched.Record.Offset.Value, dispatched.Generation);
                     _onCompleted?.Invoke();
                 }
 
@@ -125,4 +132,7 @@ internal sealed class PartitionLane
             _onFault?.Invoke(this, ex);
         }
     }
+
+    /// <summary>A record in the lane, with the tracker generation it was registered in.</summary>
+    private readonly record struct Dispatched(ConsumeResult<byte[], byte[]> Record, int Generation);
 }

@@ -62,6 +62,7 @@ public static class KafkaTypedServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
             return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp));
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PublisherStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>(static sp => new KafkaTypedConsumerService(
             sp,
             sp.GetRequiredService<IOptions<KafkaTypedOptions>>(),

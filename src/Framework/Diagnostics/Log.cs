@@ -86,6 +86,24 @@ internal static partial class Log
     [LoggerMessage(218, LogLevel.Debug, "Consumer group '{GroupId}': committed ({Occasion}) {Offsets}")]
     public static partial void Committed(ILogger logger, string groupId, string occasion, string offsets);
 
+    [LoggerMessage(219, LogLevel.Warning, "Consumer setting weakens a guarantee: {Warning}")]
+    public static partial void SettingWeakensGuarantee(ILogger logger, string warning);
+
+    [LoggerMessage(220, LogLevel.Warning, "Consumer group '{GroupId}': {Topic}[{Partition}] was assigned again while a handler of its previous assignment is still running (it does not observe its cancellation token); the partition waits for it")]
+    public static partial void LaneWaitsForPredecessor(ILogger logger, string groupId, string topic, int partition);
+
+    [LoggerMessage(221, LogLevel.Error, "Consumer group '{GroupId}': closing the consumer failed")]
+    public static partial void CloseFailed(ILogger logger, string groupId, Exception exception);
+
+    [LoggerMessage(222, LogLevel.Warning, "Consumer group '{GroupId}': the stop was cancelled before the consumer closed; its poll thread finishes in the background and what it has not committed is redelivered")]
+    public static partial void StopAbandoned(ILogger logger, string groupId);
+
+    [LoggerMessage(223, LogLevel.Warning, "Consumer group '{GroupId}': {Topic}[{Partition}] went back from offset {From} to {To} (the log was truncated or reset); the records from {To} on are handled as new")]
+    public static partial void PartitionRewound(ILogger logger, string groupId, string topic, int partition, long from, long to);
+
+    [LoggerMessage(224, LogLevel.Information, "Consumer group '{GroupId}': committing offsets ({Occasion}) was refused while the group rebalances: {Reason}; retrying in {Delay}")]
+    public static partial void CommitRetrying(ILogger logger, string groupId, string occasion, string reason, TimeSpan delay);
+
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]
     public static partial void ClientError(ILogger logger, string client, string reason, ErrorCode errorCode);

@@ -24,11 +24,26 @@ internal static class ClientConfigFactory
         new("enable.partition.eof", "false"),
     ];
 
-    /// <summary>Consumer properties KafkaTyped owns: offsets are committed only after handling.</summary>
-    public static readonly IReadOnlyList<KeyValuePair<string, string>> ConsumerForced =
+    /// <summary>Consumer properties KafkaTyped owns, each with why; configuring another value fails validation.</summary>
+    public static readonly IReadOnlyList<ForcedProperty> ConsumerForced =
     [
-        new("enable.auto.commit", "false"),
-        new("enable.auto.offset.store", "false"),
+        new("enable.auto.commit", "true", "librdkafka commits, in the background, the offsets KafkaTyped stores once their records were handled."),
+        new("enable.auto.offset.store", "false", "KafkaTyped stores an offset only once its record was handled; librdkafka would store it when the record is read."),
+        new("dotnet.consumer.consume.result.fields", "all", "records are routed by their ce_type header and dispatched by topic and partition; without them every record would be skipped or dropped."),
+    ];
+
+    /// <summary>The interval of librdkafka's background commits, set from <see cref="ConsumerOptions.CommitInterval"/>.</summary>
+    public const string CommitIntervalProperty = "auto.commit.interval.ms";
+
+    /// <summary>
+    /// Properties librdkafka refuses under <c>group.protocol=consumer</c> (KIP-848): the broker assigns partitions and
+    /// sets the session and heartbeat intervals, so no default of these is applied and configuring them fails validation.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ConsumerProtocolForbidden =
+    [
+        "partition.assignment.strategy",
+        "session.timeout.ms",
+        "heartbeat.interval.ms",
     ];
 
     public static ProducerConfig CreateProducerConfig(KafkaTypedOptions options, string serviceName)
@@ -44,14 +59,43 @@ internal static class ClientConfigFactory
     public static ConsumerConfig CreateConsumerConfig(KafkaTypedOptions options, ConsumerOptions consumer, string serviceName)
     {
         var config = new ConsumerConfig();
-        Apply(config, ConsumerDefaults);
+        var consumerProtocol = UsesConsumerProtocol(options, consumer);
+        Apply(config, ConsumerDefaults.Where(d => !consumerProtocol || !ConsumerProtocolForbidden.Contains(d.Key)));
         config.Set("client.id", serviceName);
         ApplyCommon(config, options);
         Apply(config, consumer.Properties);
         config.Set("group.id", consumer.GroupId ?? string.Empty);
-        Apply(config, ConsumerForced);
+        foreach (var forced in ConsumerForced)
+        {
+            config.Set(forced.Key, forced.Value);
+        }
+
+        config.Set(CommitIntervalProperty, ((long)consumer.CommitInterval.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
         return config;
     }
+
+    /// <summary>
+    /// The value a consumer's librdkafka property gets from the user (its own properties win over the common ones), with
+    /// the configuration key it came from; <see langword="null"/> when neither sets it.
+    /// </summary>
+    public static (string Value, string Key)? UserProperty(KafkaTypedOptions options, ConsumerOptions consumer, string consumerPath, string key)
+    {
+        if (consumer.Properties.TryGetValue(key, out var own))
+        {
+            return (own, $"{consumerPath}:Properties:{key}");
+        }
+
+        return options.Properties.TryGetValue(key, out var common) ? (common, $"{KafkaTypedOptions.SectionName}:Properties:{key}") : null;
+    }
+
+    /// <summary>Whether the consumer joins its group with the KIP-848 protocol (<c>group.protocol=consumer</c>).</summary>
+    public static bool UsesConsumerProtocol(KafkaTypedOptions options, ConsumerOptions consumer)
+        => UserProperty(options, consumer, string.Empty, "group.protocol") is { } protocol
+            && string.Equals(protocol.Value.Trim(), "consumer", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A librdkafka property KafkaTyped sets to <paramref name="Value"/> whatever is configured, and why.</summary>
+    internal readonly record struct ForcedProperty(string Key, string Value, string Reason);
 
     private static void ApplyCommon(ClientConfig config, KafkaTypedOptions options)
     {

@@ -1,4 +1,5 @@
 using KafkaTyped.Consuming;
+using KafkaTyped.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,10 +31,6 @@ internal sealed class KafkaTypedConsumerService : IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var options = _options.Value;
-
-        // Create the publisher now, so that a misconfigured producer (an unknown or invalid librdkafka property in
-        // KafkaTyped:Properties or KafkaTyped:Publisher:Properties) fails the start instead of the first publish.
-        _ = _services.GetService<IMessagePublisher>();
         if (options.Consumers.Count == 0)
         {
             return Task.CompletedTask;
@@ -49,6 +46,12 @@ internal sealed class KafkaTypedConsumerService : IHostedService
         var serviceName = ServiceName.Resolve(options, _services);
         var lifetime = _services.GetService<IHostApplicationLifetime>();
         var logger = _loggerFactory.CreateLogger("KafkaTyped.Consumer");
+        var hostShutdownTimeout = _services.GetService<IOptions<HostOptions>>()?.Value.ShutdownTimeout ?? TimeSpan.FromSeconds(30);
+        foreach (var warning in ConsumerSettingsReview.Warnings(options, hostShutdownTimeout))
+        {
+            Log.SettingWeakensGuarantee(logger, warning);
+        }
+
         try
         {
             foreach (var consumer in options.Consumers)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace KafkaTyped.Hosting;
@@ -6,6 +7,9 @@ namespace KafkaTyped.Hosting;
 internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOptions>
 {
     private const string Section = KafkaTypedOptions.SectionName;
+
+    /// <summary>librdkafka's default <c>max.poll.interval.ms</c>.</summary>
+    private const int ConsumerDefaultMaxPollIntervalMs = 300_000;
 
     public ValidateOptionsResult Validate(string? name, KafkaTypedOptions options)
     {
@@ -40,21 +44,16 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{Section}:Publisher:QueueFullTimeout must not be negative.");
         }
 
-        foreach (var (key, value) in ClientConfigFactory.ConsumerForced)
-        {
-            if (options.Properties.TryGetValue(key, out var configured) && !string.Equals(configured, value, StringComparison.OrdinalIgnoreCase))
-            {
-                failures.Add($"{Section}:Properties:{key} must be {value}: KafkaTyped commits offsets itself, only after handling.");
-            }
-        }
-
+        ValidateForcedConsumerProperties($"{Section}:Properties", options.Properties, failures);
         ValidateProducerGuarantees($"{Section}:Properties", options.Properties, failures);
         ValidateProducerGuarantees($"{Section}:Publisher:Properties", options.Publisher.Properties, failures);
 
         var groups = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Consumers.Count; i++)
         {
-            ValidateConsumer(ConsumerPath(options, i), options.Consumers[i], groups, failures);
+            var path = ConsumerPath(options, i);
+            ValidateConsumer(path, options.Consumers[i], groups, failures);
+            ValidateConsumerProperties(path, options, options.Consumers[i], failures);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -121,14 +120,7 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
 
         ValidateFailureHandling(path, consumer, failures);
 
-        foreach (var (key, value) in ClientConfigFactory.ConsumerForced)
-        {
-            if (consumer.Properties.TryGetValue(key, out var configured) && !string.Equals(configured, value, StringComparison.OrdinalIgnoreCase))
-            {
-                failures.Add($"{path}:Properties:{key} must be {value}: KafkaTyped commits offsets itself, only after handling.");
-            }
-        }
-
+        ValidateForcedConsumerProperties($"{path}:Properties", consumer.Properties, failures);
         if (consumer.Properties.ContainsKey("group.id"))
         {
             failures.Add($"{path}:Properties:group.id must not be set; use {path}:GroupId.");
@@ -183,6 +175,81 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
         var names = fields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         return names.Contains("all", StringComparer.OrdinalIgnoreCase)
             || (names.Contains("key", StringComparer.OrdinalIgnoreCase) && names.Contains("value", StringComparer.OrdinalIgnoreCase) && names.Contains("headers", StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The one rule for the properties KafkaTyped forces: configuring another value is refused, naming the key.</summary>
+    private static void ValidateForcedConsumerProperties(string path, Dictionary<string, string> properties, List<string> failures)
+    {
+        foreach (var forced in ClientConfigFactory.ConsumerForced)
+        {
+            if (properties.TryGetValue(forced.Key, out var configured) && !string.Equals(configured.Trim(), forced.Value, StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{path}:{forced.Key} must be {forced.Value}: {forced.Reason}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks a consumer's librdkafka properties as the consumer gets them (its own win over the common ones): keys its
+    /// group protocol forbids, and values that would silently stall it. Each failure names the key where it was set.
+    /// </summary>
+    private static void ValidateConsumerProperties(string path, KafkaTypedOptions options, ConsumerOptions consumer, List<string> failures)
+    {
+        if (ClientConfigFactory.UserProperty(options, consumer, path, ClientConfigFactory.CommitIntervalProperty) is { } interval)
+        {
+            AddOnce(failures, $"{interval.Key} must not be set: it is {path}:CommitInterval.");
+        }
+
+        if (ClientConfigFactory.UsesConsumerProtocol(options, consumer))
+        {
+            foreach (var key in ClientConfigFactory.ConsumerProtocolForbidden)
+            {
+                if (ClientConfigFactory.UserProperty(options, consumer, path, key) is { } set)
+                {
+                    AddOnce(failures, $"{set.Key} must not be set with group.protocol=consumer (KIP-848): the broker decides it, and librdkafka refuses it under that protocol.");
+                }
+            }
+        }
+
+        if (ClientConfigFactory.UserProperty(options, consumer, path, "auto.offset.reset") is { } reset
+            && string.Equals(reset.Value.Trim(), "error", StringComparison.OrdinalIgnoreCase))
+        {
+            AddOnce(failures, $"{reset.Key}=error is refused: a partition without a committed offset would raise a consume error instead of being read, so a new group would handle nothing. Use earliest (the default) or latest.");
+        }
+
+        var maxPollInterval = TimeSpan.FromMilliseconds(ConsumerDefaultMaxPollIntervalMs);
+        if (ClientConfigFactory.UserProperty(options, consumer, path, "max.poll.interval.ms") is { } configured)
+        {
+            if (!int.TryParse(configured.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
+            {
+                return; // librdkafka refuses the value at start-up, naming it
+            }
+
+            maxPollInterval = TimeSpan.FromMilliseconds(ms);
+        }
+
+        // The poll thread does not poll while it drains; a drain longer than max.poll.interval.ms gets the member removed
+        // from the group, so the commit after the drain is refused and everything drained is handled again.
+        CheckDrainTimeout($"{path}:ShutdownDrainTimeout", consumer.ShutdownDrainTimeout, maxPollInterval, failures);
+        CheckDrainTimeout($"{path}:RevokeDrainTimeout", consumer.RevokeDrainTimeout, maxPollInterval, failures);
+    }
+
+    private static void CheckDrainTimeout(string key, TimeSpan drainTimeout, TimeSpan maxPollInterval, List<string> failures)
+    {
+        if (drainTimeout >= maxPollInterval)
+        {
+            failures.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{key} ({drainTimeout:c}) must be shorter than max.poll.interval.ms ({maxPollInterval.TotalMilliseconds} ms): the consumer does not poll while it drains, so a longer drain removes it from its group and the commit after the drain is refused."));
+        }
+    }
+
+    private static void AddOnce(List<string> failures, string failure)
+    {
+        if (!failures.Contains(failure))
+        {
+            failures.Add(failure);
+        }
     }
 
     private static bool HasValue(Dictionary<string, string> properties, string key)

@@ -25,13 +25,7 @@ public sealed class LaneFaultTests(ClusterFixture cluster)
         var topic = ClusterFixture.NewTopicName("lane-fault");
         var group = ClusterFixture.NewGroupId("lane-fault");
         await cluster.CreateTopicAsync(topic, 1, Ct);
-        using (var producer = new ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build())
-        {
-            for (var i = 0; i < Records; i++)
-            {
-                await producer.ProduceAsync(topic, new Message<byte[], byte[]> { Value = [(byte)i] }, Ct);
-            }
-        }
+        await ProduceRawAsync(cluster, topic, Records);
 
         var processor = new BuggyProcessor(FailingOffset);
         var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,6 +43,16 @@ public sealed class LaneFaultTests(ClusterFixture cluster)
         Assert.Equal(Enumerable.Range(0, FailingOffset + 1).Select(i => (long)i), processor.Seen);
         using var offsets = new GroupOffsets(cluster, group);
         Assert.Equal(FailingOffset, offsets.Committed(topic, 0));
+    }
+
+    /// <summary>Writes <paramref name="count"/> one-byte records (no KafkaTyped envelope) to <paramref name="topic"/>.</summary>
+    internal static async Task ProduceRawAsync(ClusterFixture cluster, string topic, int count)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build();
+        for (var i = 0; i < count; i++)
+        {
+            await producer.ProduceAsync(topic, new Message<byte[], byte[]> { Value = [(byte)i] }, Ct);
+        }
     }
 
     private sealed class BuggyProcessor(long failAt) : IRecordProcessor

@@ -21,7 +21,7 @@ public sealed class MisconfigurationTests(ClusterFixture cluster)
         { "invalid topic name", ["KafkaTyped:Consumers:0:Topics:0", "orders/eu"] },
         { "same group twice", ["KafkaTyped:Consumers:1:GroupId"] },
         { "zero lane capacity", ["KafkaTyped:Consumers:0:LaneCapacity"] },
-        { "auto commit switched on", ["KafkaTyped:Consumers:0:Properties:enable.auto.commit"] },
+        { "automatic offset store switched on", ["KafkaTyped:Consumers:0:Properties:enable.auto.offset.store"] },
         { "unknown librdkafka property for every client", ["KafkaTyped:Properties", "no.such.property"] },
         { "unknown librdkafka property of a consumer", ["KafkaTyped:Consumers", "no.such.property"] },
         { "invalid librdkafka value of a consumer", ["KafkaTyped:Consumers", "session.timeout.ms"] },
@@ -47,7 +47,7 @@ public sealed class MisconfigurationTests(ClusterFixture cluster)
                 case "invalid topic name": consumer.Topics[0] = "orders/eu"; break;
                 case "same group twice": o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic)); break;
                 case "zero lane capacity": consumer.LaneCapacity = 0; break;
-                case "auto commit switched on": consumer.Properties["enable.auto.commit"] = "true"; break;
+                case "automatic offset store switched on": consumer.Properties["enable.auto.offset.store"] = "true"; break;
                 case "unknown librdkafka property for every client": o.Properties["no.such.property"] = "1"; break;
                 case "unknown librdkafka property of a consumer": consumer.Properties["no.such.property"] = "1"; break;
                 case "invalid librdkafka value of a consumer": consumer.Properties["session.timeout.ms"] = "soon"; break;

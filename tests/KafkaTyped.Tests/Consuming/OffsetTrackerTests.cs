@@ -86,15 +86,41 @@ public sealed class OffsetTrackerTests
     }
 
     [Fact]
-    public void Offsets_at_or_below_the_last_registered_are_refused()
+    public void A_rewind_keeps_older_offsets_in_flight_and_ignores_late_completions_of_the_offsets_it_replaced()
+    {
+        var tracker = new OffsetTracker();
+        for (long o = 0; o < 10; o++)
+        {
+            Assert.True(tracker.Register(o, null, out var first));
+            Assert.Equal(0, first);
+        }
+
+        tracker.Complete(0, 0);
+        tracker.Complete(1, 0);
+        tracker.Complete(2, 0);
+        Assert.Equal(3, tracker.Committable);
+
+        Assert.True(tracker.Register(5, null, out var rewound));
+        Assert.NotEqual(0, rewound);
+        Assert.Equal(3, tracker.InFlight); // 3 and 4 from before, 5 anew
+        Assert.False(tracker.Complete(7, 0)); // replaced by the rewind
+        Assert.Equal(3, tracker.Committable);
+        tracker.Complete(3, 0);
+        tracker.Complete(4, 0);
+        Assert.Equal(5, tracker.Committable);
+        Assert.False(tracker.Complete(5, 0)); // the old record at 5 finishing late does not complete the new one
+        Assert.Equal(5, tracker.Committable);
+        Assert.True(tracker.Complete(5, rewound));
+        Assert.Equal(6, tracker.Committable);
+    }
+
+    [Fact]
+    public void A_closed_tracker_refuses_registrations()
     {
         var tracker = new OffsetTracker();
         Assert.True(tracker.Register(5));
-        Assert.False(tracker.Register(5));
-        Assert.False(tracker.Register(4));
-        Assert.Equal(1, tracker.InFlight);
-        tracker.Complete(5);
-        Assert.Equal(6, tracker.Committable);
+        tracker.Close();
+        Assert.False(tracker.Register(6));
     }
 
     [Fact]
@@ -156,5 +182,41 @@ public sealed class OffsetTrackerTests
             var expected = Array.IndexOf(done, false) is var firstOpen and >= 0 ? firstOpen : count;
             Assert.Equal(expected, tracker.Committable);
         }
+    }
+
+    [Fact]
+    public void A_rewind_below_completed_offsets_resets_the_partition_so_the_new_records_are_tracked_and_committed()
+    {
+        // Log truncation (unclean leader election, KIP-320 epoch truncation, a recreated topic, an offset reset) hands
+        // out new records at offsets already seen: they must be handled, and the commit must not pass them.
+        var tracker = new OffsetTracker();
+        for (long o = 0; o < 10; o++)
+        {
+            Assert.True(tracker.Register(o));
+            tracker.Complete(o);
+        }
+
+        Assert.Equal(10, tracker.Committable);
+        Assert.True(tracker.Register(5));
+        Assert.Equal(5, tracker.Committable);
+        Assert.True(tracker.Register(6));
+        tracker.Complete(5);
+        Assert.Equal(6, tracker.Committable);
+        tracker.Complete(6);
+        Assert.Equal(7, tracker.Committable);
+    }
+
+    [Fact]
+    public void The_committable_position_carries_the_leader_epoch_of_the_record_at_or_before_it()
+    {
+        var tracker = new OffsetTracker();
+        Assert.Equal((-1L, (int?)null), tracker.CommittablePosition);
+        tracker.Register(0, 3, out var generation);
+        tracker.Register(1, 4, out _);
+        Assert.Equal((0L, (int?)3), tracker.CommittablePosition); // the record in flight at the committable offset
+        tracker.Complete(0, generation);
+        Assert.Equal((1L, (int?)4), tracker.CommittablePosition);
+        tracker.Complete(1, generation);
+        Assert.Equal((2L, (int?)4), tracker.CommittablePosition); // one past the last completed, with its epoch
     }
 }

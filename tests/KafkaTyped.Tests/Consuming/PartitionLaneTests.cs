@@ -76,7 +76,7 @@ public sealed class PartitionLaneTests
     }
 
     [Fact]
-    public async Task A_record_delivered_again_is_not_dispatched_twice()
+    public async Task A_record_delivered_again_is_handled_again_and_the_commit_waits_for_it()
     {
         var processor = new RecordingProcessor(yieldEvery: 0);
         var lane = new PartitionLane(s_partition, capacity: 100, processor);
@@ -89,7 +89,8 @@ public sealed class PartitionLaneTests
         lane.Start();
         await lane.Completion.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
-        Assert.Equal([0L, 1L, 2L], processor.Processed);
+        // Offsets at or below one already taken are a rewind (log truncation reuses offsets for new records): handled.
+        Assert.Equal([0L, 1L, 1L, 0L, 2L], processor.Processed);
         Assert.Equal(3, lane.Tracker.Committable);
     }
 

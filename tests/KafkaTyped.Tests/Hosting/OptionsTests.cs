@@ -86,17 +86,29 @@ public sealed class OptionsTests
     }
 
     [Theory]
-    [InlineData("enable.auto.commit")]
-    [InlineData("enable.auto.offset.store")]
-    public void Auto_commit_cannot_be_turned_on(string property)
+    [InlineData("enable.auto.commit", "false", "true")]
+    [InlineData("enable.auto.offset.store", "true", "false")]
+    public void Offset_storing_and_committing_cannot_be_changed(string property, string configured, string forced)
     {
         var options = Valid();
-        options.Consumers[0].Properties[property] = "true";
-        Assert.Contains(Failures(options), f => f.StartsWith($"KafkaTyped:Consumers:0:Properties:{property} must be false", StringComparison.Ordinal));
+        options.Consumers[0].Properties[property] = configured;
+        Assert.Contains(Failures(options), f => f.StartsWith($"KafkaTyped:Consumers:0:Properties:{property} must be {forced}", StringComparison.Ordinal));
 
         var common = Valid();
-        common.Properties[property] = "true";
-        Assert.Contains(Failures(common), f => f.StartsWith($"KafkaTyped:Properties:{property} must be false", StringComparison.Ordinal));
+        common.Properties[property] = configured;
+        Assert.Contains(Failures(common), f => f.StartsWith($"KafkaTyped:Properties:{property} must be {forced}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_commit_interval_is_set_through_CommitInterval_only()
+    {
+        var options = Valid();
+        options.Consumers[0].Properties["auto.commit.interval.ms"] = "5000";
+        Assert.Contains("KafkaTyped:Consumers:0:Properties:auto.commit.interval.ms must not be set: it is KafkaTyped:Consumers:0:CommitInterval.", Failures(options));
+
+        var valid = Valid();
+        valid.Consumers[0].CommitInterval = TimeSpan.FromMilliseconds(250);
+        Assert.Equal("250", ClientConfigFactory.CreateConsumerConfig(valid, valid.Consumers[0], "svc").Get("auto.commit.interval.ms"));
     }
 
     [Fact]
@@ -175,9 +187,111 @@ public sealed class OptionsTests
         var consumer = ClientConfigFactory.CreateConsumerConfig(options, options.Consumers[0], "svc");
         Assert.Equal("orders", consumer.Get("group.id"));
         Assert.Equal("latest", consumer.Get("auto.offset.reset"));
-        Assert.Equal("false", consumer.Get("enable.auto.commit"));
+        Assert.Equal("true", consumer.Get("enable.auto.commit"));
+        Assert.Equal("1000", consumer.Get("auto.commit.interval.ms"));
         Assert.Equal("false", consumer.Get("enable.auto.offset.store"));
         Assert.Equal("10", consumer.Get("fetch.queue.backoff.ms"));
         Assert.Equal("cooperative-sticky", consumer.Get("partition.assignment.strategy"));
+    }
+
+    [Fact]
+    public void Consume_result_fields_cannot_leave_out_what_routing_needs()
+    {
+        // Without headers every record would be skipped as missing-type and committed; without topic dispatch drops it.
+        var options = Valid();
+        options.Consumers[0].Properties["dotnet.consumer.consume.result.fields"] = "timestamp";
+        Assert.Contains(Failures(options), f => f.StartsWith("KafkaTyped:Consumers:0:Properties:dotnet.consumer.consume.result.fields must be all", StringComparison.Ordinal));
+
+        var common = Valid();
+        common.Properties["dotnet.consumer.consume.result.fields"] = "none";
+        Assert.Contains(Failures(common), f => f.StartsWith("KafkaTyped:Properties:dotnet.consumer.consume.result.fields must be all", StringComparison.Ordinal));
+
+        var consumer = ClientConfigFactory.CreateConsumerConfig(Valid(), Valid().Consumers[0], "svc");
+        Assert.Equal("all", consumer.Get("dotnet.consumer.consume.result.fields"));
+    }
+
+    [Fact]
+    public void The_consumer_group_protocol_gets_no_assignment_strategy_default()
+    {
+        var options = Valid();
+        options.Consumers[0].Properties["group.protocol"] = "consumer";
+        var config = ClientConfigFactory.CreateConsumerConfig(options, options.Consumers[0], "svc");
+        Assert.Null(config.Get("partition.assignment.strategy"));
+        Assert.Empty(Failures(options));
+
+        var common = Valid();
+        common.Properties["group.protocol"] = "consumer";
+        Assert.Null(ClientConfigFactory.CreateConsumerConfig(common, common.Consumers[0], "svc").Get("partition.assignment.strategy"));
+
+        var classic = ClientConfigFactory.CreateConsumerConfig(Valid(), Valid().Consumers[0], "svc");
+        Assert.Equal("cooperative-sticky", classic.Get("partition.assignment.strategy"));
+    }
+
+    [Theory]
+    [InlineData("session.timeout.ms", "6000")]
+    [InlineData("heartbeat.interval.ms", "500")]
+    [InlineData("partition.assignment.strategy", "range")]
+    public void Keys_the_consumer_group_protocol_forbids_are_refused_by_name(string key, string value)
+    {
+        var options = Valid();
+        options.Consumers[0].Properties["group.protocol"] = "consumer";
+        options.Consumers[0].Properties[key] = value;
+        Assert.Contains(Failures(options), f => f.StartsWith($"KafkaTyped:Consumers:0:Properties:{key} must not be set with group.protocol=consumer", StringComparison.Ordinal));
+
+        // The protocol chosen for every client and the key set for one consumer (or the other way round) are refused too.
+        var mixed = Valid();
+        mixed.Properties["group.protocol"] = "consumer";
+        mixed.Properties[key] = value;
+        Assert.Contains(Failures(mixed), f => f.StartsWith($"KafkaTyped:Properties:{key} must not be set with group.protocol=consumer", StringComparison.Ordinal));
+
+        // A consumer that goes back to the classic protocol may set them.
+        mixed.Consumers[0].Properties["group.protocol"] = "classic";
+        Assert.Empty(Failures(mixed));
+    }
+
+    [Fact]
+    public void Auto_offset_reset_error_is_refused_by_name()
+    {
+        // "error" makes every partition without a committed offset raise a consume error instead of being read: a new
+        // group would handle nothing.
+        var options = Valid();
+        options.Consumers[0].Properties["auto.offset.reset"] = "error";
+        Assert.Contains(Failures(options), f => f.StartsWith("KafkaTyped:Consumers:0:Properties:auto.offset.reset=error", StringComparison.Ordinal));
+
+        var common = Valid();
+        common.Properties["auto.offset.reset"] = "error";
+        Assert.Contains(Failures(common), f => f.StartsWith("KafkaTyped:Properties:auto.offset.reset=error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Drain_timeouts_must_stay_under_max_poll_interval()
+    {
+        var options = Valid();
+        options.Consumers[0].ShutdownDrainTimeout = TimeSpan.FromMinutes(5);
+        options.Consumers[0].RevokeDrainTimeout = TimeSpan.FromMinutes(6);
+        var failures = Failures(options);
+        Assert.Contains(failures, f => f.StartsWith("KafkaTyped:Consumers:0:ShutdownDrainTimeout (00:05:00) must be shorter than max.poll.interval.ms (300000 ms)", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("KafkaTyped:Consumers:0:RevokeDrainTimeout (00:06:00) must be shorter than max.poll.interval.ms (300000 ms)", StringComparison.Ordinal));
+
+        options.Consumers[0].Properties["max.poll.interval.ms"] = "600000";
+        options.Consumers[0].RevokeDrainTimeout = TimeSpan.FromMinutes(1);
+        Assert.Empty(Failures(options));
+    }
+
+    [Fact]
+    public void Settings_that_weaken_guarantees_are_warned_about_by_name()
+    {
+        var options = Valid();
+        Assert.Empty(ConsumerSettingsReview.Warnings(options, hostShutdownTimeout: TimeSpan.FromSeconds(30)));
+
+        options.Consumers[0].Properties["auto.offset.reset"] = "latest";
+        options.Consumers[0].ShutdownDrainTimeout = TimeSpan.FromSeconds(40);
+        var warnings = ConsumerSettingsReview.Warnings(options, hostShutdownTimeout: TimeSpan.FromSeconds(30));
+        Assert.Contains(warnings, w => w.StartsWith("KafkaTyped:Consumers:0:Properties:auto.offset.reset=latest", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith("KafkaTyped:Consumers:0:ShutdownDrainTimeout (00:00:40) is not shorter than the host's ShutdownTimeout (00:00:30)", StringComparison.Ordinal));
+
+        var common = Valid();
+        common.Properties["auto.offset.reset"] = "largest";
+        Assert.Contains(ConsumerSettingsReview.Warnings(common, TimeSpan.FromSeconds(30)), w => w.StartsWith("KafkaTyped:Properties:auto.offset.reset=largest", StringComparison.Ordinal));
     }
 }
