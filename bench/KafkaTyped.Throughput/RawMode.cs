@@ -15,7 +15,7 @@ namespace KafkaTyped.Throughput;
 /// </summary>
 internal static class RawMode
 {
-    private static readonly byte[] s_typeId = Encoding.UTF8.GetBytes(OrderPlaced.TypeId);
+    private static readonly byte[] s_typeId = Encoding.UTF8.GetBytes(MessageContract.TypeIdOf<OrderPlaced>());
     private static readonly byte[] s_specVersion = "1.0"u8.ToArray();
     private static readonly byte[] s_source = "throughput"u8.ToArray();
     private static readonly byte[] s_contentType = "application/x-msgpack"u8.ToArray();

@@ -19,17 +19,24 @@ public sealed partial class KafkaTypedGenerator
         private const string Writer = "global::MessagePack.MessagePackWriter";
         private const string Reader = "global::MessagePack.MessagePackReader";
 
+        /// <summary>
+        /// The file-local class through which generated code calls a contract's static members: they are implemented
+        /// explicitly, so that they stay out of the type's public surface, and only a type parameter reaches them.
+        /// </summary>
+        private const string DataContract = "KafkaTypedContractAccess";
+
         private static readonly string s_generatedCodeAttribute =
             $"[global::System.CodeDom.Compiler.GeneratedCode(\"KafkaTyped.Generators\", \"{typeof(KafkaTypedGenerator).Assembly.GetName().Version}\")]";
 
-        public static void EmitDataType(SourceProductionContext context, DataTypeSpec? spec)
+        public static void EmitDataType(SourceProductionContext context, DataTypeSpec? spec, EquatableArray<HintNameOverride> hintNameOverrides)
         {
             if (spec is null)
             {
                 return;
             }
 
-            context.AddSource(spec.HintName, EmitDataType(spec).ToSourceText());
+            var hintName = hintNameOverrides.FirstOrDefault(o => o.HintName == spec.HintName)?.UniqueHintName ?? spec.HintName;
+            context.AddSource(hintName, EmitDataType(spec).ToSourceText());
         }
 
         public static void EmitRouting(SourceProductionContext context, RouteTableSpec table)
@@ -80,6 +87,8 @@ public sealed partial class KafkaTypedGenerator
                 w.CloseBlock();
             }
 
+            w.WriteLine();
+            WriteContractAccess(w);
             if (spec.Namespace.Length > 0)
             {
                 w.CloseBlock();
@@ -92,7 +101,13 @@ public sealed partial class KafkaTypedGenerator
         {
             var w = new SourceWriter();
             WriteHeader(w);
-            w.WriteLine("namespace KafkaTyped");
+
+            // The registration class lives in a namespace of this assembly's own, imported here for this assembly only:
+            // an assembly that sees another's internals (InternalsVisibleTo) does not import that one's namespace, so
+            // its AddGeneratedHandlers() call binds to its own extension method and is never ambiguous.
+            w.WriteLine($"global using static {table.RegistrationNamespace}.KafkaTypedGeneratedHandlers;");
+            w.WriteLine();
+            w.WriteLine($"namespace {table.RegistrationNamespace}");
             w.OpenBlock();
 
             var handlerTypes = table.Routes.SelectMany(r => r.HandlerTypeNames).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
@@ -140,20 +155,16 @@ public sealed partial class KafkaTypedGenerator
         private static void WriteMessageContract(SourceWriter w, DataTypeSpec spec)
         {
             var typeId = Literal(spec.TypeId!);
-            w.WriteLine("/// <inheritdoc/>");
-            w.WriteLine($"public static string TypeId => {typeId};");
+            var contract = $"global::KafkaTyped.IKafkaMessage<{spec.FullyQualifiedName}>";
+            w.WriteLine($"static string {contract}.TypeId => {typeId};");
             w.WriteLine();
-            w.WriteLine("/// <inheritdoc/>");
-            w.WriteLine($"public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => {typeId}u8;");
+            w.WriteLine($"static global::System.ReadOnlySpan<byte> {contract}.TypeIdUtf8 => {typeId}u8;");
             w.WriteLine();
-            w.WriteLine("/// <inheritdoc/>");
-            w.WriteLine($"public static string? DefaultTopic => {(spec.Topic is null ? "null" : Literal(spec.Topic))};");
+            w.WriteLine($"static string? {contract}.DefaultTopic => {(spec.Topic is null ? "null" : Literal(spec.Topic))};");
             w.WriteLine();
-            w.WriteLine("/// <inheritdoc/>");
-            w.WriteLine($"public static bool HasKey => {(spec.Key is null ? "false" : "true")};");
+            w.WriteLine($"static bool {contract}.HasKey => {(spec.Key is null ? "false" : "true")};");
             w.WriteLine();
-            w.WriteLine("/// <inheritdoc/>");
-            w.OpenBlock($"public static byte[]? SerializeKey({spec.FullyQualifiedName} message)");
+            w.OpenBlock($"static byte[]? {contract}.SerializeKey({spec.FullyQualifiedName} message)");
             if (!spec.IsValueType)
             {
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(message);");
@@ -168,8 +179,7 @@ public sealed partial class KafkaTypedGenerator
 
         private static void WriteSerialize(SourceWriter w, DataTypeSpec spec)
         {
-            w.WriteLine("/// <inheritdoc/>");
-            w.OpenBlock($"public static void Serialize(ref {Writer} writer, {spec.FullyQualifiedName} value)");
+            w.OpenBlock($"static void global::KafkaTyped.IKafkaData<{spec.FullyQualifiedName}>.Serialize(ref {Writer} writer, {spec.FullyQualifiedName} value)");
             if (!spec.IsValueType)
             {
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(value);");
@@ -189,14 +199,13 @@ public sealed partial class KafkaTypedGenerator
         private static void WriteDeserialize(SourceWriter w, DataTypeSpec spec)
         {
             var typeName = Literal(spec.DisplayName);
-            w.WriteLine("/// <inheritdoc/>");
-            w.OpenBlock($"public static {spec.FullyQualifiedName} Deserialize(ref {Reader} reader)");
+            w.OpenBlock($"static {spec.FullyQualifiedName} global::KafkaTyped.IKafkaData<{spec.FullyQualifiedName}>.Deserialize(ref {Reader} reader)");
             w.WriteLine($"{Primitives}.EnterObject(ref reader, {typeName});");
             w.WriteLine($"var count = {Primitives}.ReadObjectHeader(ref reader, {typeName});");
             foreach (var member in spec.Members)
             {
                 var initial = member.DefaultValueExpression ?? (member.Shape.IsReferenceType ? "default!" : "default");
-                w.WriteLine($"{member.Shape.TypeName} {Local(member)} = {initial};");
+                w.WriteLine($"{member.Shape.DeclaredName} {Local(member)} = {initial};");
             }
 
             for (var i = 0; i < spec.Members.Count; i++)
@@ -217,6 +226,20 @@ public sealed partial class KafkaTypedGenerator
             w.CloseBlock();
         }
 
+        private static void WriteContractAccess(SourceWriter w)
+        {
+            var inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+            w.WriteLine("/// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>");
+            w.WriteLine(s_generatedCodeAttribute);
+            w.OpenBlock($"file static class {DataContract}");
+            w.WriteLine(inline);
+            w.WriteLine($"public static void Serialize<T>(ref {Writer} writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);");
+            w.WriteLine();
+            w.WriteLine(inline);
+            w.WriteLine($"public static T Deserialize<T>(ref {Reader} reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);");
+            w.CloseBlock();
+        }
+
         private static void WriteConstructor(SourceWriter w, DataTypeSpec spec)
         {
             if (spec.NeedsDefaultConstructor)
@@ -229,8 +252,8 @@ public sealed partial class KafkaTypedGenerator
                 w.WriteLine();
             }
 
-            var parameters = string.Concat(spec.Members.Select(m => $", {m.Shape.TypeName} {Local(m)}"));
-            w.WriteLine("/// <summary>Creates a value read by <see cref=\"Deserialize\"/>: members the payload lacks keep their initial values.</summary>");
+            var parameters = string.Concat(spec.Members.Select(m => $", {m.Shape.DeclaredName} {Local(m)}"));
+            w.WriteLine("/// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>");
             w.WriteLine("[global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]");
             var mayLeaveNull = spec.Members.Any(m => !m.IsConstructorParameter && m.Shape.IsReferenceType && !m.Shape.AllowsNull);
             if (mayLeaveNull)
@@ -281,11 +304,11 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine(s_generatedCodeAttribute);
             if (spec.IsValueType)
             {
-                w.OpenBlock($"public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<{type}>, global::MessagePack.Formatters.IMessagePackFormatter<{type}?>");
+                w.OpenBlock($"internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<{type}>, global::MessagePack.Formatters.IMessagePackFormatter<{type}?>");
             }
             else
             {
-                w.OpenBlock($"public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<{type}?>");
+                w.OpenBlock($"internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<{type}?>");
             }
 
             w.WriteLine("/// <summary>The shared instance.</summary>");
@@ -298,26 +321,26 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine("return;");
             w.CloseBlock();
             w.WriteLine();
-            w.WriteLine($"{type}.Serialize(ref writer, value{(spec.IsValueType ? ".Value" : string.Empty)});");
+            w.WriteLine($"{DataContract}.Serialize<{type}>(ref writer, value{(spec.IsValueType ? ".Value" : string.Empty)});");
             w.CloseBlock();
             w.WriteLine();
             if (spec.IsValueType)
             {
                 w.WriteLine("/// <inheritdoc/>");
-                w.WriteLine($"public void Serialize(ref {Writer} writer, {type} value, {options} options) => {type}.Serialize(ref writer, value);");
+                w.WriteLine($"public void Serialize(ref {Writer} writer, {type} value, {options} options) => {DataContract}.Serialize<{type}>(ref writer, value);");
                 w.WriteLine();
                 w.WriteLine("/// <inheritdoc/>");
-                w.WriteLine($"public {type} Deserialize(ref {Reader} reader, {options} options) => {type}.Deserialize(ref reader);");
+                w.WriteLine($"public {type} Deserialize(ref {Reader} reader, {options} options) => {DataContract}.Deserialize<{type}>(ref reader);");
                 w.WriteLine();
                 w.WriteLine("/// <inheritdoc/>");
                 w.WriteLine($"{type}? global::MessagePack.Formatters.IMessagePackFormatter<{type}?>.Deserialize(ref {Reader} reader, {options} options)");
-                w.WriteLine($"    => reader.TryReadNil() ? null : {type}.Deserialize(ref reader);");
+                w.WriteLine($"    => reader.TryReadNil() ? null : {DataContract}.Deserialize<{type}>(ref reader);");
             }
             else
             {
                 w.WriteLine("/// <inheritdoc/>");
                 w.WriteLine($"public {type}? Deserialize(ref {Reader} reader, {options} options)");
-                w.WriteLine($"    => reader.TryReadNil() ? null : {type}.Deserialize(ref reader);");
+                w.WriteLine($"    => reader.TryReadNil() ? null : {DataContract}.Deserialize<{type}>(ref reader);");
             }
 
             w.CloseBlock();
@@ -429,7 +452,7 @@ public sealed partial class KafkaTypedGenerator
                         // Enumerating the interface boxes the enumerator: take the allocation-free path for the usual Dictionary.
                         var dictionary = $"d{depth}";
                         w.WriteLine($"writer.WriteMapHeader({expression}.Count);");
-                        w.OpenBlock($"if ({expression} is global::System.Collections.Generic.Dictionary<string, {shape.Element!.TypeName}> {dictionary})");
+                        w.OpenBlock($"if ({expression} is global::System.Collections.Generic.Dictionary<string, {shape.Element!.DeclaredName}> {dictionary})");
                         WriteDictionaryEntries(w, shape, dictionary, site, depth);
                         w.CloseBlock();
                         w.OpenBlock("else");
@@ -439,7 +462,7 @@ public sealed partial class KafkaTypedGenerator
                     }
 
                 case ShapeKind.Data:
-                    w.WriteLine($"{Bare(shape)}.Serialize(ref writer, {expression});");
+                    w.WriteLine($"{DataContract}.Serialize<{shape.TypeName}>(ref writer, {expression});");
                     break;
                 default:
                     // bool, integers, char, float, double, string, DateTime (timestamp extension).
@@ -531,7 +554,7 @@ public sealed partial class KafkaTypedGenerator
                 case ShapeKind.Nullable:
                     {
                         var inner = shape.Element!;
-                        w.WriteLine($"{inner.TypeName} {element};");
+                        w.WriteLine($"{inner.DeclaredName} {element};");
                         ReadValue(w, inner, element, site, depth + 1);
                         w.WriteLine($"{target} = {element};");
                         break;
@@ -539,7 +562,7 @@ public sealed partial class KafkaTypedGenerator
 
                 case ShapeKind.Array:
                     w.WriteLine($"var {count} = {Primitives}.ReadArrayHeader(ref reader);");
-                    w.WriteLine($"var {collection} = {Primitives}.NewArray<{shape.Element!.TypeName}>({count});");
+                    w.WriteLine($"var {collection} = {Primitives}.NewArray<{shape.Element!.DeclaredName}>({count});");
                     w.OpenBlock($"for (var {index} = 0; {index} < {count}; {index}++)");
                     ReadValue(w, shape.Element!, $"{collection}[{index}]", site, depth + 1);
                     w.CloseBlock();
@@ -548,9 +571,9 @@ public sealed partial class KafkaTypedGenerator
                 case ShapeKind.List:
                 case ShapeKind.ReadOnlyList:
                     w.WriteLine($"var {count} = {Primitives}.ReadArrayHeader(ref reader);");
-                    w.WriteLine($"var {collection} = new global::System.Collections.Generic.List<{shape.Element!.TypeName}>({count});");
+                    w.WriteLine($"var {collection} = new global::System.Collections.Generic.List<{shape.Element!.DeclaredName}>({count});");
                     w.OpenBlock($"for (var {index} = 0; {index} < {count}; {index}++)");
-                    w.WriteLine($"{shape.Element!.TypeName} {element};");
+                    w.WriteLine($"{shape.Element!.DeclaredName} {element};");
                     ReadValue(w, shape.Element!, element, site, depth + 1);
                     w.WriteLine($"{collection}.Add({element});");
                     w.CloseBlock();
@@ -558,9 +581,9 @@ public sealed partial class KafkaTypedGenerator
                     break;
                 case ShapeKind.ImmutableArray:
                     w.WriteLine($"var {count} = {Primitives}.ReadArrayHeader(ref reader);");
-                    w.WriteLine($"var {collection} = global::System.Collections.Immutable.ImmutableArray.CreateBuilder<{shape.Element!.TypeName}>({count});");
+                    w.WriteLine($"var {collection} = global::System.Collections.Immutable.ImmutableArray.CreateBuilder<{shape.Element!.DeclaredName}>({count});");
                     w.OpenBlock($"for (var {index} = 0; {index} < {count}; {index}++)");
-                    w.WriteLine($"{shape.Element!.TypeName} {element};");
+                    w.WriteLine($"{shape.Element!.DeclaredName} {element};");
                     ReadValue(w, shape.Element!, element, site, depth + 1);
                     w.WriteLine($"{collection}.Add({element});");
                     w.CloseBlock();
@@ -571,10 +594,10 @@ public sealed partial class KafkaTypedGenerator
                     {
                         var key = $"k{depth}";
                         w.WriteLine($"var {count} = {Primitives}.ReadMapHeader(ref reader);");
-                        w.WriteLine($"var {collection} = new global::System.Collections.Generic.Dictionary<string, {shape.Element!.TypeName}>({count});");
+                        w.WriteLine($"var {collection} = new global::System.Collections.Generic.Dictionary<string, {shape.Element!.DeclaredName}>({count});");
                         w.OpenBlock($"for (var {index} = 0; {index} < {count}; {index}++)");
                         w.WriteLine($"var {key} = {Primitives}.ReadMapKey(ref reader, {site.TypeLiteral}, {site.MemberLiteral});");
-                        w.WriteLine($"{shape.Element!.TypeName} {element};");
+                        w.WriteLine($"{shape.Element!.DeclaredName} {element};");
                         ReadValue(w, shape.Element!, element, site, depth + 1);
                         w.OpenBlock($"if (!{collection}.TryAdd({key}, {element}))");
                         w.WriteLine($"throw {Primitives}.DuplicateKey({site.TypeLiteral}, {site.MemberLiteral}, {key});");
@@ -585,7 +608,7 @@ public sealed partial class KafkaTypedGenerator
                     }
 
                 case ShapeKind.Data:
-                    w.WriteLine($"{target} = {Bare(shape)}.Deserialize(ref reader);");
+                    w.WriteLine($"{target} = {DataContract}.Deserialize<{shape.TypeName}>(ref reader);");
                     break;
                 default:
                     throw new InvalidOperationException($"Unexpected shape {shape.Kind}.");
@@ -668,11 +691,6 @@ public sealed partial class KafkaTypedGenerator
         }
 
         private static string Local(MemberSpec member) => member.DisplayName + "Value";
-
-        private static string Bare(TypeShape shape)
-            => shape.IsReferenceType && shape.AllowsNull && shape.TypeName.EndsWith("?", StringComparison.Ordinal)
-                ? shape.TypeName.Substring(0, shape.TypeName.Length - 1)
-                : shape.TypeName;
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 

@@ -7,6 +7,7 @@ using System.Text;
 using System.Threading;
 using KafkaTyped.Generators.Common;
 using KafkaTyped.Generators.Model;
+using KafkaTyped.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,15 +19,14 @@ public sealed partial class KafkaTypedGenerator
     /// <summary>Turns symbols into the value-equatable models of <c>Model/</c>. Nothing it returns holds a symbol or syntax.</summary>
     internal static class Parser
     {
-        private const string MessageKeyAttributeName = "KafkaTyped.MessageKeyAttribute";
-
         private static readonly SymbolDisplayFormat s_fullyQualified = SymbolDisplayFormat.FullyQualifiedFormat;
 
         public static DataTypeResult ParseDataType(GeneratorAttributeSyntaxContext context, bool isMessage, CancellationToken cancellationToken)
         {
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var syntax = (TypeDeclarationSyntax)context.TargetNode;
-            if (!isMessage && symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KafkaMessageAttributeName))
+            var known = KnownTypeSymbols.Get(context.SemanticModel.Compilation);
+            if (!isMessage && known.IsMessage(symbol))
             {
                 // A message is data already: [KafkaMessage] wins, so the type is generated once.
                 return new DataTypeResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
@@ -56,7 +56,7 @@ public sealed partial class KafkaTypedGenerator
                     typeIdDeclaration = new TypeIdDeclaration(
                         typeId,
                         displayName,
-                        LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken)));
+                        DiagnosticInfo.InSource(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()));
                 }
             }
 
@@ -80,8 +80,8 @@ public sealed partial class KafkaTypedGenerator
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var members = ParseMembers(symbol, displayName, diagnostics, cancellationToken, out var hasPrimaryConstructor);
-            var key = isMessage ? ParseKey(symbol, displayName, diagnostics) : null;
+            var members = ParseMembers(symbol, displayName, known, diagnostics, cancellationToken, out var hasPrimaryConstructor);
+            var key = isMessage ? ParseKey(symbol, displayName, known, diagnostics) : null;
 
             var containingTypes = new List<ContainingTypeSpec>();
             for (var containing = symbol.ContainingType; containing is not null; containing = containing.ContainingType)
@@ -91,7 +91,7 @@ public sealed partial class KafkaTypedGenerator
 
             var ns = symbol.ContainingNamespace.IsGlobalNamespace ? string.Empty : symbol.ContainingNamespace.ToDisplayString();
             var spec = new DataTypeSpec(
-                HintName: displayName.Replace('<', '_').Replace('>', '_') + ".g.cs",
+                HintName: HintName(ns, containingTypes, symbol.Name),
                 Namespace: ns,
                 ContainingTypes: containingTypes.ToEquatableArray(),
                 Keyword: Keyword(symbol),
@@ -108,6 +108,27 @@ public sealed partial class KafkaTypedGenerator
                 Key: key);
 
             return new DataTypeResult(spec, diagnostics.ToEquatableArray(), typeIdDeclaration);
+        }
+
+        /// <summary>
+        /// The hint names that equal another one but for case, each with the unique name to use instead: the first in
+        /// ordinal order keeps its name, the others get ".2", ".3"... before ".g.cs" (no type name is a number).
+        /// </summary>
+        public static EquatableArray<HintNameOverride> FindHintNameCollisions(ImmutableArray<DataTypeSpec?> specs)
+        {
+            var overrides = new List<HintNameOverride>();
+            var names = specs.Where(s => s is not null).Select(s => s!.HintName).Distinct(StringComparer.Ordinal);
+            foreach (var group in names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            {
+                var ordered = group.OrderBy(n => n, StringComparer.Ordinal).ToList();
+                for (var i = 1; i < ordered.Count; i++)
+                {
+                    var stem = ordered[i].Substring(0, ordered[i].Length - ".g.cs".Length);
+                    overrides.Add(new HintNameOverride(ordered[i], $"{stem}.{(i + 1).ToString(CultureInfo.InvariantCulture)}.g.cs"));
+                }
+            }
+
+            return overrides.OrderBy(o => o.HintName, StringComparer.Ordinal).ToEquatableArray();
         }
 
         public static EquatableArray<DiagnosticInfo> FindDuplicateTypeIds(ImmutableArray<TypeIdDeclaration> declarations)
@@ -131,6 +152,7 @@ public sealed partial class KafkaTypedGenerator
         public static HandlerSpec? ParseHandler(GeneratorSyntaxContext context, CancellationToken cancellationToken)
         {
             var declaration = (TypeDeclarationSyntax)context.Node;
+            var known = KnownTypeSymbols.Get(context.SemanticModel.Compilation);
             if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol symbol
                 || symbol.TypeKind != TypeKind.Class
                 || symbol.IsAbstract
@@ -141,18 +163,12 @@ public sealed partial class KafkaTypedGenerator
             }
 
             var messages = new List<HandledMessageSpec>();
-            foreach (var implemented in symbol.AllInterfaces)
+            foreach (var implemented in known.AllHandlerInterfaces(symbol))
             {
-                if (implemented is not { Name: "IHandle", Arity: 1 }
-                    || implemented.ContainingNamespace is not { Name: "KafkaTyped", ContainingNamespace.IsGlobalNamespace: true })
-                {
-                    continue;
-                }
-
                 // A handler of a type that is not a [KafkaMessage] has no route: the analyzers report it.
                 if (implemented.TypeArguments[0] is INamedTypeSymbol message
                     && IsUsableFromGeneratedCode(message)
-                    && GetTypeId(message) is { } typeId)
+                    && known.GetTypeId(message) is { } typeId)
                 {
                     messages.Add(new HandledMessageSpec(
                         message.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualified),
@@ -170,7 +186,7 @@ public sealed partial class KafkaTypedGenerator
                 messages.Distinct().OrderBy(m => m.MessageTypeName, StringComparer.Ordinal).ToEquatableArray());
         }
 
-        public static RouteTableSpec BuildRouteTable(ImmutableArray<HandlerSpec> handlers)
+        public static RouteTableSpec BuildRouteTable(ImmutableArray<HandlerSpec> handlers, string? assemblyName)
         {
             var byMessage = new Dictionary<string, (string TypeId, SortedSet<string> Handlers)>(StringComparer.Ordinal);
             foreach (var handler in handlers)
@@ -189,6 +205,7 @@ public sealed partial class KafkaTypedGenerator
 
             var routes = new List<RouteSpec>();
             var typeIds = new HashSet<string>(StringComparer.Ordinal);
+            var routeClassNames = new HashSet<string>(StringComparer.Ordinal);
             foreach (var pair in byMessage.OrderBy(p => p.Value.TypeId, StringComparer.Ordinal).ThenBy(p => p.Key, StringComparer.Ordinal))
             {
                 // Two message types with one type id: KT0002 reports it for types of this compilation; the first one routes.
@@ -200,11 +217,11 @@ public sealed partial class KafkaTypedGenerator
                 routes.Add(new RouteSpec(
                     pair.Value.TypeId,
                     pair.Key,
-                    RouteClassName(pair.Key),
+                    UniqueRouteClassName(pair.Key, routeClassNames),
                     pair.Value.Handlers.ToEquatableArray()));
             }
 
-            return new RouteTableSpec(routes.ToEquatableArray());
+            return new RouteTableSpec(RegistrationNamespace(assemblyName), routes.ToEquatableArray());
         }
 
         private static string? FindShapeProblem(INamedTypeSymbol symbol, TypeDeclarationSyntax syntax)
@@ -286,6 +303,7 @@ public sealed partial class KafkaTypedGenerator
         private static List<MemberSpec> ParseMembers(
             INamedTypeSymbol symbol,
             string displayName,
+            KnownTypeSymbols known,
             List<DiagnosticInfo> diagnostics,
             CancellationToken cancellationToken,
             out bool hasPrimaryConstructor)
@@ -297,7 +315,7 @@ public sealed partial class KafkaTypedGenerator
             foreach (var member in WireMembers.Select(symbol, primaryConstructor, cancellationToken))
             {
                 var type = WireMembers.TypeOf(member);
-                var shape = ShapeOf(type);
+                var shape = ShapeOf(type, known);
                 if (shape is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
@@ -318,13 +336,13 @@ public sealed partial class KafkaTypedGenerator
             return members;
         }
 
-        private static KeySpec? ParseKey(INamedTypeSymbol symbol, string displayName, List<DiagnosticInfo> diagnostics)
+        private static KeySpec? ParseKey(INamedTypeSymbol symbol, string displayName, KnownTypeSymbols known, List<DiagnosticInfo> diagnostics)
         {
             ISymbol? key = null;
             foreach (var member in symbol.GetMembers())
             {
                 if (member is not (IPropertySymbol or IFieldSymbol) || member.IsStatic
-                    || !member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MessageKeyAttributeName))
+                    || KnownTypeSymbols.Find(member, known.MessageKeyAttribute) is null)
                 {
                     continue;
                 }
@@ -337,7 +355,7 @@ public sealed partial class KafkaTypedGenerator
                 }
 
                 var type = member is IPropertySymbol p ? p.Type : ((IFieldSymbol)member).Type;
-                if (!IsSupportedKeyType(type))
+                if (!IsSupportedKeyType(type, known))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
                         DiagnosticDescriptors.UnsupportedKeyType, member.Locations.FirstOrDefault(), member.Name, displayName, type.ToDisplayString()));
@@ -350,26 +368,25 @@ public sealed partial class KafkaTypedGenerator
             return key is null ? null : new KeySpec(EscapeIdentifier(key.Name));
         }
 
-        private static bool IsSupportedKeyType(ITypeSymbol type)
+        private static bool IsSupportedKeyType(ITypeSymbol type, KnownTypeSymbols known)
         {
             if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
             {
                 type = nullable.TypeArguments[0];
-                return type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 || IsNamed(type, "System.Guid");
+                return type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 || KnownTypeSymbols.Is(type, known.Guid);
             }
 
             return type.SpecialType is SpecialType.System_String or SpecialType.System_Int32 or SpecialType.System_Int64
-                || IsNamed(type, "System.Guid")
+                || KnownTypeSymbols.Is(type, known.Guid)
                 || type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte };
         }
 
         /// <summary>The encoding shape of <paramref name="type"/>, or <see langword="null"/> when it cannot be serialized.</summary>
-        internal static TypeShape? ShapeOf(ITypeSymbol type)
+        internal static TypeShape? ShapeOf(ITypeSymbol type, KnownTypeSymbols known)
         {
             var isReference = type.IsReferenceType;
             var allowsNull = isReference && type.NullableAnnotation != NullableAnnotation.NotAnnotated;
-            var suffix = allowsNull ? "?" : string.Empty;
-            var bareName = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualified);
+            var name = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualified);
 
             var primitive = type.SpecialType switch
             {
@@ -394,7 +411,7 @@ public sealed partial class KafkaTypedGenerator
             };
             if (primitive is { } kind)
             {
-                return new TypeShape(kind, bareName + suffix, allowsNull, isReference, null);
+                return new TypeShape(kind, name, allowsNull, isReference, null);
             }
 
             if (type is IArrayTypeSymbol array)
@@ -406,17 +423,17 @@ public sealed partial class KafkaTypedGenerator
 
                 if (array.ElementType.SpecialType == SpecialType.System_Byte)
                 {
-                    return new TypeShape(ShapeKind.ByteArray, "byte[]" + suffix, allowsNull, true, null);
+                    return new TypeShape(ShapeKind.ByteArray, "byte[]", allowsNull, true, null);
                 }
 
-                var element = ShapeOf(array.ElementType);
-                return element is null ? null : new TypeShape(ShapeKind.Array, element.TypeName + "[]" + suffix, allowsNull, true, element);
+                var element = ShapeOf(array.ElementType, known);
+                return element is null ? null : new TypeShape(ShapeKind.Array, element.DeclaredName + "[]", allowsNull, true, element);
             }
 
             if (type.TypeKind == TypeKind.Enum && type is INamedTypeSymbol { EnumUnderlyingType: { } underlying })
             {
-                var underlyingShape = ShapeOf(underlying);
-                return underlyingShape is null ? null : new TypeShape(ShapeKind.Enum, bareName, false, false, null, underlyingShape.Kind);
+                var underlyingShape = ShapeOf(underlying, known);
+                return underlyingShape is null ? null : new TypeShape(ShapeKind.Enum, name, false, false, null, underlyingShape.Kind);
             }
 
             if (type is not INamedTypeSymbol named)
@@ -426,34 +443,33 @@ public sealed partial class KafkaTypedGenerator
 
             if (named.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
             {
-                var element = ShapeOf(named.TypeArguments[0]);
-                return element is null ? null : new TypeShape(ShapeKind.Nullable, element.TypeName + "?", true, false, element);
+                var element = ShapeOf(named.TypeArguments[0], known);
+                return element is null ? null : new TypeShape(ShapeKind.Nullable, element.DeclaredName + "?", true, false, element);
             }
 
-            switch (named.ToDisplayString())
+            var scalar = named switch
             {
-                case "System.Guid":
-                    return new TypeShape(ShapeKind.Guid, bareName, false, false, null);
-                case "System.DateTimeOffset":
-                    return new TypeShape(ShapeKind.DateTimeOffset, bareName, false, false, null);
-                case "System.TimeSpan":
-                    return new TypeShape(ShapeKind.TimeSpan, bareName, false, false, null);
-                case "System.DateOnly":
-                    return new TypeShape(ShapeKind.DateOnly, bareName, false, false, null);
-                case "System.TimeOnly":
-                    return new TypeShape(ShapeKind.TimeOnly, bareName, false, false, null);
+                _ when KnownTypeSymbols.Is(named, known.Guid) => ShapeKind.Guid,
+                _ when KnownTypeSymbols.Is(named, known.DateTimeOffset) => ShapeKind.DateTimeOffset,
+                _ when KnownTypeSymbols.Is(named, known.TimeSpan) => ShapeKind.TimeSpan,
+                _ when KnownTypeSymbols.Is(named, known.DateOnly) => ShapeKind.DateOnly,
+                _ when KnownTypeSymbols.Is(named, known.TimeOnly) => ShapeKind.TimeOnly,
+                _ => (ShapeKind?)null,
+            };
+            if (scalar is { } scalarKind)
+            {
+                return new TypeShape(scalarKind, name, false, false, null);
             }
 
             if (named.IsGenericType)
             {
-                var definition = named.OriginalDefinition.ToDisplayString();
-                var (collectionKind, collectionName) = definition switch
+                var (collectionKind, collectionName) = named switch
                 {
-                    "System.Collections.Generic.List<T>" => (ShapeKind.List, "global::System.Collections.Generic.List"),
-                    "System.Collections.Generic.IReadOnlyList<T>" => (ShapeKind.ReadOnlyList, "global::System.Collections.Generic.IReadOnlyList"),
-                    "System.Collections.Immutable.ImmutableArray<T>" => (ShapeKind.ImmutableArray, "global::System.Collections.Immutable.ImmutableArray"),
-                    "System.Collections.Generic.Dictionary<TKey, TValue>" => (ShapeKind.Dictionary, "global::System.Collections.Generic.Dictionary"),
-                    "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" => (ShapeKind.ReadOnlyDictionary, "global::System.Collections.Generic.IReadOnlyDictionary"),
+                    _ when KnownTypeSymbols.IsConstructedFrom(named, known.ListOfT) => (ShapeKind.List, "global::System.Collections.Generic.List"),
+                    _ when KnownTypeSymbols.IsConstructedFrom(named, known.ReadOnlyListOfT) => (ShapeKind.ReadOnlyList, "global::System.Collections.Generic.IReadOnlyList"),
+                    _ when KnownTypeSymbols.IsConstructedFrom(named, known.ImmutableArrayOfT) => (ShapeKind.ImmutableArray, "global::System.Collections.Immutable.ImmutableArray"),
+                    _ when KnownTypeSymbols.IsConstructedFrom(named, known.DictionaryOfTKeyTValue) => (ShapeKind.Dictionary, "global::System.Collections.Generic.Dictionary"),
+                    _ when KnownTypeSymbols.IsConstructedFrom(named, known.ReadOnlyDictionaryOfTKeyTValue) => (ShapeKind.ReadOnlyDictionary, "global::System.Collections.Generic.IReadOnlyDictionary"),
                     _ => (ShapeKind.Data, string.Empty),
                 };
                 if (collectionName.Length == 0)
@@ -468,58 +484,27 @@ public sealed partial class KafkaTypedGenerator
                         return null;
                     }
 
-                    var value = ShapeOf(named.TypeArguments[1]);
+                    var value = ShapeOf(named.TypeArguments[1], known);
                     return value is null
                         ? null
-                        : new TypeShape(collectionKind, $"{collectionName}<string, {value.TypeName}>{suffix}", allowsNull, true, value);
+                        : new TypeShape(collectionKind, $"{collectionName}<string, {value.DeclaredName}>", allowsNull, true, value);
                 }
 
-                var element = ShapeOf(named.TypeArguments[0]);
+                var element = ShapeOf(named.TypeArguments[0], known);
                 if (element is null)
                 {
                     return null;
                 }
 
                 return collectionKind == ShapeKind.ImmutableArray
-                    ? new TypeShape(collectionKind, $"{collectionName}<{element.TypeName}>", true, false, element)
-                    : new TypeShape(collectionKind, $"{collectionName}<{element.TypeName}>{suffix}", allowsNull, true, element);
+                    ? new TypeShape(collectionKind, $"{collectionName}<{element.DeclaredName}>", true, false, element)
+                    : new TypeShape(collectionKind, $"{collectionName}<{element.DeclaredName}>", allowsNull, true, element);
             }
 
-            if (IsDataType(named))
+            // A [KafkaMessage]/[KafkaData] type, or a type of a referenced assembly that implements the contract (generated there).
+            if (known.IsDataAttributed(named) || known.ImplementsDataContract(named))
             {
-                return new TypeShape(ShapeKind.Data, bareName + suffix, allowsNull, isReference, null);
-            }
-
-            return null;
-        }
-
-        private static bool IsDataType(INamedTypeSymbol type)
-        {
-            foreach (var attribute in type.GetAttributes())
-            {
-                var name = attribute.AttributeClass?.ToDisplayString();
-                if (name is KafkaMessageAttributeName or KafkaDataAttributeName)
-                {
-                    return true;
-                }
-            }
-
-            // A type of a referenced assembly that implements the contract (generated there).
-            return type.AllInterfaces.Any(i => i is { Name: "IKafkaData", Arity: 1 }
-                && i.ContainingNamespace is { Name: "KafkaTyped", ContainingNamespace.IsGlobalNamespace: true }
-                && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], type));
-        }
-
-        private static string? GetTypeId(INamedTypeSymbol type)
-        {
-            foreach (var attribute in type.GetAttributes())
-            {
-                if (attribute.AttributeClass?.ToDisplayString() == KafkaMessageAttributeName
-                    && attribute.ConstructorArguments.Length == 1
-                    && attribute.ConstructorArguments[0].Value is string typeId)
-                {
-                    return typeId;
-                }
+                return new TypeShape(ShapeKind.Data, name, allowsNull, isReference, null);
             }
 
             return null;
@@ -543,8 +528,6 @@ public sealed partial class KafkaTypedGenerator
 
             return true;
         }
-
-        private static bool IsNamed(ITypeSymbol type, string fullName) => type.ToDisplayString() == fullName;
 
         private static string Keyword(INamedTypeSymbol symbol) => symbol switch
         {
@@ -581,10 +564,77 @@ public sealed partial class KafkaTypedGenerator
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 _ => value.ToString(),
             };
-            return $"({shape.TypeName})({literal})";
+            return $"({shape.DeclaredName})({literal})";
         }
 
-        private static string RouteClassName(string messageTypeName)
+        /// <summary>
+        /// <c>KafkaTyped.Generated.</c> followed by the assembly name, one namespace segment per dotted part. The mapping
+        /// is injective, so two assemblies never share the namespace: letters and digits are kept (a leading digit is
+        /// escaped), '_' is written "__", and every other character "_" and its four hex digits.
+        /// </summary>
+        internal static string RegistrationNamespace(string? assemblyName)
+        {
+            var builder = new StringBuilder("KafkaTyped.Generated");
+            foreach (var part in (string.IsNullOrEmpty(assemblyName) ? "Assembly" : assemblyName!).Split('.'))
+            {
+                builder.Append('.');
+                if (part.Length == 0)
+                {
+                    builder.Append('_');
+                    continue;
+                }
+
+                var segment = new StringBuilder();
+                for (var i = 0; i < part.Length; i++)
+                {
+                    var c = part[i];
+                    if (c == '_')
+                    {
+                        segment.Append("__");
+                    }
+                    else if (char.IsLetter(c) || (char.IsDigit(c) && i > 0))
+                    {
+                        segment.Append(c);
+                    }
+                    else
+                    {
+                        segment.Append('_').Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                    }
+                }
+
+                var text = segment.ToString();
+                builder.Append(SyntaxFacts.GetKeywordKind(text) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(text) != SyntaxKind.None ? "@" + text : text);
+            }
+
+            return builder.ToString();
+        }
+
+        /// <summary>
+        /// The generated file's hint name: the namespace, then the containing types and the type joined by '+' (as in
+        /// metadata names), so a nested type and a namespace-level type of the same dotted name get different files.
+        /// </summary>
+        private static string HintName(string ns, List<ContainingTypeSpec> containingTypes, string name)
+        {
+            var builder = new StringBuilder();
+            if (ns.Length > 0)
+            {
+                builder.Append(ns).Append('.');
+            }
+
+            foreach (var containing in containingTypes)
+            {
+                builder.Append(containing.Name).Append('+');
+            }
+
+            return builder.Append(name).Append(".g.cs").ToString();
+        }
+
+        /// <summary>
+        /// A readable route class name (the message's name with every character that is not a letter or digit made
+        /// '_', then "Route"), made unique among <paramref name="taken"/>: names that flatten alike, such as those of
+        /// <c>A.B_C</c> and <c>A_B.C</c>, get a number after "Route" in route order, which no flattened name ends with.
+        /// </summary>
+        private static string UniqueRouteClassName(string messageTypeName, HashSet<string> taken)
         {
             var builder = new StringBuilder();
             foreach (var c in messageTypeName.Replace("global::", string.Empty))
@@ -592,7 +642,14 @@ public sealed partial class KafkaTypedGenerator
                 builder.Append(char.IsLetterOrDigit(c) ? c : '_');
             }
 
-            return builder.Append("Route").Replace("__", "_").ToString();
+            var baseName = builder.Append("Route").Replace("__", "_").ToString();
+            var name = baseName;
+            for (var n = 2; !taken.Add(name); n++)
+            {
+                name = baseName + n.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return name;
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using KafkaTyped.Generators.Common;
 using KafkaTyped.Generators.Model;
+using KafkaTyped.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -17,27 +18,25 @@ namespace KafkaTyped.Generators;
 /// <remarks>
 /// This file holds the pipeline only: the parser (<c>KafkaTypedGenerator.Parser.cs</c>) turns symbols into the
 /// value-equatable models of <c>Model/</c>, the emitter (<c>KafkaTypedGenerator.Emitter.cs</c>) turns models into source.
-/// Diagnostics flow through their own output so that source outputs stay cached when only locations move.
+/// Diagnostics flow through their own output so that source outputs stay cached when only locations move; they keep
+/// their syntax tree so that <c>#pragma warning disable</c> and <c>[SuppressMessage]</c> apply to them (see <c>Common/DiagnosticInfo.cs</c>).
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
 {
-    internal const string KafkaMessageAttributeName = "KafkaTyped.KafkaMessageAttribute";
-    internal const string KafkaDataAttributeName = "KafkaTyped.KafkaDataAttribute";
-
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var messages = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                KafkaMessageAttributeName,
+                KafkaTypedMetadataNames.KafkaMessageAttribute,
                 static (node, _) => node is TypeDeclarationSyntax,
                 static (ctx, ct) => Parser.ParseDataType(ctx, isMessage: true, ct))
             .WithTrackingName(TrackingNames.MessageTypes);
 
         var dataTypes = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                KafkaDataAttributeName,
+                KafkaTypedMetadataNames.KafkaDataAttribute,
                 static (node, _) => node is TypeDeclarationSyntax,
                 static (ctx, ct) => Parser.ParseDataType(ctx, isMessage: false, ct))
             .WithTrackingName(TrackingNames.DataTypes);
@@ -49,8 +48,15 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         var dataSpecs = dataTypes
             .Select(static (result, _) => result.Spec)
             .WithTrackingName(TrackingNames.DataSpecs);
-        context.RegisterSourceOutput(messageSpecs, static (spc, spec) => Emitter.EmitDataType(spc, spec));
-        context.RegisterSourceOutput(dataSpecs, static (spc, spec) => Emitter.EmitDataType(spc, spec));
+
+        // Hint names are compared ignoring case, and C# names are not: names that differ only in case get a number.
+        // The set of such names is almost always empty and stays equal across edits, so it does not re-emit anything.
+        var hintNameCollisions = messageSpecs.Collect()
+            .Combine(dataSpecs.Collect())
+            .Select(static (pair, _) => Parser.FindHintNameCollisions(pair.Left.AddRange(pair.Right)))
+            .WithTrackingName(TrackingNames.HintNameCollisions);
+        context.RegisterSourceOutput(messageSpecs.Combine(hintNameCollisions), static (spc, pair) => Emitter.EmitDataType(spc, pair.Left, pair.Right));
+        context.RegisterSourceOutput(dataSpecs.Combine(hintNameCollisions), static (spc, pair) => Emitter.EmitDataType(spc, pair.Left, pair.Right));
 
         // Diagnostics: their own output.
         var typeDiagnostics = messages
@@ -72,19 +78,27 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.DuplicateTypeIds);
         context.RegisterSourceOutput(duplicateTypeIds, static (spc, diagnostics) => ReportDiagnostics(spc, diagnostics));
 
-        // Handlers: every non-abstract class (or record class) implementing IHandle<T> for a [KafkaMessage] T.
-        // The predicate is syntax-only and cheap; the transform returns an equatable spec or null.
+        // Handlers: every non-abstract class (or record class) implementing IHandle<T> for a [KafkaMessage] T. The
+        // interface cannot be selected by ForAttributeWithMetadataName, so a syntax-only predicate keeps the classes whose
+        // own base list names IHandle<...> (src/Shared/HandlerSyntax.cs); only those are bound.
         var handlers = context.SyntaxProvider
             .CreateSyntaxProvider(
-                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null } or RecordDeclarationSyntax { BaseList: not null },
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax && HandlerSyntax.NamesHandlerInterface((TypeDeclarationSyntax)node),
                 static (ctx, ct) => Parser.ParseHandler(ctx, ct))
+            .WithTrackingName(TrackingNames.HandlerCandidates)
             .Where(static handler => handler is not null)
             .WithTrackingName(TrackingNames.Handlers);
+
+        // The assembly name names the registration namespace: reduced to a string, so other compilation changes are cache hits.
+        var assemblyName = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.AssemblyName)
+            .WithTrackingName(TrackingNames.AssemblyName);
 
         var routeTable = handlers
             .Collect()
             .WithTrackingName(TrackingNames.AllHandlers)
-            .Select(static (all, _) => Parser.BuildRouteTable(all!))
+            .Combine(assemblyName)
+            .Select(static (pair, _) => Parser.BuildRouteTable(pair.Left!, pair.Right))
             .WithTrackingName(TrackingNames.RouteTable);
         context.RegisterSourceOutput(routeTable, static (spc, table) => Emitter.EmitRouting(spc, table));
     }
@@ -104,19 +118,22 @@ public sealed partial class KafkaTypedGenerator : IIncrementalGenerator
         public const string DataTypes = nameof(DataTypes);
         public const string MessageSpecs = nameof(MessageSpecs);
         public const string DataSpecs = nameof(DataSpecs);
+        public const string HintNameCollisions = nameof(HintNameCollisions);
         public const string MessageDiagnostics = nameof(MessageDiagnostics);
         public const string DataDiagnostics = nameof(DataDiagnostics);
         public const string TypeIdDeclarations = nameof(TypeIdDeclarations);
         public const string AllTypeIdDeclarations = nameof(AllTypeIdDeclarations);
         public const string DuplicateTypeIds = nameof(DuplicateTypeIds);
+        public const string HandlerCandidates = nameof(HandlerCandidates);
         public const string Handlers = nameof(Handlers);
         public const string AllHandlers = nameof(AllHandlers);
+        public const string AssemblyName = nameof(AssemblyName);
         public const string RouteTable = nameof(RouteTable);
 
         public static readonly ImmutableArray<string> All =
         [
-            MessageTypes, DataTypes, MessageSpecs, DataSpecs, MessageDiagnostics, DataDiagnostics,
-            TypeIdDeclarations, AllTypeIdDeclarations, DuplicateTypeIds, Handlers, AllHandlers, RouteTable,
+            MessageTypes, DataTypes, MessageSpecs, DataSpecs, HintNameCollisions, MessageDiagnostics, DataDiagnostics,
+            TypeIdDeclarations, AllTypeIdDeclarations, DuplicateTypeIds, HandlerCandidates, Handlers, AllHandlers, AssemblyName, RouteTable,
         ];
     }
 }

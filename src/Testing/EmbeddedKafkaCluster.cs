@@ -1,5 +1,6 @@
 using System.Globalization;
 using Confluent.Kafka;
+using KafkaTyped.Shared;
 using KafkaTyped.Testing.Native;
 
 namespace KafkaTyped.Testing;
@@ -470,17 +471,9 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IAsyncDisposable
     private static void ValidateTopicName(string name, string parameterName = "name")
     {
         ArgumentException.ThrowIfNullOrEmpty(name, parameterName);
-        if (name.Length > 249)
+        if (KafkaNames.ValidateTopic(name) is { } problem)
         {
-            throw new ArgumentException($"Topic name '{name}' is longer than 249 characters.", parameterName);
-        }
-
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                throw new ArgumentException($"Topic name '{name}' contains '{c}'; Kafka topic names use only ASCII letters, digits, '.', '_' and '-'.", parameterName);
-            }
+            throw new ArgumentException($"Topic name '{name}' is not a valid Kafka topic name: {problem}.", parameterName);
         }
     }
 

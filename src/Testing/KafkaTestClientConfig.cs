@@ -77,7 +77,8 @@ public static class KafkaTestClientConfig
     /// <summary>
     /// Fills in the test settings on KafkaTyped's options wherever the options leave them unset: the reconnect and retry
     /// backoffs for every client, <c>message.timeout.ms</c> for the publisher, and for every consumer group
-    /// <c>fetch.wait.max.ms</c>, <c>session.timeout.ms</c> and <c>heartbeat.interval.ms</c>. A setting the options
+    /// <c>fetch.wait.max.ms</c>, <c>session.timeout.ms</c> and <c>heartbeat.interval.ms</c> (the last two not for a group on
+    /// <c>group.protocol=consumer</c>, which refuses them). A setting the options
     /// already have (in <see cref="KafkaTypedOptions.Properties"/> or the client's own properties) is kept.
     /// </summary>
     /// <param name="options">The options to complete.</param>
@@ -98,10 +99,19 @@ public static class KafkaTestClientConfig
         foreach (var consumer in options.Consumers)
         {
             SetDefault(consumer.Properties, common, "fetch.wait.max.ms", "100");
+            if (UsesConsumerProtocol(consumer.Properties, common))
+            {
+                continue; // KIP-848: the broker owns session and heartbeat timing, and librdkafka refuses both keys
+            }
+
             SetDefault(consumer.Properties, common, "session.timeout.ms", embedded ? "2000" : "6000");
             SetDefault(consumer.Properties, common, "heartbeat.interval.ms", embedded ? "200" : "500");
         }
     }
+
+    private static bool UsesConsumerProtocol(Dictionary<string, string> properties, Dictionary<string, string> common)
+        => (properties.TryGetValue("group.protocol", out var protocol) || common.TryGetValue("group.protocol", out protocol))
+            && string.Equals(protocol.Trim(), "consumer", StringComparison.OrdinalIgnoreCase);
 
     private static void SetDefault(Dictionary<string, string> properties, Dictionary<string, string> common, string key, string value)
     {

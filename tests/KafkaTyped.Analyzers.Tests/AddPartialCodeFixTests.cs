@@ -30,7 +30,7 @@ public sealed class NotPartialStandIn : DiagnosticAnalyzer
             c =>
             {
                 var type = (INamedTypeSymbol)c.Symbol;
-                if (!type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownTypes.KafkaMessageAttributeName))
+                if (!KafkaTyped.Shared.KnownTypeSymbols.Get(c.Compilation).IsMessage(type))
                 {
                     return;
                 }

@@ -1,4 +1,4 @@
-using KafkaTyped.Generators.Tests.Model;
+using KafkaTyped.Generators.Tests.Messages;
 using KafkaTyped.Serialization;
 using MessagePack;
 

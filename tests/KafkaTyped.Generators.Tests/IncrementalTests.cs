@@ -122,7 +122,8 @@ public sealed class IncrementalTests
         {
             foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
             {
-                Assert.False(IsBanned(field.FieldType), $"{type.Name}.{field.Name} is a {field.FieldType.Name}");
+                var allowed = CarriesLocation(type) && field.FieldType == typeof(Location);
+                Assert.False(IsBanned(field.FieldType) && !allowed, $"{type.Name}.{field.Name} is a {field.FieldType.Name}");
             }
         }
 
@@ -136,10 +137,17 @@ public sealed class IncrementalTests
             }
         }
 
-        static void Walk(object? value, string path, HashSet<object> seen)
+        static void Walk(object? value, string path, HashSet<object> seen, bool inDiagnostic = false)
         {
             if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum || value is DiagnosticDescriptor)
             {
+                return;
+            }
+
+            // A diagnostic keeps its location in the syntax tree, so that suppressions apply: a tree, never a compilation.
+            if (inDiagnostic && value is Location location)
+            {
+                Assert.True(location.Kind == LocationKind.SourceFile, $"{path} is a {location.Kind} location");
                 return;
             }
 
@@ -154,7 +162,7 @@ public sealed class IncrementalTests
                 var index = 0;
                 foreach (var item in sequence)
                 {
-                    Walk(item, $"{path}[{index++}]", seen);
+                    Walk(item, $"{path}[{index++}]", seen, inDiagnostic);
                 }
 
                 return;
@@ -162,10 +170,14 @@ public sealed class IncrementalTests
 
             foreach (var field in value.GetType().GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
             {
-                Walk(field.GetValue(value), $"{path}.{field.Name}", seen);
+                Walk(field.GetValue(value), $"{path}.{field.Name}", seen, inDiagnostic || CarriesLocation(value.GetType()));
             }
         }
     }
+
+    // The only models that may hold a Location: they feed diagnostics, never source output.
+    private static bool CarriesLocation(Type type)
+        => type == typeof(Common.DiagnosticInfo) || type == typeof(Model.TypeIdDeclaration);
 
     private static bool IsBanned(Type type)
         => typeof(ISymbol).IsAssignableFrom(type)

@@ -1,4 +1,4 @@
-using KafkaTyped.Generators.Tests.Model;
+using KafkaTyped.Generators.Tests.Messages;
 using KafkaTyped.Serialization;
 
 namespace KafkaTyped.Generators.Tests;
@@ -24,6 +24,22 @@ public sealed class MessageContractTests
         Assert.Null(Key(new KeyedByBytes()));
         Assert.Equal("acme/7"u8.ToArray(), Key(new KeyedByComputed("acme", 7)));
         Assert.Null(Key(new Stamped(DateTime.UnixEpoch)));
+    }
+
+    [Fact]
+    public void GeneratedMembersStayOutOfThePublicSurface()
+    {
+        // The contract is implemented explicitly and the formatter is internal: a message's public API is what its author wrote.
+        foreach (var type in new[] { typeof(OrderCreated), typeof(KeyedByInt), typeof(Money) })
+        {
+            var publicStatics = type.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
+                .Where(m => m.Name is "TypeId" or "TypeIdUtf8" or "DefaultTopic" or "HasKey" or "SerializeKey" or "Serialize" or "Deserialize"
+                    || m.Name.StartsWith("get_", StringComparison.Ordinal))
+                .Select(m => m.Name);
+            Assert.Empty(publicStatics);
+            Assert.Empty(type.GetNestedTypes(System.Reflection.BindingFlags.Public));
+            Assert.NotNull(type.GetNestedType("MessagePackFormatter", System.Reflection.BindingFlags.NonPublic));
+        }
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Immutable;
 using CsCheck;
-using KafkaTyped.Generators.Tests.Model;
+using KafkaTyped.Generators.Tests.Messages;
 using KafkaTyped.Serialization;
 using MessagePack;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using KafkaTyped.Generators.Tests.Model;
+using KafkaTyped.Generators.Tests.Messages;
 using KafkaTyped.Routing;
 using KafkaTyped.Serialization;
 using Microsoft.Extensions.DependencyInjection;

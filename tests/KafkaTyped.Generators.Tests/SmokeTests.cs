@@ -1,4 +1,4 @@
-using KafkaTyped.Generators.Tests.Model;
+using KafkaTyped.Generators.Tests.Messages;
 using KafkaTyped.Serialization;
 
 namespace KafkaTyped.Generators.Tests;
@@ -22,9 +22,16 @@ public sealed class SmokeTests
         Assert.Equal(12.5m, copy.Amount);
         Assert.Equal("fragile", copy.Note);
         Assert.Equal(order.Lines, copy.Lines);
-        Assert.Equal("order-created", OrderCreated.TypeId);
-        Assert.Equal("orders", OrderCreated.DefaultTopic);
-        Assert.True(OrderCreated.HasKey);
-        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(order.OrderId.ToString("D")), OrderCreated.SerializeKey(order));
+        AssertContract(order, "order-created", "orders", System.Text.Encoding.UTF8.GetBytes(order.OrderId.ToString("D")));
+    }
+
+    // The contract's members are explicit implementations, reached through a type parameter as the runtime does.
+    private static void AssertContract<T>(T message, string typeId, string? topic, byte[]? key)
+        where T : IKafkaMessage<T>
+    {
+        Assert.Equal(typeId, T.TypeId);
+        Assert.Equal(topic, T.DefaultTopic);
+        Assert.Equal(key is not null, T.HasKey);
+        Assert.Equal(key, T.SerializeKey(message));
     }
 }

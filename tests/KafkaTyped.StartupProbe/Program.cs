@@ -19,7 +19,7 @@ builder.Services.AddKafkaTyped(options =>
         options.Properties["reconnect.backoff.ms"] = "10";
         options.Properties["reconnect.backoff.max.ms"] = "100";
         options.Publisher.FlushTimeout = TimeSpan.Zero;
-        options.Consumers.Add(new ConsumerOptions { GroupId = "startup-probe", Topics = { Ping.DefaultTopic! } });
+        options.Consumers.Add(new ConsumerOptions { GroupId = "startup-probe", Topics = { "startup-probe" } });
     })
     .AddGeneratedHandlers();
 

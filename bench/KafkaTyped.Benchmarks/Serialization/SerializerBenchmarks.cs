@@ -61,7 +61,7 @@ public class SerializerBenchmarks
     {
         _buffer.ResetWrittenCount();
         var writer = new MessagePackWriter(_buffer);
-        OrderPlaced.Serialize(ref writer, _message);
+        MessageContract.Serialize(ref writer, _message);
         writer.Flush();
         return _buffer.WrittenCount;
     }
@@ -103,7 +103,7 @@ public class SerializerBenchmarks
     public OrderPlaced Deserialize_Generated()
     {
         var reader = new MessagePackReader(_generatedBytes);
-        return OrderPlaced.Deserialize(ref reader);
+        return MessageContract.Deserialize<OrderPlaced>(ref reader);
     }
 
     [BenchmarkCategory("Deserialize"), Benchmark(Description = "Generated via KafkaSerializer.Deserialize (checked)")]

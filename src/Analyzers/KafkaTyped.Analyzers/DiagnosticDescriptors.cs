@@ -57,6 +57,14 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "A handler that blocks a thread with .Result, .Wait(), .GetAwaiter().GetResult() or Thread.Sleep holds a thread-pool thread for the whole wait, limits throughput and can deadlock. It also cannot be cancelled when the partition is revoked.");
 
+    public static readonly DiagnosticDescriptor HandlerNotDiscovered = Create(
+        DiagnosticIds.HandlerNotDiscovered,
+        "Handler is not registered by AddGeneratedHandlers",
+        "'{0}' implements IHandle<{1}> only through {2}, so AddGeneratedHandlers does not register it; name IHandle<{1}> in its own base list",
+        HandlerCategory,
+        DiagnosticSeverity.Warning,
+        "The source generator finds handlers by their base list: a class is a handler when its own declaration names IHandle<T> (IHandle<T>, KafkaTyped.IHandle<T> or global::KafkaTyped.IHandle<T>). A class that implements the interface only through a base class or a using alias is not routed or registered. Repeat IHandle<T> in its base list.");
+
     public static readonly DiagnosticDescriptor CancellationTokenNotPassed = Create(
         DiagnosticIds.CancellationTokenNotPassed,
         "Handler does not pass its CancellationToken",

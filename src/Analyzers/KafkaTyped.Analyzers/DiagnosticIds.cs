@@ -50,6 +50,9 @@ internal static class DiagnosticIds
     /// <summary>A handler does not pass its CancellationToken on.</summary>
     public const string CancellationTokenNotPassed = "KT0022";
 
+    /// <summary>A handler implements IHandle&lt;T&gt; only through a base class or an alias, so it is not registered.</summary>
+    public const string HandlerNotDiscovered = "KT0023";
+
     // KT0030-KT0039: pipeline attributes.
 
     /// <summary>[Retry] has impossible values.</summary>

@@ -51,7 +51,7 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var known = KnownTypes.Get(start.Compilation);
+            var known = KnownTypeSymbols.Get(start.Compilation);
             if (known.HandlerInterface is null || known.CancellationToken is null)
             {
                 return;
@@ -71,7 +71,7 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void AnalyzePropertyReference(OperationAnalysisContext context, KnownTypes known, IParameterSymbol token, string handlerName)
+    private static void AnalyzePropertyReference(OperationAnalysisContext context, KnownTypeSymbols known, IParameterSymbol token, string handlerName)
     {
         var reference = (IPropertyReferenceOperation)context.Operation;
         if (reference.Property.Name == "Result"
@@ -82,7 +82,7 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes known, IParameterSymbol token, string handlerName)
+    private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypeSymbols known, IParameterSymbol token, string handlerName)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
@@ -126,7 +126,7 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static string? GetBlockingKind(IInvocationOperation invocation, KnownTypes known)
+    private static string? GetBlockingKind(IInvocationOperation invocation, KnownTypeSymbols known)
     {
         var method = invocation.TargetMethod;
         if (method.Name == "Wait" && !method.IsStatic && IsTaskType(method.ContainingType, known))
@@ -273,7 +273,7 @@ public sealed class HandlerBodyAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static bool IsTaskType(INamedTypeSymbol type, KnownTypes known)
+    private static bool IsTaskType(INamedTypeSymbol type, KnownTypeSymbols known)
         => SymbolEqualityComparer.Default.Equals(type, known.Task) || IsOriginal(type, known.TaskOfT);
 
     private static bool IsOriginal(INamedTypeSymbol? type, INamedTypeSymbol? definition)

@@ -24,7 +24,7 @@ public sealed class MessageDeclarationAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var known = KnownTypes.Get(start.Compilation);
+            var known = KnownTypeSymbols.Get(start.Compilation);
             if (known.KafkaMessageAttribute is null)
             {
                 return;
@@ -34,7 +34,7 @@ public sealed class MessageDeclarationAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void AnalyzeType(SymbolAnalysisContext context, KnownTypes known)
+    private static void AnalyzeType(SymbolAnalysisContext context, KnownTypeSymbols known)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (known.GetMessageAttribute(type) is not { } attribute)

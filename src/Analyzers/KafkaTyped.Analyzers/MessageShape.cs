@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using KafkaTyped.Generators;
 using Microsoft.CodeAnalysis;
 
 namespace KafkaTyped.Analyzers;
@@ -66,7 +65,7 @@ internal static class MessageShape
 
         foreach (var member in type.GetMembers())
         {
-            if (member is IPropertySymbol or IFieldSymbol && KnownTypes.Find(member, messageKeyAttribute) is not null)
+            if (member is IPropertySymbol or IFieldSymbol && KnownTypeSymbols.Find(member, messageKeyAttribute) is not null)
             {
                 return member;
             }

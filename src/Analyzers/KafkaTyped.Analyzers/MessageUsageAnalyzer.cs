@@ -26,7 +26,7 @@ public sealed class MessageUsageAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var known = KnownTypes.Get(start.Compilation);
+            var known = KnownTypeSymbols.Get(start.Compilation);
             if (known.KafkaMessageAttribute is null)
             {
                 return;
@@ -96,7 +96,7 @@ public sealed class MessageUsageAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static bool IsPublishCall(IInvocationOperation invocation, KnownTypes known)
+    private static bool IsPublishCall(IInvocationOperation invocation, KnownTypeSymbols known)
     {
         var method = invocation.TargetMethod;
         if (method.Name is not ("PublishAsync" or "Publish"))

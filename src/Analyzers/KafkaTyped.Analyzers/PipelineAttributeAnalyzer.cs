@@ -30,7 +30,7 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var known = KnownTypes.Get(start.Compilation);
+            var known = KnownTypeSymbols.Get(start.Compilation);
             if (known.RetryAttribute is null && known.OrderingAttribute is null && known.DeduplicateAttribute is null)
             {
                 return;
@@ -40,12 +40,12 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void AnalyzeType(SymbolAnalysisContext context, KnownTypes known)
+    private static void AnalyzeType(SymbolAnalysisContext context, KnownTypeSymbols known)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        var retry = KnownTypes.Find(type, known.RetryAttribute);
-        var ordering = KnownTypes.Find(type, known.OrderingAttribute);
-        var deduplicate = KnownTypes.Find(type, known.DeduplicateAttribute);
+        var retry = KnownTypeSymbols.Find(type, known.RetryAttribute);
+        var ordering = KnownTypeSymbols.Find(type, known.OrderingAttribute);
+        var deduplicate = KnownTypeSymbols.Find(type, known.DeduplicateAttribute);
         if (retry is null && ordering is null && deduplicate is null)
         {
             return;
@@ -127,7 +127,7 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeOrdering(SymbolAnalysisContext context, INamedTypeSymbol type, AttributeData ordering, List<INamedTypeSymbol> messages, KnownTypes known)
+    private static void AnalyzeOrdering(SymbolAnalysisContext context, INamedTypeSymbol type, AttributeData ordering, List<INamedTypeSymbol> messages, KnownTypeSymbols known)
     {
         var ct = context.CancellationToken;
         if (ordering.ConstructorArguments.Length == 1 && ordering.ConstructorArguments[0].Value is int mode)

@@ -52,7 +52,7 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
             }
 
             var lockFile = start.Options.AdditionalFiles.FirstOrDefault(f => SchemaLock.IsLockFile(f.Path));
-            var known = KnownTypes.Get(start.Compilation);
+            var known = KnownTypeSymbols.Get(start.Compilation);
             if (lockFile?.GetText(start.CancellationToken) is not { } text || known.KafkaMessageAttribute is null)
             {
                 return;
@@ -67,7 +67,7 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
         => options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(SchemaLock.UpdateProperty, out var value)
            && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 
-    private static void AnalyzeType(SymbolAnalysisContext context, KnownTypes known, SchemaLock schemaLock)
+    private static void AnalyzeType(SymbolAnalysisContext context, KnownTypeSymbols known, SchemaLock schemaLock)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (known.GetMessageAttribute(type) is not { ConstructorArguments.Length: 1 } attribute

@@ -31,7 +31,7 @@ public sealed class SchemaLockGenerator : IIncrementalGenerator
 
         var messages = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                KnownTypes.KafkaMessageAttributeName,
+                KafkaTypedMetadataNames.KafkaMessageAttribute,
                 static (node, _) => node is TypeDeclarationSyntax,
                 static (ctx, ct) => ToModel(ctx, ct))
             .Where(static m => m is not null)

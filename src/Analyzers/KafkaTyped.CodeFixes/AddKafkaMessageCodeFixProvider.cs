@@ -62,8 +62,9 @@ public sealed class AddKafkaMessageCodeFixProvider : CodeFixProvider
             return solution;
         }
 
+        var messageAttribute = KnownTypeSymbols.Get(model.Compilation).KafkaMessageAttribute;
         var resolvesShortName = model.LookupNamespacesAndTypes(declaration.SpanStart, name: "KafkaMessageAttribute")
-            .Any(s => s.ToDisplayString() == "KafkaTyped.KafkaMessageAttribute");
+            .Any(s => KnownTypeSymbols.Is(s as ITypeSymbol, messageAttribute));
 
         var attribute = SyntaxFactory.Attribute(
             SyntaxFactory.IdentifierName("KafkaMessage"),

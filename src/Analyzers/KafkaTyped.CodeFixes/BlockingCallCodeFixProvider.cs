@@ -94,8 +94,9 @@ public sealed class BlockingCallCodeFixProvider : CodeFixProvider
 
     private static ExpressionSyntax CreateDelay(ExpressionSyntax delay, string token, int position, SemanticModel model)
     {
-        var taskBinds = model.GetSpeculativeSymbolInfo(position, SyntaxFactory.IdentifierName("Task"), SpeculativeBindingOption.BindAsTypeOrNamespace)
-            .Symbol?.ToDisplayString() == "System.Threading.Tasks.Task";
+        var taskBinds = KnownTypeSymbols.Is(
+            model.GetSpeculativeSymbolInfo(position, SyntaxFactory.IdentifierName("Task"), SpeculativeBindingOption.BindAsTypeOrNamespace).Symbol as ITypeSymbol,
+            KnownTypeSymbols.Get(model.Compilation).Task);
         var task = taskBinds ? "Task" : "System.Threading.Tasks.Task";
         return SyntaxFactory.ParseExpression($"{task}.Delay({delay.WithoutTrivia().ToFullString()}, {token})");
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using KafkaTyped.Shared;
 using Microsoft.Extensions.Options;
 
 namespace KafkaTyped.Hosting;
@@ -29,9 +30,9 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
         }
 
         var publisher = options.Publisher;
-        if (publisher.DefaultTopic is { } topic && !IsValidTopic(topic))
+        if (publisher.DefaultTopic is { } topic && KafkaNames.ValidateTopic(topic) is { } topicProblem)
         {
-            failures.Add($"{Section}:Publisher:DefaultTopic '{topic}' is not a valid Kafka topic name (1-249 characters of a-z, A-Z, 0-9, '.', '_', '-').");
+            failures.Add($"{Section}:Publisher:DefaultTopic '{topic}' is not a valid Kafka topic name: {topicProblem}.");
         }
 
         if (publisher.FlushTimeout < TimeSpan.Zero)
@@ -77,9 +78,9 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
 
         for (var t = 0; t < consumer.Topics.Count; t++)
         {
-            if (!IsValidTopic(consumer.Topics[t]))
+            if (KafkaNames.ValidateTopic(consumer.Topics[t]) is { } topicProblem)
             {
-                failures.Add($"{path}:Topics:{t} '{consumer.Topics[t]}' is not a valid Kafka topic name (1-249 characters of a-z, A-Z, 0-9, '.', '_', '-').");
+                failures.Add($"{path}:Topics:{t} '{consumer.Topics[t]}' is not a valid Kafka topic name: {topicProblem}.");
             }
         }
 
@@ -255,25 +256,6 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
     private static bool HasValue(Dictionary<string, string> properties, string key)
         => properties.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value);
 
-    /// <summary>Kafka's topic name rule: 1 to 249 characters of ASCII letters, digits, '.', '_' and '-', not "." or "..".</summary>
-    internal static bool IsValidTopic(string topic)
-    {
-        if (topic.Length is 0 or > 249 || topic is "." or "..")
-        {
-            return false;
-        }
-
-        foreach (var c in topic)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     // Dead-letter topics, payload limit and per-handler overrides (docs/failures.md).
     private static void ValidateFailureHandling(string path, ConsumerOptions consumer, List<string> failures)
     {
@@ -282,9 +264,9 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:MaxPayloadBytes must be positive.");
         }
 
-        if (consumer.DeadLetterTopic is { } topic && string.IsNullOrWhiteSpace(topic))
+        if (consumer.DeadLetterTopic is { } topic && KafkaNames.ValidateTopic(topic) is { } problem)
         {
-            failures.Add($"{path}:DeadLetterTopic must not be empty; leave it unset for <topic>.dlq.");
+            failures.Add($"{path}:DeadLetterTopic '{topic}' is not a valid Kafka topic name: {problem}; leave it unset for <topic>.dlq.");
         }
 
         foreach (var (handler, own) in consumer.Handlers)
@@ -301,9 +283,9 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
                 failures.Add($"{handlerPath}:RetryInitialDelay must not be negative and {handlerPath}:RetryMaxDelay must not be shorter than it.");
             }
 
-            if (own.DeadLetterTopic is { } handlerTopic && string.IsNullOrWhiteSpace(handlerTopic))
+            if (own.DeadLetterTopic is { } handlerTopic && KafkaNames.ValidateTopic(handlerTopic) is { } handlerProblem)
             {
-                failures.Add($"{handlerPath}:DeadLetterTopic must not be empty.");
+                failures.Add($"{handlerPath}:DeadLetterTopic '{handlerTopic}' is not a valid Kafka topic name: {handlerProblem}.");
             }
         }
     }

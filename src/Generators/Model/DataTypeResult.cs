@@ -11,5 +11,10 @@ internal sealed record DataTypeResult(DataTypeSpec? Spec, EquatableArray<Diagnos
 /// <summary>A type id declared by a message of this compilation.</summary>
 /// <param name="TypeId">The type id.</param>
 /// <param name="TypeName">The message type's display name.</param>
-/// <param name="Location">The <c>[KafkaMessage]</c> attribute.</param>
-internal sealed record TypeIdDeclaration(string TypeId, string TypeName, LocationInfo? Location);
+/// <param name="Location">The <c>[KafkaMessage]</c> attribute, in its syntax tree (see <see cref="DiagnosticInfo"/>); it only ever feeds the KT0002 diagnostic.</param>
+internal sealed record TypeIdDeclaration(string TypeId, string TypeName, Microsoft.CodeAnalysis.Location? Location);
+
+/// <summary>A hint name that differs from another only in case, and the unique name its file is added under.</summary>
+/// <param name="HintName">The spec's <see cref="DataTypeSpec.HintName"/>.</param>
+/// <param name="UniqueHintName">The name to add the file under.</param>
+internal sealed record HintNameOverride(string HintName, string UniqueHintName);

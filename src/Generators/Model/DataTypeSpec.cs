@@ -6,7 +6,7 @@ namespace KafkaTyped.Generators.Model;
 /// <see cref="Common.EquatableArray{T}"/>). It holds no symbol, syntax, compilation or location, so an edit elsewhere
 /// that yields an equal spec is a cache hit and its source is not emitted again. See <c>ModelEquality.cs</c>.
 /// </remarks>
-/// <param name="HintName">The generated file's hint name.</param>
+/// <param name="HintName">The generated file's hint name: the namespace, then the containing types and the type joined by '+'; names that differ only in case are told apart when the files are added (<see cref="HintNameOverride"/>).</param>
 /// <param name="Namespace">The namespace, or an empty string for the global namespace.</param>
 /// <param name="ContainingTypes">Enclosing types, outermost first.</param>
 /// <param name="Keyword">The declaration keyword: <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>

@@ -13,7 +13,9 @@ internal sealed record HandlerSpec(string TypeName, EquatableArray<HandledMessag
 internal sealed record HandledMessageSpec(string MessageTypeName, string TypeId);
 
 /// <summary>The routing table of the compilation: one route per handled message type, ordered by type id.</summary>
-internal sealed record RouteTableSpec(EquatableArray<RouteSpec> Routes);
+/// <param name="RegistrationNamespace">The namespace of the generated registration class, derived from the assembly name and unique to it.</param>
+/// <param name="Routes">The routes.</param>
+internal sealed record RouteTableSpec(string RegistrationNamespace, EquatableArray<RouteSpec> Routes);
 
 /// <summary>One route: a message type and its handlers in call order (ordinal by handler name).</summary>
 /// <param name="TypeId">The type id.</param>

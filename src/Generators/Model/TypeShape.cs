@@ -2,7 +2,11 @@ namespace KafkaTyped.Generators.Model;
 
 /// <summary>The encoding-relevant description of a member type, recursive for collections and <see cref="System.Nullable{T}"/>.</summary>
 /// <param name="Kind">What the type is.</param>
-/// <param name="TypeName">The <c>global::</c>-qualified C# name, with nullable annotations as declared (e.g. <c>string?</c>).</param>
+/// <param name="TypeName">
+/// The <c>global::</c>-qualified C# name of the type, without the nullable annotation of a reference type (that is
+/// <paramref name="AllowsNull"/>); type arguments are written as declared, e.g. <c>List&lt;string?&gt;</c>. A
+/// <see cref="System.Nullable{T}"/> is a type of its own and is written <c>int?</c>.
+/// </param>
 /// <param name="AllowsNull">Whether nil is a valid value: a nullable reference type, <see cref="System.Nullable{T}"/>, or a default <c>ImmutableArray</c>.</param>
 /// <param name="IsReferenceType">Whether the type is a reference type (its value may be <see langword="null"/> at run time).</param>
 /// <param name="Element">The element (or value, for dictionaries; underlying type, for <see cref="System.Nullable{T}"/>) shape.</param>
@@ -13,4 +17,8 @@ internal sealed record TypeShape(
     bool AllowsNull,
     bool IsReferenceType,
     TypeShape? Element,
-    ShapeKind EnumUnderlying = ShapeKind.Int32);
+    ShapeKind EnumUnderlying = ShapeKind.Int32)
+{
+    /// <summary>The type as a member declares it: <see cref="TypeName"/>, with <c>?</c> for a reference type that allows null.</summary>
+    public string DeclaredName => IsReferenceType && AllowsNull ? TypeName + "?" : TypeName;
+}

@@ -6,27 +6,21 @@ namespace Shop.Billing
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial class InvoiceIssued : global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "invoice-issued";
+        static string global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.TypeId => "invoice-issued";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "invoice-issued"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.TypeIdUtf8 => "invoice-issued"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Shop.Billing.InvoiceIssued message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.SerializeKey(global::Shop.Billing.InvoiceIssued message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.InvoiceNumber);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Billing.InvoiceIssued value)
+        static void global::KafkaTyped.IKafkaData<global::Shop.Billing.InvoiceIssued>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Billing.InvoiceIssued value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(5);
@@ -47,8 +41,7 @@ namespace Shop.Billing
             writer.Write(value.PaymentTerm.Ticks);
         }
 
-        /// <inheritdoc/>
-        public static global::Shop.Billing.InvoiceIssued Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Shop.Billing.InvoiceIssued global::KafkaTyped.IKafkaData<global::Shop.Billing.InvoiceIssued>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Billing.InvoiceIssued");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Billing.InvoiceIssued");
@@ -94,7 +87,7 @@ namespace Shop.Billing
         {
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         #pragma warning disable CS8618 // A member missing from an older payload keeps its initial value, which may be null.
         private InvoiceIssued(global::KafkaTyped.Serialization.PresentMembers present, string InvoiceNumberValue, long CustomerIdValue, double DiscountValue, global::System.DateTime IssuedAtValue, global::System.TimeSpan PaymentTermValue)
@@ -128,7 +121,7 @@ namespace Shop.Billing
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="InvoiceIssued"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Billing.InvoiceIssued?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Billing.InvoiceIssued?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -142,12 +135,23 @@ namespace Shop.Billing
                     return;
                 }
 
-                global::Shop.Billing.InvoiceIssued.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Shop.Billing.InvoiceIssued>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.Billing.InvoiceIssued? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Shop.Billing.InvoiceIssued.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Billing.InvoiceIssued>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

@@ -6,8 +6,7 @@ namespace Shop.Billing
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial class WithConstructor : global::KafkaTyped.IKafkaData<global::Shop.Billing.WithConstructor>
     {
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Billing.WithConstructor value)
+        static void global::KafkaTyped.IKafkaData<global::Shop.Billing.WithConstructor>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Billing.WithConstructor value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -16,8 +15,7 @@ namespace Shop.Billing
             writer.Write(value.Value);
         }
 
-        /// <inheritdoc/>
-        public static global::Shop.Billing.WithConstructor Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Shop.Billing.WithConstructor global::KafkaTyped.IKafkaData<global::Shop.Billing.WithConstructor>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Billing.WithConstructor");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Billing.WithConstructor");
@@ -34,7 +32,7 @@ namespace Shop.Billing
             return new global::Shop.Billing.WithConstructor(new global::KafkaTyped.Serialization.PresentMembers(count), ValueValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private WithConstructor(global::KafkaTyped.Serialization.PresentMembers present, int ValueValue)
         {
@@ -46,7 +44,7 @@ namespace Shop.Billing
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="WithConstructor"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Billing.WithConstructor?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Billing.WithConstructor?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -60,12 +58,23 @@ namespace Shop.Billing
                     return;
                 }
 
-                global::Shop.Billing.WithConstructor.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Shop.Billing.WithConstructor>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.Billing.WithConstructor? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Shop.Billing.WithConstructor.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Billing.WithConstructor>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

@@ -6,27 +6,21 @@ namespace Catalog
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record CatalogChanged : global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "catalog-changed";
+        static string global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.TypeId => "catalog-changed";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "catalog-changed"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.TypeIdUtf8 => "catalog-changed"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => false;
+        static bool global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.HasKey => false;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Catalog.CatalogChanged message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.SerializeKey(global::Catalog.CatalogChanged message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return null;
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Catalog.CatalogChanged value)
+        static void global::KafkaTyped.IKafkaData<global::Catalog.CatalogChanged>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Catalog.CatalogChanged value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(11);
@@ -189,7 +183,7 @@ namespace Catalog
                             }
                             else
                             {
-                                global::Catalog.LineItem.Serialize(ref writer, e1.Value);
+                                KafkaTypedContractAccess.Serialize<global::Catalog.LineItem>(ref writer, e1.Value);
                             }
                         }
                     }
@@ -222,8 +216,7 @@ namespace Catalog
             }
         }
 
-        /// <inheritdoc/>
-        public static global::Catalog.CatalogChanged Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Catalog.CatalogChanged global::KafkaTyped.IKafkaData<global::Catalog.CatalogChanged>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Catalog.CatalogChanged");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Catalog.CatalogChanged");
@@ -438,7 +431,7 @@ namespace Catalog
                                 }
                                 else
                                 {
-                                    e1 = global::Catalog.LineItem.Deserialize(ref reader);
+                                    e1 = KafkaTypedContractAccess.Deserialize<global::Catalog.LineItem>(ref reader);
                                 }
                                 if (!c1.TryAdd(k1, e1))
                                 {
@@ -495,7 +488,7 @@ namespace Catalog
         {
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         #pragma warning disable CS8618 // A member missing from an older payload keeps its initial value, which may be null.
         private CatalogChanged(global::KafkaTyped.Serialization.PresentMembers present, byte[] ChecksumValue, byte[]? SignatureValue, int[] IdsValue, string?[]? AliasesValue, global::System.Collections.Generic.List<long> VersionsValue, global::System.Collections.Generic.IReadOnlyList<global::System.Guid> OwnersValue, global::System.Collections.Immutable.ImmutableArray<double> WeightsValue, global::System.Collections.Generic.Dictionary<string, int> StockValue, global::System.Collections.Generic.IReadOnlyDictionary<string, string?> LabelsValue, global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>> BatchesValue, int[][] MatrixValue)
@@ -559,7 +552,7 @@ namespace Catalog
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="CatalogChanged"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Catalog.CatalogChanged?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Catalog.CatalogChanged?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -573,12 +566,23 @@ namespace Catalog
                     return;
                 }
 
-                global::Catalog.CatalogChanged.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Catalog.CatalogChanged>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Catalog.CatalogChanged? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Catalog.CatalogChanged.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Catalog.CatalogChanged>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

@@ -6,8 +6,7 @@ namespace Catalog
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record LineItem : global::KafkaTyped.IKafkaData<global::Catalog.LineItem>
     {
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Catalog.LineItem value)
+        static void global::KafkaTyped.IKafkaData<global::Catalog.LineItem>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Catalog.LineItem value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(2);
@@ -19,8 +18,7 @@ namespace Catalog
             writer.Write(value.Quantity);
         }
 
-        /// <inheritdoc/>
-        public static global::Catalog.LineItem Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Catalog.LineItem global::KafkaTyped.IKafkaData<global::Catalog.LineItem>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Catalog.LineItem");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Catalog.LineItem");
@@ -43,7 +41,7 @@ namespace Catalog
             return new global::Catalog.LineItem(new global::KafkaTyped.Serialization.PresentMembers(count), SkuValue, QuantityValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private LineItem(global::KafkaTyped.Serialization.PresentMembers present, string SkuValue, int QuantityValue)
             : this(SkuValue, QuantityValue)
@@ -52,7 +50,7 @@ namespace Catalog
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="LineItem"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Catalog.LineItem?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Catalog.LineItem?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -66,12 +64,23 @@ namespace Catalog
                     return;
                 }
 
-                global::Catalog.LineItem.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Catalog.LineItem>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Catalog.LineItem? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Catalog.LineItem.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Catalog.LineItem>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

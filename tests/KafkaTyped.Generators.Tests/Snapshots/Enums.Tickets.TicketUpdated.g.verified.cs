@@ -6,27 +6,21 @@ namespace Tickets
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record TicketUpdated : global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "ticket-updated";
+        static string global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.TypeId => "ticket-updated";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "ticket-updated"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.TypeIdUtf8 => "ticket-updated"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => false;
+        static bool global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.HasKey => false;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Tickets.TicketUpdated message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.SerializeKey(global::Tickets.TicketUpdated message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return null;
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Tickets.TicketUpdated value)
+        static void global::KafkaTyped.IKafkaData<global::Tickets.TicketUpdated>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Tickets.TicketUpdated value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(5);
@@ -72,8 +66,7 @@ namespace Tickets
             }
         }
 
-        /// <inheritdoc/>
-        public static global::Tickets.TicketUpdated Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Tickets.TicketUpdated global::KafkaTyped.IKafkaData<global::Tickets.TicketUpdated>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Tickets.TicketUpdated");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Tickets.TicketUpdated");
@@ -147,7 +140,7 @@ namespace Tickets
             return new global::Tickets.TicketUpdated(new global::KafkaTyped.Serialization.PresentMembers(count), PriorityValue, StatusValue, BalanceValue, HistoryValue, EscalationValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private TicketUpdated(global::KafkaTyped.Serialization.PresentMembers present, global::Tickets.Priority PriorityValue, global::Tickets.Status? StatusValue, global::Tickets.Balance BalanceValue, global::System.Collections.Generic.List<global::Tickets.Status> HistoryValue, global::Tickets.Priority? EscalationValue)
             : this(PriorityValue, StatusValue, BalanceValue, HistoryValue, EscalationValue)
@@ -156,7 +149,7 @@ namespace Tickets
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="TicketUpdated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Tickets.TicketUpdated?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Tickets.TicketUpdated?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -170,12 +163,23 @@ namespace Tickets
                     return;
                 }
 
-                global::Tickets.TicketUpdated.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Tickets.TicketUpdated>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Tickets.TicketUpdated? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Tickets.TicketUpdated.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Tickets.TicketUpdated>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

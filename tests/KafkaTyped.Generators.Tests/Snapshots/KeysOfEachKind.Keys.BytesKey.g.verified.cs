@@ -6,27 +6,21 @@ namespace Keys
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record BytesKey : global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "bytes-key";
+        static string global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.TypeId => "bytes-key";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "bytes-key"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.TypeIdUtf8 => "bytes-key"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Keys.BytesKey message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.SerializeKey(global::Keys.BytesKey message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.BytesKey value)
+        static void global::KafkaTyped.IKafkaData<global::Keys.BytesKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.BytesKey value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -42,8 +36,7 @@ namespace Keys
             }
         }
 
-        /// <inheritdoc/>
-        public static global::Keys.BytesKey Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Keys.BytesKey global::KafkaTyped.IKafkaData<global::Keys.BytesKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.BytesKey");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.BytesKey");
@@ -67,7 +60,7 @@ namespace Keys
             return new global::Keys.BytesKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private BytesKey(global::KafkaTyped.Serialization.PresentMembers present, byte[] IdValue)
             : this(IdValue)
@@ -76,7 +69,7 @@ namespace Keys
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="BytesKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.BytesKey?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.BytesKey?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -90,12 +83,23 @@ namespace Keys
                     return;
                 }
 
-                global::Keys.BytesKey.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Keys.BytesKey>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.BytesKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Keys.BytesKey.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.BytesKey>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

@@ -6,27 +6,21 @@ namespace Keys
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record GuidKey : global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "guid-key";
+        static string global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.TypeId => "guid-key";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "guid-key"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.TypeIdUtf8 => "guid-key"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Keys.GuidKey message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.SerializeKey(global::Keys.GuidKey message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.GuidKey value)
+        static void global::KafkaTyped.IKafkaData<global::Keys.GuidKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.GuidKey value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -35,8 +29,7 @@ namespace Keys
             global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.Id);
         }
 
-        /// <inheritdoc/>
-        public static global::Keys.GuidKey Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Keys.GuidKey global::KafkaTyped.IKafkaData<global::Keys.GuidKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.GuidKey");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.GuidKey");
@@ -53,7 +46,7 @@ namespace Keys
             return new global::Keys.GuidKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private GuidKey(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid IdValue)
             : this(IdValue)
@@ -62,7 +55,7 @@ namespace Keys
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="GuidKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.GuidKey?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.GuidKey?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -76,12 +69,23 @@ namespace Keys
                     return;
                 }
 
-                global::Keys.GuidKey.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Keys.GuidKey>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.GuidKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Keys.GuidKey.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.GuidKey>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

@@ -6,27 +6,21 @@ namespace Keys
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record IntKey : global::KafkaTyped.IKafkaMessage<global::Keys.IntKey>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "int-key";
+        static string global::KafkaTyped.IKafkaMessage<global::Keys.IntKey>.TypeId => "int-key";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "int-key"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Keys.IntKey>.TypeIdUtf8 => "int-key"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Keys.IntKey>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Keys.IntKey>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Keys.IntKey message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.IntKey>.SerializeKey(global::Keys.IntKey message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.IntKey value)
+        static void global::KafkaTyped.IKafkaData<global::Keys.IntKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.IntKey value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -35,8 +29,7 @@ namespace Keys
             writer.Write(value.Id);
         }
 
-        /// <inheritdoc/>
-        public static global::Keys.IntKey Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Keys.IntKey global::KafkaTyped.IKafkaData<global::Keys.IntKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.IntKey");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.IntKey");
@@ -53,7 +46,7 @@ namespace Keys
             return new global::Keys.IntKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private IntKey(global::KafkaTyped.Serialization.PresentMembers present, int IdValue)
             : this(IdValue)
@@ -62,7 +55,7 @@ namespace Keys
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="IntKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.IntKey?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.IntKey?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -76,12 +69,23 @@ namespace Keys
                     return;
                 }
 
-                global::Keys.IntKey.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Keys.IntKey>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.IntKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Keys.IntKey.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.IntKey>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

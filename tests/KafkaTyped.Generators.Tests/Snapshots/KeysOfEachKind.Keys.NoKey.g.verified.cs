@@ -6,27 +6,21 @@ namespace Keys
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record NoKey : global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "no-key";
+        static string global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.TypeId => "no-key";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "no-key"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.TypeIdUtf8 => "no-key"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => false;
+        static bool global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.HasKey => false;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Keys.NoKey message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.SerializeKey(global::Keys.NoKey message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return null;
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.NoKey value)
+        static void global::KafkaTyped.IKafkaData<global::Keys.NoKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.NoKey value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -35,8 +29,7 @@ namespace Keys
             writer.Write(value.Text ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Keys.NoKey", "Text"));
         }
 
-        /// <inheritdoc/>
-        public static global::Keys.NoKey Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Keys.NoKey global::KafkaTyped.IKafkaData<global::Keys.NoKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.NoKey");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.NoKey");
@@ -53,7 +46,7 @@ namespace Keys
             return new global::Keys.NoKey(new global::KafkaTyped.Serialization.PresentMembers(count), TextValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private NoKey(global::KafkaTyped.Serialization.PresentMembers present, string TextValue)
             : this(TextValue)
@@ -62,7 +55,7 @@ namespace Keys
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="NoKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.NoKey?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.NoKey?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -76,12 +69,23 @@ namespace Keys
                     return;
                 }
 
-                global::Keys.NoKey.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Keys.NoKey>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.NoKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Keys.NoKey.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.NoKey>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

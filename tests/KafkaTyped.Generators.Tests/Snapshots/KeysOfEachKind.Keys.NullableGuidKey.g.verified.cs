@@ -6,27 +6,21 @@ namespace Keys
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record NullableGuidKey : global::KafkaTyped.IKafkaMessage<global::Keys.NullableGuidKey>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "nullable-guid-key";
+        static string global::KafkaTyped.IKafkaMessage<global::Keys.NullableGuidKey>.TypeId => "nullable-guid-key";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "nullable-guid-key"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Keys.NullableGuidKey>.TypeIdUtf8 => "nullable-guid-key"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Keys.NullableGuidKey>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Keys.NullableGuidKey>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Keys.NullableGuidKey message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.NullableGuidKey>.SerializeKey(global::Keys.NullableGuidKey message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.NullableGuidKey value)
+        static void global::KafkaTyped.IKafkaData<global::Keys.NullableGuidKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.NullableGuidKey value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -42,8 +36,7 @@ namespace Keys
             }
         }
 
-        /// <inheritdoc/>
-        public static global::Keys.NullableGuidKey Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Keys.NullableGuidKey global::KafkaTyped.IKafkaData<global::Keys.NullableGuidKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.NullableGuidKey");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.NullableGuidKey");
@@ -69,7 +62,7 @@ namespace Keys
             return new global::Keys.NullableGuidKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private NullableGuidKey(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid? IdValue)
             : this(IdValue)
@@ -78,7 +71,7 @@ namespace Keys
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="NullableGuidKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.NullableGuidKey?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.NullableGuidKey?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -92,12 +85,23 @@ namespace Keys
                     return;
                 }
 
-                global::Keys.NullableGuidKey.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Keys.NullableGuidKey>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.NullableGuidKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Keys.NullableGuidKey.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.NullableGuidKey>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

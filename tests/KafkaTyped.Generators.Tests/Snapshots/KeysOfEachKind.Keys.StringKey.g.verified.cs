@@ -6,27 +6,21 @@ namespace Keys
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record StringKey : global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "string-key";
+        static string global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.TypeId => "string-key";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "string-key"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.TypeIdUtf8 => "string-key"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Keys.StringKey message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.SerializeKey(global::Keys.StringKey message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.StringKey value)
+        static void global::KafkaTyped.IKafkaData<global::Keys.StringKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.StringKey value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -35,8 +29,7 @@ namespace Keys
             writer.Write(value.Id);
         }
 
-        /// <inheritdoc/>
-        public static global::Keys.StringKey Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Keys.StringKey global::KafkaTyped.IKafkaData<global::Keys.StringKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.StringKey");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.StringKey");
@@ -53,7 +46,7 @@ namespace Keys
             return new global::Keys.StringKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private StringKey(global::KafkaTyped.Serialization.PresentMembers present, string? IdValue)
             : this(IdValue)
@@ -62,7 +55,7 @@ namespace Keys
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="StringKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.StringKey?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.StringKey?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -76,12 +69,23 @@ namespace Keys
                     return;
                 }
 
-                global::Keys.StringKey.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Keys.StringKey>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.StringKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Keys.StringKey.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.StringKey>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

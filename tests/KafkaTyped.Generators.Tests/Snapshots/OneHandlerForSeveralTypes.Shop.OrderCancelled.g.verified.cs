@@ -6,27 +6,21 @@ namespace Shop
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record OrderCancelled : global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "order-cancelled";
+        static string global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.TypeId => "order-cancelled";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "order-cancelled"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.TypeIdUtf8 => "order-cancelled"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => false;
+        static bool global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.HasKey => false;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Shop.OrderCancelled message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.SerializeKey(global::Shop.OrderCancelled message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return null;
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.OrderCancelled value)
+        static void global::KafkaTyped.IKafkaData<global::Shop.OrderCancelled>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.OrderCancelled value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(2);
@@ -38,8 +32,7 @@ namespace Shop
             writer.Write(value.Reason ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.OrderCancelled", "Reason"));
         }
 
-        /// <inheritdoc/>
-        public static global::Shop.OrderCancelled Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Shop.OrderCancelled global::KafkaTyped.IKafkaData<global::Shop.OrderCancelled>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.OrderCancelled");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.OrderCancelled");
@@ -62,7 +55,7 @@ namespace Shop
             return new global::Shop.OrderCancelled(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue, ReasonValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private OrderCancelled(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid OrderIdValue, string ReasonValue)
             : this(OrderIdValue, ReasonValue)
@@ -71,7 +64,7 @@ namespace Shop
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCancelled"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.OrderCancelled?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.OrderCancelled?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -85,12 +78,23 @@ namespace Shop
                     return;
                 }
 
-                global::Shop.OrderCancelled.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Shop.OrderCancelled>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.OrderCancelled? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Shop.OrderCancelled.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.OrderCancelled>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

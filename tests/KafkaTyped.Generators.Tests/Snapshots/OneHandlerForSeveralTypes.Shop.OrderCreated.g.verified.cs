@@ -6,27 +6,21 @@ namespace Shop
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record OrderCreated : global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "order-created";
+        static string global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.TypeId => "order-created";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "order-created"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.TypeIdUtf8 => "order-created"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => false;
+        static bool global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.HasKey => false;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Shop.OrderCreated message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.SerializeKey(global::Shop.OrderCreated message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return null;
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.OrderCreated value)
+        static void global::KafkaTyped.IKafkaData<global::Shop.OrderCreated>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.OrderCreated value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -35,8 +29,7 @@ namespace Shop
             global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
         }
 
-        /// <inheritdoc/>
-        public static global::Shop.OrderCreated Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Shop.OrderCreated global::KafkaTyped.IKafkaData<global::Shop.OrderCreated>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.OrderCreated");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.OrderCreated");
@@ -53,7 +46,7 @@ namespace Shop
             return new global::Shop.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private OrderCreated(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid OrderIdValue)
             : this(OrderIdValue)
@@ -62,7 +55,7 @@ namespace Shop
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCreated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.OrderCreated?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.OrderCreated?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -76,12 +69,23 @@ namespace Shop
                     return;
                 }
 
-                global::Shop.OrderCreated.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Shop.OrderCreated>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.OrderCreated? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Shop.OrderCreated.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.OrderCreated>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

@@ -6,8 +6,7 @@ namespace Shop.Orders
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record Address : global::KafkaTyped.IKafkaData<global::Shop.Orders.Address>
     {
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Orders.Address value)
+        static void global::KafkaTyped.IKafkaData<global::Shop.Orders.Address>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Orders.Address value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(2);
@@ -19,8 +18,7 @@ namespace Shop.Orders
             writer.Write(value.City);
         }
 
-        /// <inheritdoc/>
-        public static global::Shop.Orders.Address Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Shop.Orders.Address global::KafkaTyped.IKafkaData<global::Shop.Orders.Address>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Orders.Address");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Orders.Address");
@@ -48,7 +46,7 @@ namespace Shop.Orders
         {
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         #pragma warning disable CS8618 // A member missing from an older payload keeps its initial value, which may be null.
         private Address(global::KafkaTyped.Serialization.PresentMembers present, string StreetValue, string? CityValue)
@@ -67,7 +65,7 @@ namespace Shop.Orders
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="Address"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Orders.Address?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Orders.Address?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -81,12 +79,23 @@ namespace Shop.Orders
                     return;
                 }
 
-                global::Shop.Orders.Address.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Shop.Orders.Address>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.Orders.Address? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Shop.Orders.Address.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Orders.Address>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

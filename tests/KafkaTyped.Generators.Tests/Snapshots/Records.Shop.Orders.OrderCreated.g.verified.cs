@@ -6,27 +6,21 @@ namespace Shop.Orders
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record OrderCreated : global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "order-created";
+        static string global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.TypeId => "order-created";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "order-created"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.TypeIdUtf8 => "order-created"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => "orders";
+        static string? global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.DefaultTopic => "orders";
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Shop.Orders.OrderCreated message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.SerializeKey(global::Shop.Orders.OrderCreated message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.OrderId);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Orders.OrderCreated value)
+        static void global::KafkaTyped.IKafkaData<global::Shop.Orders.OrderCreated>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Orders.OrderCreated value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(6);
@@ -61,8 +55,7 @@ namespace Shop.Orders
             writer.Write(value.Note);
         }
 
-        /// <inheritdoc/>
-        public static global::Shop.Orders.OrderCreated Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Shop.Orders.OrderCreated global::KafkaTyped.IKafkaData<global::Shop.Orders.OrderCreated>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Orders.OrderCreated");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Orders.OrderCreated");
@@ -124,7 +117,7 @@ namespace Shop.Orders
             return new global::Shop.Orders.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue, CustomerValue, AmountValue, ChannelValue, TagsValue, NoteValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         #pragma warning disable CS8618 // A member missing from an older payload keeps its initial value, which may be null.
         private OrderCreated(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid OrderIdValue, string CustomerValue, decimal AmountValue, string ChannelValue, global::System.Collections.Generic.List<string> TagsValue, string? NoteValue)
@@ -144,7 +137,7 @@ namespace Shop.Orders
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCreated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Orders.OrderCreated?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Orders.OrderCreated?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -158,12 +151,23 @@ namespace Shop.Orders
                     return;
                 }
 
-                global::Shop.Orders.OrderCreated.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Shop.Orders.OrderCreated>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.Orders.OrderCreated? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Shop.Orders.OrderCreated.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Orders.OrderCreated>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

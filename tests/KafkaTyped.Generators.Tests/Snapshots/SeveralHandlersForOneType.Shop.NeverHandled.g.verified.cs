@@ -6,27 +6,21 @@ namespace Shop
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record NeverHandled : global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "never-handled";
+        static string global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.TypeId => "never-handled";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "never-handled"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.TypeIdUtf8 => "never-handled"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => false;
+        static bool global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.HasKey => false;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Shop.NeverHandled message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.SerializeKey(global::Shop.NeverHandled message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return null;
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.NeverHandled value)
+        static void global::KafkaTyped.IKafkaData<global::Shop.NeverHandled>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.NeverHandled value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(1);
@@ -35,8 +29,7 @@ namespace Shop
             writer.Write(value.Value);
         }
 
-        /// <inheritdoc/>
-        public static global::Shop.NeverHandled Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Shop.NeverHandled global::KafkaTyped.IKafkaData<global::Shop.NeverHandled>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.NeverHandled");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.NeverHandled");
@@ -53,7 +46,7 @@ namespace Shop
             return new global::Shop.NeverHandled(new global::KafkaTyped.Serialization.PresentMembers(count), ValueValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private NeverHandled(global::KafkaTyped.Serialization.PresentMembers present, int ValueValue)
             : this(ValueValue)
@@ -62,7 +55,7 @@ namespace Shop
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="NeverHandled"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.NeverHandled?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.NeverHandled?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -76,12 +69,23 @@ namespace Shop
                     return;
                 }
 
-                global::Shop.NeverHandled.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Shop.NeverHandled>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.NeverHandled? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Shop.NeverHandled.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.NeverHandled>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

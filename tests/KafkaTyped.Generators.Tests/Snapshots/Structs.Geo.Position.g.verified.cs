@@ -6,8 +6,7 @@ namespace Geo
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial struct Position : global::KafkaTyped.IKafkaData<global::Geo.Position>
     {
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Position value)
+        static void global::KafkaTyped.IKafkaData<global::Geo.Position>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Position value)
         {
             writer.WriteArrayHeader(3);
 
@@ -21,8 +20,7 @@ namespace Geo
             global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDateTimeOffset(ref writer, value.At);
         }
 
-        /// <inheritdoc/>
-        public static global::Geo.Position Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Geo.Position global::KafkaTyped.IKafkaData<global::Geo.Position>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.Position");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.Position");
@@ -51,7 +49,7 @@ namespace Geo
             return new global::Geo.Position(new global::KafkaTyped.Serialization.PresentMembers(count), LatitudeValue, LongitudeValue, AtValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private Position(global::KafkaTyped.Serialization.PresentMembers present, double LatitudeValue, double LongitudeValue, global::System.DateTimeOffset AtValue)
         {
@@ -73,7 +71,7 @@ namespace Geo
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="Position"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -87,18 +85,29 @@ namespace Geo
                     return;
                 }
 
-                global::Geo.Position.Serialize(ref writer, value.Value);
+                KafkaTypedContractAccess.Serialize<global::Geo.Position>(ref writer, value.Value);
             }
 
             /// <inheritdoc/>
-            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Position value, global::MessagePack.MessagePackSerializerOptions options) => global::Geo.Position.Serialize(ref writer, value);
+            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Position value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Serialize<global::Geo.Position>(ref writer, value);
 
             /// <inheritdoc/>
-            public global::Geo.Position Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => global::Geo.Position.Deserialize(ref reader);
+            public global::Geo.Position Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Deserialize<global::Geo.Position>(ref reader);
 
             /// <inheritdoc/>
             global::Geo.Position? global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position?>.Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Geo.Position.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Geo.Position>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

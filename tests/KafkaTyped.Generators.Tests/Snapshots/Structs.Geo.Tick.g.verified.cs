@@ -6,26 +6,20 @@ namespace Geo
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial struct Tick : global::KafkaTyped.IKafkaMessage<global::Geo.Tick>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "tick";
+        static string global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.TypeId => "tick";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "tick"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.TypeIdUtf8 => "tick"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Geo.Tick message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.SerializeKey(global::Geo.Tick message)
         {
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Sequence);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Tick value)
+        static void global::KafkaTyped.IKafkaData<global::Geo.Tick>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Tick value)
         {
             writer.WriteArrayHeader(3);
 
@@ -39,8 +33,7 @@ namespace Geo
             writer.Write(value.Day.DayNumber);
         }
 
-        /// <inheritdoc/>
-        public static global::Geo.Tick Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Geo.Tick global::KafkaTyped.IKafkaData<global::Geo.Tick>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.Tick");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.Tick");
@@ -69,7 +62,7 @@ namespace Geo
             return new global::Geo.Tick(new global::KafkaTyped.Serialization.PresentMembers(count), SequenceValue, AtValue, DayValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private Tick(global::KafkaTyped.Serialization.PresentMembers present, long SequenceValue, global::System.TimeOnly AtValue, global::System.DateOnly DayValue)
         {
@@ -91,7 +84,7 @@ namespace Geo
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="Tick"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -105,18 +98,29 @@ namespace Geo
                     return;
                 }
 
-                global::Geo.Tick.Serialize(ref writer, value.Value);
+                KafkaTypedContractAccess.Serialize<global::Geo.Tick>(ref writer, value.Value);
             }
 
             /// <inheritdoc/>
-            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Tick value, global::MessagePack.MessagePackSerializerOptions options) => global::Geo.Tick.Serialize(ref writer, value);
+            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Tick value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Serialize<global::Geo.Tick>(ref writer, value);
 
             /// <inheritdoc/>
-            public global::Geo.Tick Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => global::Geo.Tick.Deserialize(ref reader);
+            public global::Geo.Tick Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Deserialize<global::Geo.Tick>(ref reader);
 
             /// <inheritdoc/>
             global::Geo.Tick? global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick?>.Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Geo.Tick.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Geo.Tick>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

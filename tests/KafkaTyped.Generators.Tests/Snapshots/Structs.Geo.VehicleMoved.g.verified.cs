@@ -6,26 +6,20 @@ namespace Geo
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record struct VehicleMoved : global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "vehicle-moved";
+        static string global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.TypeId => "vehicle-moved";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "vehicle-moved"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.TypeIdUtf8 => "vehicle-moved"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => true;
+        static bool global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.HasKey => true;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Geo.VehicleMoved message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.SerializeKey(global::Geo.VehicleMoved message)
         {
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.VehicleId);
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.VehicleMoved value)
+        static void global::KafkaTyped.IKafkaData<global::Geo.VehicleMoved>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.VehicleMoved value)
         {
             writer.WriteArrayHeader(3);
 
@@ -33,12 +27,12 @@ namespace Geo
             writer.Write(value.VehicleId);
 
             // Position
-            global::Geo.Position.Serialize(ref writer, value.Position);
+            KafkaTypedContractAccess.Serialize<global::Geo.Position>(ref writer, value.Position);
 
             // Previous
             if (value.Previous.HasValue)
             {
-                global::Geo.Position.Serialize(ref writer, value.Previous.Value);
+                KafkaTypedContractAccess.Serialize<global::Geo.Position>(ref writer, value.Previous.Value);
             }
             else
             {
@@ -46,8 +40,7 @@ namespace Geo
             }
         }
 
-        /// <inheritdoc/>
-        public static global::Geo.VehicleMoved Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Geo.VehicleMoved global::KafkaTyped.IKafkaData<global::Geo.VehicleMoved>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.VehicleMoved");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.VehicleMoved");
@@ -62,7 +55,7 @@ namespace Geo
 
             if (count > 1)
             {
-                PositionValue = global::Geo.Position.Deserialize(ref reader);
+                PositionValue = KafkaTypedContractAccess.Deserialize<global::Geo.Position>(ref reader);
             }
 
             if (count > 2)
@@ -74,7 +67,7 @@ namespace Geo
                 else
                 {
                     global::Geo.Position e0;
-                    e0 = global::Geo.Position.Deserialize(ref reader);
+                    e0 = KafkaTypedContractAccess.Deserialize<global::Geo.Position>(ref reader);
                     PreviousValue = e0;
                 }
             }
@@ -85,7 +78,7 @@ namespace Geo
             return new global::Geo.VehicleMoved(new global::KafkaTyped.Serialization.PresentMembers(count), VehicleIdValue, PositionValue, PreviousValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private VehicleMoved(global::KafkaTyped.Serialization.PresentMembers present, int VehicleIdValue, global::Geo.Position PositionValue, global::Geo.Position? PreviousValue)
             : this(VehicleIdValue, PositionValue, PreviousValue)
@@ -94,7 +87,7 @@ namespace Geo
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="VehicleMoved"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.VehicleMoved>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.VehicleMoved?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.VehicleMoved>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.VehicleMoved?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -108,18 +101,29 @@ namespace Geo
                     return;
                 }
 
-                global::Geo.VehicleMoved.Serialize(ref writer, value.Value);
+                KafkaTypedContractAccess.Serialize<global::Geo.VehicleMoved>(ref writer, value.Value);
             }
 
             /// <inheritdoc/>
-            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.VehicleMoved value, global::MessagePack.MessagePackSerializerOptions options) => global::Geo.VehicleMoved.Serialize(ref writer, value);
+            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.VehicleMoved value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Serialize<global::Geo.VehicleMoved>(ref writer, value);
 
             /// <inheritdoc/>
-            public global::Geo.VehicleMoved Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => global::Geo.VehicleMoved.Deserialize(ref reader);
+            public global::Geo.VehicleMoved Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Deserialize<global::Geo.VehicleMoved>(ref reader);
 
             /// <inheritdoc/>
             global::Geo.VehicleMoved? global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.VehicleMoved?>.Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Geo.VehicleMoved.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Geo.VehicleMoved>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

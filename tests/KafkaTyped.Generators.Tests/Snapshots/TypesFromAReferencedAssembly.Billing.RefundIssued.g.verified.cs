@@ -6,27 +6,21 @@ namespace Billing
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record RefundIssued : global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>
     {
-        /// <inheritdoc/>
-        public static string TypeId => "refund-issued";
+        static string global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.TypeId => "refund-issued";
 
-        /// <inheritdoc/>
-        public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "refund-issued"u8;
+        static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.TypeIdUtf8 => "refund-issued"u8;
 
-        /// <inheritdoc/>
-        public static string? DefaultTopic => null;
+        static string? global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.DefaultTopic => null;
 
-        /// <inheritdoc/>
-        public static bool HasKey => false;
+        static bool global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.HasKey => false;
 
-        /// <inheritdoc/>
-        public static byte[]? SerializeKey(global::Billing.RefundIssued message)
+        static byte[]? global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.SerializeKey(global::Billing.RefundIssued message)
         {
             global::System.ArgumentNullException.ThrowIfNull(message);
             return null;
         }
 
-        /// <inheritdoc/>
-        public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Billing.RefundIssued value)
+        static void global::KafkaTyped.IKafkaData<global::Billing.RefundIssued>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Billing.RefundIssued value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             writer.WriteArrayHeader(3);
@@ -41,7 +35,7 @@ namespace Billing
             }
             else
             {
-                global::Shared.Contracts.Money.Serialize(ref writer, value.Refund);
+                KafkaTypedContractAccess.Serialize<global::Shared.Contracts.Money>(ref writer, value.Refund);
             }
 
             // Payments
@@ -60,14 +54,13 @@ namespace Billing
                     }
                     else
                     {
-                        global::Shared.Contracts.PaymentReceived.Serialize(ref writer, e0);
+                        KafkaTypedContractAccess.Serialize<global::Shared.Contracts.PaymentReceived>(ref writer, e0);
                     }
                 }
             }
         }
 
-        /// <inheritdoc/>
-        public static global::Billing.RefundIssued Deserialize(ref global::MessagePack.MessagePackReader reader)
+        static global::Billing.RefundIssued global::KafkaTyped.IKafkaData<global::Billing.RefundIssued>.Deserialize(ref global::MessagePack.MessagePackReader reader)
         {
             global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Billing.RefundIssued");
             var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Billing.RefundIssued");
@@ -88,7 +81,7 @@ namespace Billing
                 }
                 else
                 {
-                    RefundValue = global::Shared.Contracts.Money.Deserialize(ref reader);
+                    RefundValue = KafkaTypedContractAccess.Deserialize<global::Shared.Contracts.Money>(ref reader);
                 }
             }
 
@@ -111,7 +104,7 @@ namespace Billing
                         }
                         else
                         {
-                            e0 = global::Shared.Contracts.PaymentReceived.Deserialize(ref reader);
+                            e0 = KafkaTypedContractAccess.Deserialize<global::Shared.Contracts.PaymentReceived>(ref reader);
                         }
                         c0.Add(e0);
                     }
@@ -125,7 +118,7 @@ namespace Billing
             return new global::Billing.RefundIssued(new global::KafkaTyped.Serialization.PresentMembers(count), PaymentIdValue, RefundValue, PaymentsValue);
         }
 
-        /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+        /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private RefundIssued(global::KafkaTyped.Serialization.PresentMembers present, string PaymentIdValue, global::Shared.Contracts.Money RefundValue, global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived> PaymentsValue)
             : this(PaymentIdValue, RefundValue, PaymentsValue)
@@ -134,7 +127,7 @@ namespace Billing
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="RefundIssued"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-        public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Billing.RefundIssued?>
+        internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Billing.RefundIssued?>
         {
             /// <summary>The shared instance.</summary>
             public static readonly MessagePackFormatter Instance = new();
@@ -148,12 +141,23 @@ namespace Billing
                     return;
                 }
 
-                global::Billing.RefundIssued.Serialize(ref writer, value);
+                KafkaTypedContractAccess.Serialize<global::Billing.RefundIssued>(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Billing.RefundIssued? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : global::Billing.RefundIssued.Deserialize(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Billing.RefundIssued>(ref reader);
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

@@ -220,9 +220,9 @@ public sealed class ConsumerHostTests(ClusterFixture cluster)
 
     internal static string ExpectedTypeId(long sequence) => (sequence % 3) switch
     {
-        0 => OrderPlaced.TypeId,
-        1 => PaymentCaptured.TypeId,
-        _ => OrderShipped.TypeId,
+        0 => MessageContract.TypeIdOf<OrderPlaced>(),
+        1 => MessageContract.TypeIdOf<PaymentCaptured>(),
+        _ => MessageContract.TypeIdOf<OrderShipped>(),
     };
 
     private static void AssertPartitionOrder(IEnumerable<Handled> handled)

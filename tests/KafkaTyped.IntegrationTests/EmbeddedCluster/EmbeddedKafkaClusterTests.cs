@@ -109,6 +109,18 @@ public sealed class EmbeddedKafkaClusterTests
         Assert.Throws<ObjectDisposedException>(() => cluster.CreateTopic("after-dispose", 1));
     }
 
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("orders/eu")]
+    public void A_topic_name_Kafka_rejects_is_refused_before_the_cluster_sees_it(string name)
+    {
+        // The rule itself is tested once (KafkaNamesTests); this checks the cluster applies it, "." and ".." included.
+        using var cluster = new EmbeddedKafkaCluster();
+        var ex = Assert.Throws<ArgumentException>(() => cluster.CreateTopic(name, 1));
+        Assert.Equal("name", ex.ParamName);
+    }
+
     [Fact]
     public async Task Two_clusters_in_one_process_are_independent()
     {

@@ -88,7 +88,7 @@ public sealed class DeadLetterTests(ClusterFixture cluster)
         Assert.EndsWith("Z", Header(DeadLetterHeaders.Time), StringComparison.Ordinal);
 
         // The original record, unchanged: its key, value and CloudEvents headers.
-        Assert.Equal(PaymentCaptured.TypeId, DeadLetterTopic.Text(headers, "ce_type"));
+        Assert.Equal(MessageContract.TypeIdOf<PaymentCaptured>(), DeadLetterTopic.Text(headers, "ce_type"));
         Assert.Equal(Failing, KafkaTyped.Serialization.KafkaSerializer.Deserialize<PaymentCaptured>(record.Message.Value).Sequence);
     }
 

@@ -41,21 +41,21 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         byte[] Be32(uint value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
         var hostile = new (string What, string? TypeId, byte[]? Value, int ExpectedEvent)[]
         {
-            ("garbage (a never-used MessagePack byte)", OrderPlaced.TypeId, [0xc1, 0x00, 0xff], InvalidPayload),
-            ("truncated payload", OrderPlaced.TypeId, valid[..(valid.Length / 2)], InvalidPayload),
-            ("random bytes", OrderPlaced.TypeId, [.. Enumerable.Range(0, 64).Select(i => (byte)((i * 73) + 11))], InvalidPayload),
-            ("object header: array32 of 2^31 members", OrderPlaced.TypeId, [0xdd, .. Be32(0x8000_0000), 0xa1, 0x61], InvalidPayload),
-            ("object header: array32 of 2^32-1 members", OrderPlaced.TypeId, [0xdd, .. Be32(0xffff_ffff)], InvalidPayload),
-            ("string member: str32 of 2^31 bytes", OrderPlaced.TypeId, [0x93, 0xdb, .. Be32(0x8000_0000), 0x61, 0x62], InvalidPayload),
-            ("string member: str32 of 2^32-1 bytes", OrderPlaced.TypeId, [0x93, 0xdb, .. Be32(0xffff_ffff), 0x61], InvalidPayload),
-            ("list member: array32 of 2^31 elements", OrderLines.TypeId, [0x93, 0xa1, 0x61, 0x01, 0xdd, .. Be32(0x8000_0000), 0xa1, 0x61], InvalidPayload),
-            ("binary where a string is expected: bin32 of 2^31 bytes", OrderPlaced.TypeId, [0x93, 0xc6, .. Be32(0x8000_0000)], InvalidPayload),
-            ("a trailing member nested 100000 arrays deep", OrderPlaced.TypeId, [0x94, .. valid[1..], .. Enumerable.Repeat((byte)0x91, 100_000), 0xc0], InvalidPayload),
+            ("garbage (a never-used MessagePack byte)", MessageContract.TypeIdOf<OrderPlaced>(), [0xc1, 0x00, 0xff], InvalidPayload),
+            ("truncated payload", MessageContract.TypeIdOf<OrderPlaced>(), valid[..(valid.Length / 2)], InvalidPayload),
+            ("random bytes", MessageContract.TypeIdOf<OrderPlaced>(), [.. Enumerable.Range(0, 64).Select(i => (byte)((i * 73) + 11))], InvalidPayload),
+            ("object header: array32 of 2^31 members", MessageContract.TypeIdOf<OrderPlaced>(), [0xdd, .. Be32(0x8000_0000), 0xa1, 0x61], InvalidPayload),
+            ("object header: array32 of 2^32-1 members", MessageContract.TypeIdOf<OrderPlaced>(), [0xdd, .. Be32(0xffff_ffff)], InvalidPayload),
+            ("string member: str32 of 2^31 bytes", MessageContract.TypeIdOf<OrderPlaced>(), [0x93, 0xdb, .. Be32(0x8000_0000), 0x61, 0x62], InvalidPayload),
+            ("string member: str32 of 2^32-1 bytes", MessageContract.TypeIdOf<OrderPlaced>(), [0x93, 0xdb, .. Be32(0xffff_ffff), 0x61], InvalidPayload),
+            ("list member: array32 of 2^31 elements", MessageContract.TypeIdOf<OrderLines>(), [0x93, 0xa1, 0x61, 0x01, 0xdd, .. Be32(0x8000_0000), 0xa1, 0x61], InvalidPayload),
+            ("binary where a string is expected: bin32 of 2^31 bytes", MessageContract.TypeIdOf<OrderPlaced>(), [0x93, 0xc6, .. Be32(0x8000_0000)], InvalidPayload),
+            ("a trailing member nested 100000 arrays deep", MessageContract.TypeIdOf<OrderPlaced>(), [0x94, .. valid[1..], .. Enumerable.Repeat((byte)0x91, 100_000), 0xc0], InvalidPayload),
             ("no ce_type header", null, valid, MissingType),
             ("unknown type id", "it.no-such-type", valid, UnknownType),
             ("type id of invalid UTF-8", "\uFFFF", valid, UnknownType),
-            ("empty value", OrderPlaced.TypeId, [], InvalidPayload),
-            ("null value", OrderPlaced.TypeId, null, InvalidPayload),
+            ("empty value", MessageContract.TypeIdOf<OrderPlaced>(), [], InvalidPayload),
+            ("null value", MessageContract.TypeIdOf<OrderPlaced>(), null, InvalidPayload),
             ("null value and no headers", null, null, MissingType),
         };
 
@@ -165,7 +165,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         await publisher.PublishAsync(new OrderPlaced("order-1", 0, "customer"), topic, cancellationToken: Ct);
         await raw.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = [0x90], Headers = new Headers { { "ce_type", "it.no-such-type"u8.ToArray() } } }, Ct);
         await publisher.PublishAsync(new OrderPlaced("order-1", 1, "customer"), topic, cancellationToken: Ct);
-        await raw.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = oversized, Headers = new Headers { { "ce_type", Encoding.UTF8.GetBytes(OrderPlaced.TypeId) } } }, Ct);
+        await raw.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = oversized, Headers = new Headers { { "ce_type", Encoding.UTF8.GetBytes(MessageContract.TypeIdOf<OrderPlaced>()) } } }, Ct);
         await publisher.PublishAsync(new OrderPlaced("order-1", 2, "customer"), topic, cancellationToken: Ct);
 
         await host.StartAsync(Ct);
@@ -204,7 +204,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
                 {
                     Key = "order-1"u8.ToArray(),
                     Value = KafkaSerializer.Serialize(new OrderPlaced("order-1", sequence, "customer")),
-                    Headers = new Headers { { "ce_type", Encoding.UTF8.GetBytes(OrderPlaced.TypeId) } },
+                    Headers = new Headers { { "ce_type", Encoding.UTF8.GetBytes(MessageContract.TypeIdOf<OrderPlaced>()) } },
                     Timestamp = new Timestamp(milliseconds, TimestampType.CreateTime),
                 },
                 Ct);

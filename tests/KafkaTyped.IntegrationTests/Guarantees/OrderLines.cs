@@ -9,5 +9,5 @@ public sealed partial record OrderLines([property: MessageKey] string OrderId, l
 public sealed class OrderLinesHandler(HandlingRecorder recorder) : IHandle<OrderLines>
 {
     public ValueTask HandleAsync(OrderLines message, MessageContext context, CancellationToken cancellationToken)
-        => recorder.RecordAsync(nameof(OrderLinesHandler), OrderLines.TypeId, message.Sequence, context, cancellationToken);
+        => recorder.RecordAsync(nameof(OrderLinesHandler), MessageContract.TypeIdOf<OrderLines>(), message.Sequence, context, cancellationToken);
 }

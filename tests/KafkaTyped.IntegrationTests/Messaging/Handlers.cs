@@ -3,17 +3,17 @@ namespace KafkaTyped.IntegrationTests.Messaging;
 public sealed class OrderPlacedHandler(HandlingRecorder recorder) : IHandle<OrderPlaced>
 {
     public ValueTask HandleAsync(OrderPlaced message, MessageContext context, CancellationToken cancellationToken)
-        => recorder.RecordAsync(nameof(OrderPlacedHandler), OrderPlaced.TypeId, message.Sequence, context, cancellationToken);
+        => recorder.RecordAsync(nameof(OrderPlacedHandler), MessageContract.TypeIdOf<OrderPlaced>(), message.Sequence, context, cancellationToken);
 }
 
 public sealed class PaymentCapturedHandler(HandlingRecorder recorder) : IHandle<PaymentCaptured>
 {
     public ValueTask HandleAsync(PaymentCaptured message, MessageContext context, CancellationToken cancellationToken)
-        => recorder.RecordAsync(nameof(PaymentCapturedHandler), PaymentCaptured.TypeId, message.Sequence, context, cancellationToken);
+        => recorder.RecordAsync(nameof(PaymentCapturedHandler), MessageContract.TypeIdOf<PaymentCaptured>(), message.Sequence, context, cancellationToken);
 }
 
 public sealed class OrderShippedHandler(HandlingRecorder recorder) : IHandle<OrderShipped>
 {
     public ValueTask HandleAsync(OrderShipped message, MessageContext context, CancellationToken cancellationToken)
-        => recorder.RecordAsync(nameof(OrderShippedHandler), OrderShipped.TypeId, message.Sequence, context, cancellationToken);
+        => recorder.RecordAsync(nameof(OrderShippedHandler), MessageContract.TypeIdOf<OrderShipped>(), message.Sequence, context, cancellationToken);
 }

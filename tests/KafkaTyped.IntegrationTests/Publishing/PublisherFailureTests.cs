@@ -40,10 +40,10 @@ public sealed class PublisherFailureTests
         host.Dispose();
 
         var error = await Assert.ThrowsAsync<PublishException>(() => awaited.WaitAsync(Deadline, Ct));
-        Assert.Equal(OrderPlaced.TypeId, error.TypeId);
+        Assert.Equal(MessageContract.TypeIdOf<OrderPlaced>(), error.TypeId);
         Assert.True(error.Error.IsLocalError, error.Message);
         var failure = Assert.Single(failures.Failures);
-        Assert.Equal(OrderPlaced.TypeId, failure.TypeId);
+        Assert.Equal(MessageContract.TypeIdOf<OrderPlaced>(), failure.TypeId);
         Assert.Equal("order-2"u8.ToArray(), failure.Key);
     }
 

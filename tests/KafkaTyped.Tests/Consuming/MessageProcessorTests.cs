@@ -58,7 +58,7 @@ public sealed class MessageProcessorTests
         Assert.Equal("0192d6c4-0000-7000-8000-000000000001", context.MessageId);
         Assert.Equal("g", context.ConsumerGroup);
         Assert.Equal(1, context.Attempt);
-        Assert.Equal(OrderPlaced.SerializeKey(order), context.Key.ToArray());
+        Assert.Equal(MessageContract.KeyOf(order), context.Key.ToArray());
         Assert.Equal(nameof(StockCountedHandler), calls.All[1].Handler);
     }
 

@@ -113,12 +113,12 @@ public sealed class PublisherTests : IDisposable
         var record = publisher.CreateRecord(message, null, null, out _);
 
         var reader = new MessagePackReader(record.Value);
-        Assert.Equal(message, OrderPlaced.Deserialize(ref reader));
+        Assert.Equal(message, MessageContract.Deserialize<OrderPlaced>(ref reader));
         Assert.True(reader.End);
 
         var small = publisher.CreateRecord(new StockCounted(1, 2), null, null, out _);
         var smallReader = new MessagePackReader(small.Value);
-        Assert.Equal(new StockCounted(1, 2), StockCounted.Deserialize(ref smallReader));
+        Assert.Equal(new StockCounted(1, 2), MessageContract.Deserialize<StockCounted>(ref smallReader));
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class PublisherTests : IDisposable
         var stock = Assert.Single(failures.Failures, f => f.TypeId == "stock-counted");
         Assert.Equal("stock", stock.Topic);
         Assert.Equal(ErrorCode.Local_MsgTimedOut, stock.Error.Code);
-        Assert.Equal(StockCounted.SerializeKey(new StockCounted(7, 1)), stock.Key);
+        Assert.Equal(MessageContract.KeyOf(new StockCounted(7, 1)), stock.Key);
         Assert.Equal(7, Guid.Parse(stock.MessageId).Version);
         Assert.Contains(failures.Failures, f => f.TypeId == "order-placed" && f.Topic == "orders");
     }

@@ -1,6 +1,6 @@
 using KafkaTyped;
 
-namespace KafkaTyped.Generators.Tests.Model;
+namespace KafkaTyped.Generators.Tests.Messages;
 
 [KafkaMessage("keyed-by-string")]
 public partial record KeyedByString([property: MessageKey] string? Id);

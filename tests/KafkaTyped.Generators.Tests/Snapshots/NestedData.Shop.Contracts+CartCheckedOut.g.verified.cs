@@ -8,27 +8,21 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         partial record CartCheckedOut : global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>
         {
-            /// <inheritdoc/>
-            public static string TypeId => "cart-checked-out";
+            static string global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.TypeId => "cart-checked-out";
 
-            /// <inheritdoc/>
-            public static global::System.ReadOnlySpan<byte> TypeIdUtf8 => "cart-checked-out"u8;
+            static global::System.ReadOnlySpan<byte> global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.TypeIdUtf8 => "cart-checked-out"u8;
 
-            /// <inheritdoc/>
-            public static string? DefaultTopic => null;
+            static string? global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.DefaultTopic => null;
 
-            /// <inheritdoc/>
-            public static bool HasKey => false;
+            static bool global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.HasKey => false;
 
-            /// <inheritdoc/>
-            public static byte[]? SerializeKey(global::Shop.Contracts.CartCheckedOut message)
+            static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.SerializeKey(global::Shop.Contracts.CartCheckedOut message)
             {
                 global::System.ArgumentNullException.ThrowIfNull(message);
                 return null;
             }
 
-            /// <inheritdoc/>
-            public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.CartCheckedOut value)
+            static void global::KafkaTyped.IKafkaData<global::Shop.Contracts.CartCheckedOut>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.CartCheckedOut value)
             {
                 global::System.ArgumentNullException.ThrowIfNull(value);
                 writer.WriteArrayHeader(5);
@@ -52,7 +46,7 @@ namespace Shop
                         }
                         else
                         {
-                            global::Shop.Contracts.Line.Serialize(ref writer, e0);
+                            KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Line>(ref writer, e0);
                         }
                     }
                 }
@@ -64,16 +58,16 @@ namespace Shop
                 }
                 else
                 {
-                    global::Shop.Contracts.Line.Serialize(ref writer, value.Highlight);
+                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Line>(ref writer, value.Highlight);
                 }
 
                 // Totals
-                global::Shop.Contracts.Totals.Serialize(ref writer, value.Totals);
+                KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Totals>(ref writer, value.Totals);
 
                 // Previous
                 if (value.Previous.HasValue)
                 {
-                    global::Shop.Contracts.Totals.Serialize(ref writer, value.Previous.Value);
+                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Totals>(ref writer, value.Previous.Value);
                 }
                 else
                 {
@@ -81,8 +75,7 @@ namespace Shop
                 }
             }
 
-            /// <inheritdoc/>
-            public static global::Shop.Contracts.CartCheckedOut Deserialize(ref global::MessagePack.MessagePackReader reader)
+            static global::Shop.Contracts.CartCheckedOut global::KafkaTyped.IKafkaData<global::Shop.Contracts.CartCheckedOut>.Deserialize(ref global::MessagePack.MessagePackReader reader)
             {
                 global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Contracts.CartCheckedOut");
                 var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Contracts.CartCheckedOut");
@@ -115,7 +108,7 @@ namespace Shop
                             }
                             else
                             {
-                                c0[i0] = global::Shop.Contracts.Line.Deserialize(ref reader);
+                                c0[i0] = KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Line>(ref reader);
                             }
                         }
                         LinesValue = c0;
@@ -130,13 +123,13 @@ namespace Shop
                     }
                     else
                     {
-                        HighlightValue = global::Shop.Contracts.Line.Deserialize(ref reader);
+                        HighlightValue = KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Line>(ref reader);
                     }
                 }
 
                 if (count > 3)
                 {
-                    TotalsValue = global::Shop.Contracts.Totals.Deserialize(ref reader);
+                    TotalsValue = KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Totals>(ref reader);
                 }
 
                 if (count > 4)
@@ -148,7 +141,7 @@ namespace Shop
                     else
                     {
                         global::Shop.Contracts.Totals e0;
-                        e0 = global::Shop.Contracts.Totals.Deserialize(ref reader);
+                        e0 = KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Totals>(ref reader);
                         PreviousValue = e0;
                     }
                 }
@@ -159,7 +152,7 @@ namespace Shop
                 return new global::Shop.Contracts.CartCheckedOut(new global::KafkaTyped.Serialization.PresentMembers(count), CartIdValue, LinesValue, HighlightValue, TotalsValue, PreviousValue);
             }
 
-            /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+            /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
             [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
             private CartCheckedOut(global::KafkaTyped.Serialization.PresentMembers present, string CartIdValue, global::Shop.Contracts.Line[] LinesValue, global::Shop.Contracts.Line? HighlightValue, global::Shop.Contracts.Totals TotalsValue, global::Shop.Contracts.Totals? PreviousValue)
                 : this(CartIdValue, LinesValue, HighlightValue, TotalsValue, PreviousValue)
@@ -168,7 +161,7 @@ namespace Shop
 
             /// <summary>The MessagePack-CSharp formatter of <see cref="CartCheckedOut"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-            public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.CartCheckedOut?>
+            internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.CartCheckedOut?>
             {
                 /// <summary>The shared instance.</summary>
                 public static readonly MessagePackFormatter Instance = new();
@@ -182,13 +175,24 @@ namespace Shop
                         return;
                     }
 
-                    global::Shop.Contracts.CartCheckedOut.Serialize(ref writer, value);
+                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.CartCheckedOut>(ref writer, value);
                 }
 
                 /// <inheritdoc/>
                 public global::Shop.Contracts.CartCheckedOut? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                    => reader.TryReadNil() ? null : global::Shop.Contracts.CartCheckedOut.Deserialize(ref reader);
+                    => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.CartCheckedOut>(ref reader);
             }
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

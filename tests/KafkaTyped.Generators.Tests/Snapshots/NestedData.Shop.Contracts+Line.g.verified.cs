@@ -8,8 +8,7 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         partial record Line : global::KafkaTyped.IKafkaData<global::Shop.Contracts.Line>
         {
-            /// <inheritdoc/>
-            public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Line value)
+            static void global::KafkaTyped.IKafkaData<global::Shop.Contracts.Line>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Line value)
             {
                 global::System.ArgumentNullException.ThrowIfNull(value);
                 writer.WriteArrayHeader(2);
@@ -21,8 +20,7 @@ namespace Shop
                 writer.Write(value.Quantity);
             }
 
-            /// <inheritdoc/>
-            public static global::Shop.Contracts.Line Deserialize(ref global::MessagePack.MessagePackReader reader)
+            static global::Shop.Contracts.Line global::KafkaTyped.IKafkaData<global::Shop.Contracts.Line>.Deserialize(ref global::MessagePack.MessagePackReader reader)
             {
                 global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Contracts.Line");
                 var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Contracts.Line");
@@ -45,7 +43,7 @@ namespace Shop
                 return new global::Shop.Contracts.Line(new global::KafkaTyped.Serialization.PresentMembers(count), SkuValue, QuantityValue);
             }
 
-            /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+            /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
             [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
             private Line(global::KafkaTyped.Serialization.PresentMembers present, string SkuValue, int QuantityValue)
                 : this(SkuValue, QuantityValue)
@@ -54,7 +52,7 @@ namespace Shop
 
             /// <summary>The MessagePack-CSharp formatter of <see cref="Line"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-            public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Line?>
+            internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Line?>
             {
                 /// <summary>The shared instance.</summary>
                 public static readonly MessagePackFormatter Instance = new();
@@ -68,13 +66,24 @@ namespace Shop
                         return;
                     }
 
-                    global::Shop.Contracts.Line.Serialize(ref writer, value);
+                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Line>(ref writer, value);
                 }
 
                 /// <inheritdoc/>
                 public global::Shop.Contracts.Line? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                    => reader.TryReadNil() ? null : global::Shop.Contracts.Line.Deserialize(ref reader);
+                    => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Line>(ref reader);
             }
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

@@ -4,7 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace KafkaTyped.Generators;
+namespace KafkaTyped.Shared;
 
 /// <summary>
 /// Which members of a message are serialized, and in which order (docs/serialization.md): the primary-constructor

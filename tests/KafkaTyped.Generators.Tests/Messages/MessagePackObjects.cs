@@ -1,6 +1,6 @@
 using MessagePack;
 
-namespace KafkaTyped.Generators.Tests.Model;
+namespace KafkaTyped.Generators.Tests.Messages;
 
 // The same shapes as OrderCreated and LineItem, declared the MessagePack-CSharp way (read by its dynamic resolver),
 // to show that other MessagePack readers and writers interoperate with the generated encoding.

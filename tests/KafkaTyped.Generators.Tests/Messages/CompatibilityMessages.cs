@@ -1,6 +1,6 @@
 using KafkaTyped;
 
-namespace KafkaTyped.Generators.Tests.Model;
+namespace KafkaTyped.Generators.Tests.Messages;
 
 // Two shapes of the same data, as two releases of a service would declare it.
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using KafkaTyped;
 
-namespace KafkaTyped.Generators.Tests.Model;
+namespace KafkaTyped.Generators.Tests.Messages;
 
 public enum Priority : byte
 {

@@ -8,8 +8,7 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         partial struct Totals : global::KafkaTyped.IKafkaData<global::Shop.Contracts.Totals>
         {
-            /// <inheritdoc/>
-            public static void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Totals value)
+            static void global::KafkaTyped.IKafkaData<global::Shop.Contracts.Totals>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Totals value)
             {
                 writer.WriteArrayHeader(2);
 
@@ -20,8 +19,7 @@ namespace Shop
                 global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Tax);
             }
 
-            /// <inheritdoc/>
-            public static global::Shop.Contracts.Totals Deserialize(ref global::MessagePack.MessagePackReader reader)
+            static global::Shop.Contracts.Totals global::KafkaTyped.IKafkaData<global::Shop.Contracts.Totals>.Deserialize(ref global::MessagePack.MessagePackReader reader)
             {
                 global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Contracts.Totals");
                 var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Contracts.Totals");
@@ -44,7 +42,7 @@ namespace Shop
                 return new global::Shop.Contracts.Totals(new global::KafkaTyped.Serialization.PresentMembers(count), NetValue, TaxValue);
             }
 
-            /// <summary>Creates a value read by <see cref="Deserialize"/>: members the payload lacks keep their initial values.</summary>
+            /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
             [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
             private Totals(global::KafkaTyped.Serialization.PresentMembers present, decimal NetValue, decimal TaxValue)
             {
@@ -61,7 +59,7 @@ namespace Shop
 
             /// <summary>The MessagePack-CSharp formatter of <see cref="Totals"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
-            public sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Totals>, global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Totals?>
+            internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Totals>, global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Totals?>
             {
                 /// <summary>The shared instance.</summary>
                 public static readonly MessagePackFormatter Instance = new();
@@ -75,19 +73,30 @@ namespace Shop
                         return;
                     }
 
-                    global::Shop.Contracts.Totals.Serialize(ref writer, value.Value);
+                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Totals>(ref writer, value.Value);
                 }
 
                 /// <inheritdoc/>
-                public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Totals value, global::MessagePack.MessagePackSerializerOptions options) => global::Shop.Contracts.Totals.Serialize(ref writer, value);
+                public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Totals value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Totals>(ref writer, value);
 
                 /// <inheritdoc/>
-                public global::Shop.Contracts.Totals Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => global::Shop.Contracts.Totals.Deserialize(ref reader);
+                public global::Shop.Contracts.Totals Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Totals>(ref reader);
 
                 /// <inheritdoc/>
                 global::Shop.Contracts.Totals? global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Totals?>.Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                    => reader.TryReadNil() ? null : global::Shop.Contracts.Totals.Deserialize(ref reader);
+                    => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Totals>(ref reader);
             }
         }
+    }
+
+    /// <summary>Calls the explicitly implemented contract members of the types this file serializes.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+    file static class KafkaTypedContractAccess
+    {
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
     }
 }

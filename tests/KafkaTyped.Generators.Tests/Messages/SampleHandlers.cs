@@ -1,6 +1,6 @@
 using KafkaTyped;
 
-namespace KafkaTyped.Generators.Tests.Model;
+namespace KafkaTyped.Generators.Tests.Messages;
 
 /// <summary>Records what the handlers saw, in call order.</summary>
 public sealed class HandlerLog
