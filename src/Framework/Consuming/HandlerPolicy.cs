@@ -1,9 +1,10 @@
 namespace KafkaTyped.Consuming;
 
 /// <summary>
-/// How the failures of one handler are handled in one consumer group, decided once at start-up: the handler's entry in
-/// <see cref="ConsumerOptions.Handlers"/> wins, setting by setting, over the group's <see cref="ConsumerOptions"/>, whose
-/// defaults are the <see cref="RetryAttribute"/> constants.
+/// How the failures of one handler are handled in one consumer group, decided once at start-up, setting by setting:
+/// the handler's entry in <see cref="ConsumerOptions.Handlers"/>, else the <see cref="RetryAttribute"/> the generator
+/// read (the handler's, else the message's), else the group's <see cref="ConsumerOptions"/>, whose defaults are the
+/// <see cref="RetryAttribute"/> constants.
 /// </summary>
 /// <param name="MaxAttempts">Attempts before dead-lettering; 0 retries until success.</param>
 /// <param name="BaseDelay">The delay before the second attempt.</param>
@@ -12,15 +13,15 @@ namespace KafkaTyped.Consuming;
 internal sealed record HandlerPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay, string? DeadLetterTopic)
 {
     /// <summary>The policy of <paramref name="handlerType"/> in the group of <paramref name="options"/>.</summary>
-    public static HandlerPolicy Resolve(ConsumerOptions options, Type handlerType)
+    public static HandlerPolicy Resolve(ConsumerOptions options, Type handlerType, Routing.RetryPolicy? declared)
     {
         var own = (handlerType.FullName is { } fullName && options.Handlers.TryGetValue(fullName, out var byFullName)) ? byFullName
             : options.Handlers.TryGetValue(handlerType.Name, out var byName) ? byName
             : null;
         return new(
-            own?.MaxAttempts ?? options.MaxHandlerAttempts,
-            own?.RetryInitialDelay ?? options.RetryInitialDelay,
-            own?.RetryMaxDelay ?? options.RetryMaxDelay,
+            own?.MaxAttempts ?? declared?.MaxAttempts ?? options.MaxHandlerAttempts,
+            own?.RetryInitialDelay ?? (declared is null ? options.RetryInitialDelay : TimeSpan.FromMilliseconds(declared.BaseDelayMilliseconds)),
+            own?.RetryMaxDelay ?? (declared is null ? options.RetryMaxDelay : TimeSpan.FromMilliseconds(declared.MaxDelayMilliseconds)),
             own?.DeadLetterTopic ?? options.DeadLetterTopic);
     }
 
