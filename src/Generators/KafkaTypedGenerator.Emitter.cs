@@ -687,6 +687,24 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine("/// <inheritdoc/>");
             w.WriteLine($"public override {message} Deserialize(global::System.ReadOnlyMemory<byte> payload)");
             w.WriteLine($"    => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<{message}>(payload);");
+            if (route.HandlerRetries.Any(r => r.Length > 0))
+            {
+                // Read once, when a consumer group builds its stages; the same order as s_handlerTypes.
+                w.WriteLine();
+                w.WriteLine("private static readonly global::KafkaTyped.Routing.RetryPolicy?[] s_retryPolicies =");
+                w.OpenBlock();
+                foreach (var retry in route.HandlerRetries)
+                {
+                    w.WriteLine((retry.Length > 0 ? retry : "null") + ",");
+                }
+
+                w.CloseBlock("};");
+                w.WriteLine();
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine("public override global::KafkaTyped.Routing.RetryPolicy? GetRetryPolicy(int handlerIndex)");
+                w.WriteLine("    => (uint)handlerIndex < (uint)s_retryPolicies.Length ? s_retryPolicies[handlerIndex] : null;");
+            }
+
             w.CloseBlock();
         }
 

@@ -172,7 +172,8 @@ public sealed partial class KafkaTypedGenerator
                 {
                     messages.Add(new HandledMessageSpec(
                         message.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualified),
-                        typeId));
+                        typeId,
+                        RetryExpression(symbol, known) ?? RetryExpression(message, known) ?? string.Empty));
                 }
             }
 
@@ -188,18 +189,18 @@ public sealed partial class KafkaTypedGenerator
 
         public static RouteTableSpec BuildRouteTable(ImmutableArray<HandlerSpec> handlers, string? assemblyName)
         {
-            var byMessage = new Dictionary<string, (string TypeId, SortedSet<string> Handlers)>(StringComparer.Ordinal);
+            var byMessage = new Dictionary<string, (string TypeId, SortedDictionary<string, string> Handlers)>(StringComparer.Ordinal);
             foreach (var handler in handlers)
             {
                 foreach (var message in handler.Messages)
                 {
                     if (!byMessage.TryGetValue(message.MessageTypeName, out var entry))
                     {
-                        entry = (message.TypeId, new SortedSet<string>(StringComparer.Ordinal));
+                        entry = (message.TypeId, new SortedDictionary<string, string>(StringComparer.Ordinal));
                         byMessage.Add(message.MessageTypeName, entry);
                     }
 
-                    entry.Handlers.Add(handler.TypeName);
+                    entry.Handlers[handler.TypeName] = message.Retry;
                 }
             }
 
@@ -218,10 +219,51 @@ public sealed partial class KafkaTypedGenerator
                     pair.Value.TypeId,
                     pair.Key,
                     UniqueRouteClassName(pair.Key, routeClassNames),
-                    pair.Value.Handlers.ToEquatableArray()));
+                    pair.Value.Handlers.Keys.ToEquatableArray(),
+                    pair.Value.Handlers.Values.ToEquatableArray()));
             }
 
             return new RouteTableSpec(RegistrationNamespace(assemblyName), routes.ToEquatableArray());
+        }
+
+        // The [Retry] declared on a handler or message as the runtime's RetryPolicy; only the values the attribute sets, so
+        // that the defaults stay those of RetryAttribute. Impossible values are KT0030's; they are emitted as declared.
+        private static string? RetryExpression(INamedTypeSymbol symbol, KnownTypeSymbols known)
+        {
+            if (known.RetryAttribute is null)
+            {
+                return null;
+            }
+
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.RetryAttribute)
+                    || attribute.ConstructorArguments.Length != 1
+                    || attribute.ConstructorArguments[0].Value is not int maxAttempts)
+                {
+                    continue;
+                }
+
+                var expression = new StringBuilder("new global::KafkaTyped.Routing.RetryPolicy(")
+                    .Append(maxAttempts.ToString(CultureInfo.InvariantCulture)).Append(')');
+                var initializers = new List<string>();
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key is "BaseDelayMilliseconds" or "MaxDelayMilliseconds" && named.Value.Value is int value)
+                    {
+                        initializers.Add(named.Key + " = " + value.ToString(CultureInfo.InvariantCulture));
+                    }
+                }
+
+                if (initializers.Count > 0)
+                {
+                    expression.Append(" { ").Append(string.Join(", ", initializers.OrderBy(i => i, StringComparer.Ordinal))).Append(" }");
+                }
+
+                return expression.ToString();
+            }
+
+            return null;
         }
 
         private static string? FindShapeProblem(INamedTypeSymbol symbol, TypeDeclarationSyntax syntax)

@@ -51,14 +51,49 @@ public sealed class ConsumerOptions
     public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// Handler attempts per message before it is logged and skipped; 0 (the default) retries until the handler
-    /// succeeds, the partition is revoked or the consumer stops, so nothing is committed past a failing message.
+    /// Attempts per handler before the message is dead-lettered for that handler; 0 (the default) retries until the
+    /// handler succeeds, the partition is revoked or the consumer stops, so nothing is committed past a failing message.
+    /// A handler's entry in <see cref="Handlers"/> wins. See <c>docs/failures.md</c>.
     /// </summary>
     public int MaxHandlerAttempts { get; set; }
 
-    /// <summary>The delay before the second handler attempt; doubled per attempt (with jitter) up to <see cref="RetryMaxDelay"/>. Default 200 ms.</summary>
-    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>The delay before the second handler attempt; doubled per attempt (with jitter) up to <see cref="RetryMaxDelay"/>. Default 200 ms (<see cref="RetryAttribute.DefaultBaseDelayMilliseconds"/>).</summary>
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(RetryAttribute.DefaultBaseDelayMilliseconds);
 
-    /// <summary>The longest delay between handler attempts. Default 30 seconds.</summary>
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest delay between handler attempts. Default 30 seconds (<see cref="RetryAttribute.DefaultMaxDelayMilliseconds"/>).</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMilliseconds(RetryAttribute.DefaultMaxDelayMilliseconds);
+
+    /// <summary>
+    /// The dead-letter topic of the group's records; <see langword="null"/> (the default) writes a record consumed from
+    /// <c>T</c> to <c>T.dlq</c>. A handler's entry in <see cref="Handlers"/> wins.
+    /// </summary>
+    public string? DeadLetterTopic { get; set; }
+
+    /// <summary>
+    /// Whether a record whose type id no handler of this service handles is dead-lettered (<c>unknown-type</c>);
+    /// by default it is skipped and counted, as a topic is often shared with types other services handle.
+    /// </summary>
+    public bool DeadLetterUnknownTypes { get; set; }
+
+    /// <summary>The largest record value handled, in bytes; a larger one is dead-lettered (<c>payload-too-large</c>) before decoding. Default 1 MiB.</summary>
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Failure handling per handler, by the handler's full type name (or its name); what is set wins over the group's settings.</summary>
+    public Dictionary<string, HandlerFailureOptions> Handlers { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>How the failures of one handler are handled in one consumer group; unset values come from the group's <see cref="ConsumerOptions"/>.</summary>
+public sealed class HandlerFailureOptions
+{
+    /// <summary>Attempts before the message is dead-lettered for this handler; 0 retries until it succeeds.</summary>
+    public int? MaxAttempts { get; set; }
+
+    /// <summary>The delay before the second attempt, doubled per attempt with jitter.</summary>
+    public TimeSpan? RetryInitialDelay { get; set; }
+
+    /// <summary>The longest delay between attempts.</summary>
+    public TimeSpan? RetryMaxDelay { get; set; }
+
+    /// <summary>The dead-letter topic of this handler's failures.</summary>
+    public string? DeadLetterTopic { get; set; }
 }

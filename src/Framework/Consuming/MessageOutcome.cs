@@ -6,15 +6,12 @@ internal enum MessageOutcome
     /// <summary>Every handler completed.</summary>
     Handled,
 
-    /// <summary>The record has no <c>ce_type</c> header.</summary>
-    SkippedMissingType,
-
-    /// <summary>No route table handles the record's type id.</summary>
+    /// <summary>No route table handles the record's type id, and the group does not dead-letter unknown types.</summary>
     SkippedUnknownType,
 
-    /// <summary>The payload is not a valid encoding of the routed type.</summary>
-    SkippedInvalidPayload,
-
-    /// <summary>The handler failed <see cref="ConsumerOptions.MaxHandlerAttempts"/> times.</summary>
-    Abandoned,
+    /// <summary>
+    /// The record was stored by the dead-letter sink: it is poison input, or at least one handler failed on its last
+    /// attempt (the others completed).
+    /// </summary>
+    DeadLettered,
 }

@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using KafkaTyped.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -6,7 +5,7 @@ namespace KafkaTyped.Consuming;
 
 /// <summary>
 /// A route bound to the application's services at start-up: how its handlers are obtained (once, when every one is a
-/// singleton, or from a new DI scope per message) and the typed entry into the consumer stages.
+/// singleton, or from a new DI scope per message); each consumer group builds its <see cref="RouteChain"/> from it.
 /// </summary>
 internal abstract class RouteBinding
 {
@@ -22,8 +21,11 @@ internal abstract class RouteBinding
     /// <summary>Whether handlers are resolved from a new DI scope for each message.</summary>
     public bool Scoped { get; }
 
-    /// <summary>Deserializes and handles a record routed here (stages 2 and 3 of <see cref="MessageProcessor"/>).</summary>
-    public abstract ValueTask<MessageOutcome> ProcessAsync(MessageProcessor processor, ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken);
+    /// <summary>The binding's position in <see cref="RouteRegistry.Bindings"/>, where a consumer group keeps its chain of this route.</summary>
+    public int Index { get; internal set; }
+
+    /// <summary>The route's stages in a consumer group, with each handler's policy in that group.</summary>
+    public abstract RouteChain CreateChain(ConsumerStages stages);
 
     /// <summary>Binds <paramref name="route"/> to <paramref name="services"/>, typed by its message type.</summary>
     /// <param name="route">A generated route.</param>
@@ -48,9 +50,6 @@ internal sealed class RouteBinding<TMessage> : RouteBinding
     // Every handler, resolved once at start-up when all of them are singletons; null when a scope is needed per message.
     private readonly IHandle<TMessage>[]? _singletons;
 
-    // The common case taken without a state machine: one singleton handler.
-    private readonly IHandle<TMessage>? _onlySingleton;
-
     public RouteBinding(MessageRoute<TMessage> route, IServiceProvider services, bool scoped)
         : base(route, scoped)
     {
@@ -64,69 +63,20 @@ internal sealed class RouteBinding<TMessage> : RouteBinding
                 _singletons[i] = Resolve(services, _handlerTypes[i]);
             }
 
-            _onlySingleton = _singletons.Length == 1 ? _singletons[0] : null;
         }
     }
 
     public string TypeId => _route.TypeId;
 
-    public override ValueTask<MessageOutcome> ProcessAsync(MessageProcessor processor, ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)
+    public override RouteChain CreateChain(ConsumerStages stages)
     {
-        // Stage 2: deserialize; a payload that is not a valid encoding is poison, not a reason to stop the partition.
-        TMessage message;
-        try
+        var handlers = new HandlerStage<TMessage>[_handlerTypes.Length];
+        for (var i = 0; i < handlers.Length; i++)
         {
-            message = _route.Deserialize(record.Message.Value ?? ReadOnlyMemory<byte>.Empty);
-        }
-        catch (Exception ex)
-        {
-            return new(processor.InvalidPayload(record, _route.TypeId, ex));
+            handlers[i] = new HandlerStage<TMessage>(stages, _handlerTypes[i], _singletons?[i], HandlerPolicy.Resolve(stages.Options, _handlerTypes[i], _route.GetRetryPolicy(i)));
         }
 
-        // Stage 3: handle. One singleton handler, nobody tracing or timing, and a handler that completes synchronously
-        // (the usual no-I/O or cached case) finish here without a state machine or an allocation; anything else,
-        // including a failure to retry, continues in the general path.
-        if (_onlySingleton is { } handler && !MessageProcessor.IsObserved)
-        {
-            ValueTask pending;
-            try
-            {
-                pending = handler.HandleAsync(message, processor.CreateContext(record, _route.TypeId, attempt: 1), cancellationToken);
-            }
-            catch (Exception ex)
-            {
-                pending = ValueTask.FromException(ex);
-            }
-
-            if (pending.IsCompletedSuccessfully)
-            {
-                pending.GetAwaiter().GetResult(); // returns a pooled IValueTaskSource to its pool
-                return new(MessageOutcome.Handled);
-            }
-
-            return processor.HandleAsync(this, record, message, pending, cancellationToken);
-        }
-
-        return processor.HandleAsync(this, record, message, firstAttempt: null, cancellationToken);
-    }
-
-    /// <summary>Calls every handler in <see cref="MessageRoute.HandlerTypes"/> order; <paramref name="scope"/> supplies them when the route is scoped.</summary>
-    public async ValueTask InvokeAsync(TMessage message, MessageContext context, IServiceProvider? scope, CancellationToken cancellationToken)
-    {
-        if (_singletons is { } singletons)
-        {
-            foreach (var handler in singletons)
-            {
-                await handler.HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            foreach (var handlerType in _handlerTypes)
-            {
-                await Resolve(scope!, handlerType).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        return new RouteChain<TMessage>(_route, stages, handlers, Scoped);
     }
 
     private IHandle<TMessage> Resolve(IServiceProvider services, Type handlerType)

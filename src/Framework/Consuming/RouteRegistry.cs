@@ -18,11 +18,17 @@ internal sealed class RouteRegistry
     {
         _tables = tables;
         _bindings = bindings;
-        Bindings = [.. bindings.SelectMany(b => b)];
+        RouteBinding[] all = [.. bindings.SelectMany(b => b)];
+        for (var i = 0; i < all.Length; i++)
+        {
+            all[i].Index = i;
+        }
+
+        Bindings = all;
     }
 
     /// <summary>Every route, with how it is dispatched.</summary>
-    public IReadOnlyCollection<RouteBinding> Bindings { get; }
+    public IReadOnlyList<RouteBinding> Bindings { get; }
 
     /// <summary>The route of a type id, or <see langword="null"/>.</summary>
     public RouteBinding? Find(ReadOnlySpan<byte> typeIdUtf8)

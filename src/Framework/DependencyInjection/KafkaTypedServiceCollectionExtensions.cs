@@ -55,6 +55,8 @@ public static class KafkaTypedServiceCollectionExtensions
                 Clock(sp),
                 sp.GetService<IHostApplicationLifetime>() is { } lifetime ? lifetime.StopApplication : null);
         });
+        services.TryAddSingleton<IDeadLetterSink>(static sp => new KafkaDeadLetterSink(
+            sp.GetRequiredService<RecordProducer>(), new SecretRedactor(sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value)));
         services.TryAddSingleton<IMessagePublisher>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;

@@ -39,7 +39,11 @@ internal static class KafkaTypedTelemetry
 
     /// <summary>Messages given up after the last allowed handler attempt.</summary>
     public static readonly Counter<long> AbandonedMessages = Meter.CreateCounter<long>(
-        "kafkatyped.consume.abandoned", "{message}", "Messages skipped after MaxHandlerAttempts failed attempts.");
+        "kafkatyped.consume.abandoned", "{message}", "Messages a handler gave up on after its last attempt (then dead-lettered).");
+
+    /// <summary>Records stored by the dead-letter sink, by reason.</summary>
+    public static readonly Counter<long> DeadLetteredMessages = Meter.CreateCounter<long>(
+        "kafkatyped.consume.dead_lettered", "{message}", "Records written to a dead-letter topic, by reason.");
 
     /// <summary>Offset commits sent to the group coordinator.</summary>
     public static readonly Counter<long> Commits = Meter.CreateCounter<long>(

@@ -35,20 +35,29 @@ internal static partial class Log
     [LoggerMessage(204, LogLevel.Warning, "Consumer group '{GroupId}': partitions lost {Partitions}; their in-flight work is cancelled and not committed")]
     public static partial void PartitionsLost(ILogger logger, string groupId, string partitions);
 
-    [LoggerMessage(205, LogLevel.Warning, "Record {Topic}[{Partition}]@{Offset} has no ce_type header; skipped")]
+    [LoggerMessage(205, LogLevel.Warning, "Record {Topic}[{Partition}]@{Offset} has no ce_type header; dead-lettered (missing-type)")]
     public static partial void MissingTypeId(ILogger logger, string topic, int partition, long offset);
 
-    [LoggerMessage(206, LogLevel.Warning, "Record {Topic}[{Partition}]@{Offset} has type id '{TypeId}', which no handler handles; skipped")]
+    [LoggerMessage(206, LogLevel.Warning, "Record {Topic}[{Partition}]@{Offset} has type id '{TypeId}', which no handler handles; skipped, or dead-lettered (unknown-type) where the group says so")]
     public static partial void UnknownTypeId(ILogger logger, string topic, int partition, long offset, string typeId);
 
-    [LoggerMessage(207, LogLevel.Error, "Record {Topic}[{Partition}]@{Offset} of type '{TypeId}' could not be deserialized; skipped")]
+    [LoggerMessage(207, LogLevel.Error, "Record {Topic}[{Partition}]@{Offset} of type '{TypeId}' could not be deserialized; dead-lettered (invalid-payload)")]
     public static partial void InvalidPayload(ILogger logger, string topic, int partition, long offset, string typeId, Exception exception);
 
-    [LoggerMessage(208, LogLevel.Warning, "Handler of {TypeId} {Topic}[{Partition}]@{Offset} failed on attempt {Attempt}; retrying in {Delay}")]
-    public static partial void HandlerFailedRetrying(ILogger logger, string typeId, string topic, int partition, long offset, int attempt, TimeSpan delay, Exception exception);
+    [LoggerMessage(208, LogLevel.Warning, "Handler {Handler} of {TypeId} {Topic}[{Partition}]@{Offset} failed on attempt {Attempt}; retrying in {Delay}")]
+    public static partial void HandlerFailedRetrying(ILogger logger, string handler, string typeId, string topic, int partition, long offset, int attempt, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(209, LogLevel.Error, "Handler of {TypeId} {Topic}[{Partition}]@{Offset} failed {Attempt} times (KafkaTyped:Consumers:*:MaxHandlerAttempts); the message is skipped")]
-    public static partial void HandlerFailedAbandoned(ILogger logger, string typeId, string topic, int partition, long offset, int attempt, Exception exception);
+    [LoggerMessage(209, LogLevel.Error, "Handler {Handler} of {TypeId} {Topic}[{Partition}]@{Offset} failed on its last attempt ({Attempt}); the message is dead-lettered for this handler")]
+    public static partial void HandlerFailedDeadLettering(ILogger logger, string handler, string typeId, string topic, int partition, long offset, int attempt, Exception exception);
+
+    [LoggerMessage(230, LogLevel.Warning, "Record {Topic}[{Partition}]@{Offset} has a value of {Size} bytes, above MaxPayloadBytes ({Limit}); dead-lettered (payload-too-large)")]
+    public static partial void PayloadTooLarge(ILogger logger, string topic, int partition, long offset, int size, int limit);
+
+    [LoggerMessage(231, LogLevel.Information, "Record {Topic}[{Partition}]@{Offset} dead-lettered to {DeadLetterTopic} ({Reason}, handler {Handler})")]
+    public static partial void DeadLettered(ILogger logger, string topic, int partition, long offset, string deadLetterTopic, string reason, string handler);
+
+    [LoggerMessage(232, LogLevel.Error, "Dead-lettering {Topic}[{Partition}]@{Offset} to {DeadLetterTopic} failed (attempt {Attempt}); trying again in {Delay}, the offset is not committed meanwhile")]
+    public static partial void DeadLetterFailed(ILogger logger, string topic, int partition, long offset, string deadLetterTopic, int attempt, TimeSpan delay, Exception exception);
 
     [LoggerMessage(210, LogLevel.Warning, "Consumer group '{GroupId}': committing offsets ({Occasion}) failed: {Reason}; partitions still owned are committed again later")]
     public static partial void CommitFailed(ILogger logger, string groupId, string occasion, string reason, Exception exception);

@@ -56,7 +56,8 @@ internal sealed class KafkaTypedConsumerService : IHostedService
         {
             foreach (var consumer in options.Consumers)
             {
-                var processor = new MessageProcessor(routes, _services, consumer, logger, _timeProvider);
+                var processor = new MessageProcessor(
+                    routes, _services, consumer, logger, _timeProvider, _services.GetRequiredService<IDeadLetterSink>(), _services.GetService<IRetryJitter>());
                 var config = ClientConfigFactory.CreateConsumerConfig(options, consumer, serviceName);
                 var worker = new ConsumerGroupWorker(consumer, config, processor, logger, _timeProvider, lifetime is null ? null : lifetime.StopApplication);
                 worker.Start();

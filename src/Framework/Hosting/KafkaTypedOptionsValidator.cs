@@ -135,6 +135,7 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
         }
 
         CheckMaxTimeout($"{path}:RetryMaxDelay", consumer.RetryMaxDelay, failures);
+        ValidateFailureHandling(path, consumer, failures);
 
         ValidateForcedConsumerProperties($"{path}:Properties", consumer.Properties, failures);
         if (consumer.Properties.ContainsKey("group.id"))
@@ -292,4 +293,38 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
 
     private static bool HasValue(Dictionary<string, string> properties, string key)
         => properties.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value);
+
+    // Dead-letter topics, payload limit and per-handler overrides (docs/failures.md).
+    private static void ValidateFailureHandling(string path, ConsumerOptions consumer, List<string> failures)
+    {
+        if (consumer.MaxPayloadBytes <= 0)
+        {
+            failures.Add($"{path}:MaxPayloadBytes must be positive.");
+        }
+
+        if (consumer.DeadLetterTopic is { } topic && KafkaNames.ValidateTopic(topic) is { } problem)
+        {
+            failures.Add($"{path}:DeadLetterTopic '{topic}' is not a valid Kafka topic name: {problem}; leave it unset for <topic>.dlq.");
+        }
+
+        foreach (var (handler, own) in consumer.Handlers)
+        {
+            var handlerPath = $"{path}:Handlers:{handler}";
+            if (own.MaxAttempts < 0)
+            {
+                failures.Add($"{handlerPath}:MaxAttempts must be 0 (retry until success) or positive.");
+            }
+
+            var initial = own.RetryInitialDelay ?? consumer.RetryInitialDelay;
+            if (initial < TimeSpan.Zero || (own.RetryMaxDelay ?? consumer.RetryMaxDelay) < initial)
+            {
+                failures.Add($"{handlerPath}:RetryInitialDelay must not be negative and {handlerPath}:RetryMaxDelay must not be shorter than it.");
+            }
+
+            if (own.DeadLetterTopic is { } handlerTopic && KafkaNames.ValidateTopic(handlerTopic) is { } handlerProblem)
+            {
+                failures.Add($"{handlerPath}:DeadLetterTopic '{handlerTopic}' is not a valid Kafka topic name: {handlerProblem}.");
+            }
+        }
+    }
 }

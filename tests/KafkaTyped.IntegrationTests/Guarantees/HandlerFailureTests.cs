@@ -8,10 +8,10 @@ using Microsoft.Extensions.Hosting;
 namespace KafkaTyped.IntegrationTests.Guarantees;
 
 /// <summary>
-/// The interim handler-failure policy (ConsumerOptions.MaxHandlerAttempts, until the failure-handling issue brings
-/// retry policies and dead letters): a failing handler is retried with backoff in place, so the partition's order holds
-/// across retries; with MaxHandlerAttempts = 0 (the default) it is retried until it succeeds and nothing is committed past
-/// it; with MaxHandlerAttempts = N it is given up after N attempts, logged (event 209) and counted, and only then committed.
+/// The handler-failure policy (docs/failures.md): a failing handler is retried with backoff in place, so the partition's
+/// order holds across retries; with MaxHandlerAttempts = 0 (the default) it is retried until it succeeds and nothing is
+/// committed past it; with MaxHandlerAttempts = N it is given up after N attempts, logged (event 209), counted and
+/// dead-lettered to &lt;topic&gt;.dlq, and only then committed.
 /// </summary>
 public sealed class HandlerFailureTests(ClusterFixture cluster)
 {
@@ -24,9 +24,10 @@ public sealed class HandlerFailureTests(ClusterFixture cluster)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_message_whose_handler_always_throws_is_given_up_after_MaxHandlerAttempts_and_later_messages_follow_in_order()
+    public async Task A_message_whose_handler_always_throws_is_dead_lettered_after_MaxHandlerAttempts_and_later_messages_follow_in_order()
     {
         var (topic, group) = await NewTopicAsync("abandon");
+        await cluster.CreateTopicAsync(topic + ".dlq", 1, Ct);
         var attempts = new ConcurrentQueue<(long Sequence, int Attempt)>();
         var recorder = Failing_(attempts, failures: int.MaxValue);
         var logs = new LogCapture();
@@ -58,6 +59,12 @@ public sealed class HandlerFailureTests(ClusterFixture cluster)
         Assert.IsType<InvalidOperationException>(givenUp.Exception);
         Assert.Equal(3, metrics.Sum("kafkatyped.consume.handler_failures", "messaging.consumer.group.name", group));
         Assert.Equal(1, metrics.Sum("kafkatyped.consume.abandoned", "messaging.consumer.group.name", group));
+
+        using var deadLetters = new DeadLetterTopic(cluster, topic + ".dlq");
+        var deadLetter = Assert.Single(await deadLetters.ReadAsync(1, Deadline, Ct));
+        Assert.Equal("handler-failed", DeadLetterTopic.Text(deadLetter.Message.Headers, DeadLetterHeaders.Reason));
+        Assert.Equal("3", DeadLetterTopic.Text(deadLetter.Message.Headers, DeadLetterHeaders.Attempts));
+        Assert.Equal($"{Failing}", DeadLetterTopic.Text(deadLetter.Message.Headers, DeadLetterHeaders.OriginalOffset));
     }
 
     [Fact]

@@ -10,8 +10,9 @@ namespace KafkaTyped.IntegrationTests.Guarantees;
 
 /// <summary>
 /// docs/architecture.md#guarantees: bad input never crashes the consumer nor blocks a partition. Records are written with a raw Confluent
-/// producer (as a buggy or hostile producer would) between valid messages on one partition; until dead-lettering lands
-/// the interim policy of issue 3 applies: logged, counted and skipped, and the committed offset moves past them.
+/// producer (as a buggy or hostile producer would) between valid messages on one partition: a missing type and a payload
+/// that does not decode are logged, counted and dead-lettered to &lt;topic&gt;.dlq with their reason; an unknown type is
+/// skipped by default and dead-lettered when the group says so; the committed offset moves past them (docs/failures.md).
 /// </summary>
 public sealed class HostileInputTests(ClusterFixture cluster)
 {
@@ -23,11 +24,12 @@ public sealed class HostileInputTests(ClusterFixture cluster)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Hostile_records_between_valid_messages_are_logged_counted_and_skipped_and_the_partition_keeps_going()
+    public async Task Hostile_records_between_valid_messages_are_logged_counted_and_dead_lettered_and_the_partition_keeps_going()
     {
         var topic = ClusterFixture.NewTopicName("hostile");
         var group = ClusterFixture.NewGroupId("hostile");
         await cluster.CreateTopicAsync(topic, 1, Ct);
+        await cluster.CreateTopicAsync(topic + ".dlq", 1, Ct);
         var recorder = new HandlingRecorder();
         var logs = new LogCapture();
         using var metrics = new MetricCapture();
@@ -59,6 +61,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
 
         // valid 0, hostile 0, valid 1, hostile 1, ..., valid N: every hostile record sits between two valid messages.
         var expectedEvents = new Dictionary<long, (string What, int Event)>();
+        var sent = new Dictionary<long, (byte[]? Value, Headers Headers)>();
         for (var i = 0; i < hostile.Length; i++)
         {
             await publisher.PublishAsync(new OrderPlaced("order-1", i, "customer"), topic, cancellationToken: Ct);
@@ -75,6 +78,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
 
             var delivered = await raw.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = "order-1"u8.ToArray(), Value = value, Headers = headers }, Ct);
             expectedEvents.Add(delivered.Offset.Value, (what, expectedEvent));
+            sent.Add(delivered.Offset.Value, (value, headers));
         }
 
         await publisher.PublishAsync(new OrderPlaced("order-1", hostile.Length, "customer"), topic, cancellationToken: Ct);
@@ -95,7 +99,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         // Each hostile record logged once, with its reason and offset, and none of them made the reader allocate without bound.
         foreach (var (offset, (what, expectedEvent)) in expectedEvents)
         {
-            var entries = logs.Entries.Where(e => e["Offset"] is long o && o == offset).ToList();
+            var entries = logs.Entries.Where(e => e["Offset"] is long o && o == offset && e.EventId is MissingType or UnknownType or InvalidPayload).ToList();
             var entry = Assert.Single(entries);
             Assert.True(expectedEvent == entry.EventId, $"{what} at offset {offset}: logged event {entry.EventId} ({entry.Message}), expected {expectedEvent}");
             Assert.Equal(topic, entry["Topic"]);
@@ -114,7 +118,68 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         Assert.True(skipped.Where(m => Equals(m.Tags["reason"], "missing_type")).Sum(m => m.Value) >= expectedEvents.Values.Count(e => e.Event == MissingType));
         Assert.True(skipped.Where(m => Equals(m.Tags["reason"], "unknown_type")).Sum(m => m.Value) >= expectedEvents.Values.Count(e => e.Event == UnknownType));
 
+        // Dead-lettered: every record but the unknown types, once, with its reason, original key, value and headers.
+        using var deadLetters = new DeadLetterTopic(cluster, topic + ".dlq");
+        var expectedDeadLetters = expectedEvents.Where(e => e.Value.Event != UnknownType).ToDictionary(e => e.Key, e => e.Value);
+        var records = await deadLetters.ReadAsync(expectedDeadLetters.Count, Deadline, Ct);
+        Assert.Equal(expectedDeadLetters.Count, records.Count);
+        foreach (var record in records)
+        {
+            var offset = long.Parse(DeadLetterTopic.Text(record.Message.Headers, DeadLetterHeaders.OriginalOffset), System.Globalization.CultureInfo.InvariantCulture);
+            var (what, expectedEvent) = expectedDeadLetters[offset];
+            Assert.Equal(expectedEvent == MissingType ? "missing-type" : "invalid-payload", DeadLetterTopic.Text(record.Message.Headers, DeadLetterHeaders.Reason));
+            Assert.Equal(topic, DeadLetterTopic.Text(record.Message.Headers, DeadLetterHeaders.OriginalTopic));
+            Assert.Equal(group, DeadLetterTopic.Text(record.Message.Headers, DeadLetterHeaders.ConsumerGroup));
+            Assert.Equal("0", DeadLetterTopic.Text(record.Message.Headers, DeadLetterHeaders.Attempts));
+            Assert.Equal("order-1"u8.ToArray(), record.Message.Key);
+            Assert.True((sent[offset].Value ?? []).AsSpan().SequenceEqual(record.Message.Value ?? []), $"{what}: the value is written unchanged");
+            Assert.Equal(
+                sent[offset].Headers.Select(h => (h.Key, Convert.ToHexString(h.GetValueBytes()))),
+                record.Message.Headers.Where(h => !h.Key.StartsWith("kt-dlq-", StringComparison.Ordinal)).Select(h => (h.Key, Convert.ToHexString(h.GetValueBytes()))));
+        }
+
+        Assert.Equal(expectedDeadLetters.Keys.Order(), records.Select(r => long.Parse(DeadLetterTopic.Text(r.Message.Headers, DeadLetterHeaders.OriginalOffset), System.Globalization.CultureInfo.InvariantCulture)));
         await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Unknown_types_and_oversized_values_are_dead_lettered_when_the_group_says_so_and_good_records_are_handled()
+    {
+        var topic = ClusterFixture.NewTopicName("hostile-unknown");
+        var group = ClusterFixture.NewGroupId("hostile-unknown");
+        await cluster.CreateTopicAsync(topic, 1, Ct);
+        await cluster.CreateTopicAsync(topic + ".dlq", 1, Ct);
+        var recorder = new HandlingRecorder();
+        using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, recorder, o =>
+        {
+            var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
+            consumer.DeadLetterUnknownTypes = true;
+            consumer.MaxPayloadBytes = 1024;
+            o.Consumers.Add(consumer);
+        });
+        var publisher = host.Services.GetRequiredService<IMessagePublisher>();
+        using var raw = new ProducerBuilder<byte[]?, byte[]?>(cluster.ProducerConfig()).Build();
+        var oversized = new byte[1025];
+        KafkaSerializer.Serialize(new OrderPlaced("order-1", 0, "customer")).CopyTo(oversized, 0);
+
+        await publisher.PublishAsync(new OrderPlaced("order-1", 0, "customer"), topic, cancellationToken: Ct);
+        await raw.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = [0x90], Headers = new Headers { { "ce_type", "it.no-such-type"u8.ToArray() } } }, Ct);
+        await publisher.PublishAsync(new OrderPlaced("order-1", 1, "customer"), topic, cancellationToken: Ct);
+        await raw.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = oversized, Headers = new Headers { { "ce_type", Encoding.UTF8.GetBytes(MessageContract.TypeIdOf<OrderPlaced>()) } } }, Ct);
+        await publisher.PublishAsync(new OrderPlaced("order-1", 2, "customer"), topic, cancellationToken: Ct);
+
+        await host.StartAsync(Ct);
+        using var deadLetters = new DeadLetterTopic(cluster, topic + ".dlq");
+        var records = await deadLetters.ReadAsync(2, Deadline, Ct);
+        await Wait.UntilAsync(() => recorder.Count >= 3, Deadline, "the good records to be handled", Ct);
+        using var offsets = new GroupOffsets(cluster, group);
+        await Wait.UntilAsync(() => offsets.Committed(topic, 0) == 5, Deadline, "the committed offset to reach the end (5)", Ct);
+        await host.StopAsync(Ct);
+
+        Assert.Equal([0L, 1, 2], recorder.Snapshot().Select(h => h.Sequence));
+        Assert.Equal(["unknown-type", "payload-too-large"], records.Select(r => DeadLetterTopic.Text(r.Message.Headers, DeadLetterHeaders.Reason)));
+        Assert.Equal(["1", "3"], records.Select(r => DeadLetterTopic.Text(r.Message.Headers, DeadLetterHeaders.OriginalOffset)));
+        Assert.Equal(oversized, records[1].Message.Value);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ public sealed class EnvelopePropertyTests
     [Fact]
     public void Any_record_timestamp_reads_as_a_time() => Gen.Long.Sample(
         milliseconds => Assert.InRange(
-            MessageProcessor.ToDateTimeOffset(new Timestamp(milliseconds, TimestampType.CreateTime)), DateTimeOffset.MinValue, DateTimeOffset.MaxValue),
+            RouteChain.ToDateTimeOffset(new Timestamp(milliseconds, TimestampType.CreateTime)), DateTimeOffset.MinValue, DateTimeOffset.MaxValue),
         iter: 10_000);
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class EnvelopePropertyTests
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         var registry = RouteRegistry.Create([table], new HandlerRegistrations(services), provider);
         var processor = new MessageProcessor(
-            registry, provider, new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero }, NullLogger.Instance, TimeProvider.System);
+            registry, provider, new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero }, NullLogger.Instance, TimeProvider.System, new RecordingDeadLetterSink());
 
         var valid = KafkaTyped.Serialization.KafkaSerializer.Serialize(new OrderPlaced(Guid.NewGuid(), "ada", 7));
         var payloads = Gen.OneOf(Gen.Byte.Array[0, 64], Gen.Const(valid), Gen.Int[0, valid.Length].Select(n => valid[..n]));

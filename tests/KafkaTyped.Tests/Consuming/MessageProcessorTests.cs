@@ -8,12 +8,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KafkaTyped.Tests.Consuming;
 
-/// <summary>The per-record stages: routing by ce_type, poison input skipped, handler scopes, the interim retry policy.</summary>
+/// <summary>The per-record stages: routing by ce_type, poison input dead-lettered, handler scopes, retry per handler, the dead-letter stage.</summary>
 public sealed class MessageProcessorTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static (MessageProcessor Processor, ServiceProvider Services) Create(Action<IServiceCollection> handlers, ConsumerOptions? options = null)
+    private static (MessageProcessor Processor, ServiceProvider Services) Create(
+        Action<IServiceCollection> handlers, ConsumerOptions? options = null, IDeadLetterSink? sink = null, TimeProvider? time = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<Calls>();
@@ -22,7 +23,7 @@ public sealed class MessageProcessorTests
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         var registry = RouteRegistry.Create([table], new HandlerRegistrations(services), provider);
         options ??= new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero };
-        return (new MessageProcessor(registry, provider, options, NullLogger.Instance, TimeProvider.System), provider);
+        return (new MessageProcessor(registry, provider, options, NullLogger.Instance, time ?? TimeProvider.System, sink ?? new RecordingDeadLetterSink(), new FixedJitter(0.5)), provider);
     }
 
     private static ConsumeResult<byte[], byte[]> Record<T>(T message, long offset = 0, string? typeId = null) where T : IKafkaMessage<T>
@@ -62,22 +63,40 @@ public sealed class MessageProcessorTests
     }
 
     [Fact]
-    public async Task A_record_without_ce_type_is_skipped()
+    public async Task A_record_without_ce_type_is_dead_lettered_without_calling_a_handler()
     {
-        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        var sink = new RecordingDeadLetterSink();
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), sink: sink);
         await using var _ = services;
         var record = Records.At("orders", 0, 1, value: [0x90]);
-        Assert.Equal(MessageOutcome.SkippedMissingType, await processor.ProcessAsync(record, Ct));
+        Assert.Equal(MessageOutcome.DeadLettered, await processor.ProcessAsync(record, Ct));
         Assert.Empty(services.GetRequiredService<Calls>().All);
+        var deadLetter = Assert.Single(sink.Sent);
+        Assert.Equal(DeadLetterReason.MissingType, deadLetter.Reason);
+        Assert.Equal("orders.dlq", deadLetter.Topic);
+        Assert.Same(record, deadLetter.Record);
+        Assert.Null(deadLetter.Handler);
+        Assert.Equal(0, deadLetter.Attempts);
     }
 
     [Fact]
-    public async Task An_unknown_type_id_is_skipped()
+    public async Task An_unknown_type_id_is_skipped_by_default_and_dead_lettered_when_the_group_says_so()
     {
-        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        var sink = new RecordingDeadLetterSink();
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), sink: sink);
         await using var _ = services;
         Assert.Equal(MessageOutcome.SkippedUnknownType, await processor.ProcessAsync(Record(new StockCounted(1, 1), typeId: "no-such-type"), Ct));
+        Assert.Empty(sink.Sent);
+
+        var options = new ConsumerOptions { GroupId = "g", DeadLetterUnknownTypes = true, DeadLetterTopic = "orders-poison" };
+        var (dlqProcessor, dlqServices) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), options, sink);
+        await using var __ = dlqServices;
+        Assert.Equal(MessageOutcome.DeadLettered, await dlqProcessor.ProcessAsync(Record(new StockCounted(1, 1), typeId: "no-such-type"), Ct));
+        var deadLetter = Assert.Single(sink.Sent);
+        Assert.Equal(DeadLetterReason.UnknownType, deadLetter.Reason);
+        Assert.Equal("orders-poison", deadLetter.Topic);
         Assert.Empty(services.GetRequiredService<Calls>().All);
+        Assert.Empty(dlqServices.GetRequiredService<Calls>().All);
     }
 
     [Theory]
@@ -85,13 +104,35 @@ public sealed class MessageProcessorTests
     [InlineData(new byte[] { 0xC1 })] // never used in MessagePack
     [InlineData(new byte[] { 0x93, 0xA1 })] // truncated
     [InlineData(new byte[] { 0xDD, 0x7F, 0xFF, 0xFF, 0xFF })] // hostile array length
-    public async Task An_invalid_payload_is_skipped(byte[] payload)
+    public async Task An_invalid_payload_is_dead_lettered_with_the_decoding_error(byte[] payload)
     {
-        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>());
+        var sink = new RecordingDeadLetterSink();
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), sink: sink);
         await using var _ = services;
         var record = Records.At("orders", 0, 1, new Headers { { "ce_type", "order-placed"u8.ToArray() } }, payload);
-        Assert.Equal(MessageOutcome.SkippedInvalidPayload, await processor.ProcessAsync(record, Ct));
+        Assert.Equal(MessageOutcome.DeadLettered, await processor.ProcessAsync(record, Ct));
         Assert.Empty(services.GetRequiredService<Calls>().All);
+        var deadLetter = Assert.Single(sink.Sent);
+        Assert.Equal(DeadLetterReason.InvalidPayload, deadLetter.Reason);
+        Assert.NotNull(deadLetter.Exception);
+    }
+
+    [Fact]
+    public async Task A_value_above_MaxPayloadBytes_is_dead_lettered_before_decoding()
+    {
+        var sink = new RecordingDeadLetterSink();
+        var options = new ConsumerOptions { GroupId = "g", MaxPayloadBytes = 16 };
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), options, sink);
+        await using var _ = services;
+
+        // A payload that is not even valid MessagePack: the size is checked first.
+        var record = Records.At("orders", 0, 1, new Headers { { "ce_type", "stock-counted"u8.ToArray() } }, new byte[17]);
+        Assert.Equal(MessageOutcome.DeadLettered, await processor.ProcessAsync(record, Ct));
+        Assert.Equal(DeadLetterReason.PayloadTooLarge, Assert.Single(sink.Sent).Reason);
+        Assert.Null(sink.Sent.Single().Exception);
+
+        Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
+        Assert.Single(services.GetRequiredService<Calls>().All);
     }
 
     [Fact]
@@ -130,16 +171,116 @@ public sealed class MessageProcessorTests
     [Theory]
     [InlineData(ServiceLifetime.Scoped)]
     [InlineData(ServiceLifetime.Singleton)]
-    public async Task A_handler_failing_MaxHandlerAttempts_times_is_abandoned(ServiceLifetime lifetime)
+    public async Task A_handler_failing_MaxHandlerAttempts_times_is_dead_lettered_naming_it(ServiceLifetime lifetime)
     {
+        var sink = new RecordingDeadLetterSink();
         var options = new ConsumerOptions { GroupId = "g", MaxHandlerAttempts = 3, RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero };
-        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().Add(new ServiceDescriptor(typeof(StockCountedHandler), typeof(StockCountedHandler), lifetime)), options);
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().Add(new ServiceDescriptor(typeof(StockCountedHandler), typeof(StockCountedHandler), lifetime)), options, sink);
         await using var _ = services;
         var calls = services.GetRequiredService<Calls>();
         calls.FailuresLeft = int.MaxValue;
 
-        Assert.Equal(MessageOutcome.Abandoned, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
-        Assert.Equal(3, calls.All.Count);
+        Assert.Equal(MessageOutcome.DeadLettered, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
+        Assert.Equal([1, 2, 3], calls.All.Select(c => c.Context.Attempt));
+        var deadLetter = Assert.Single(sink.Sent);
+        Assert.Equal(DeadLetterReason.HandlerFailed, deadLetter.Reason);
+        Assert.Equal(typeof(StockCountedHandler).FullName, deadLetter.Handler);
+        Assert.Equal(3, deadLetter.Attempts);
+        Assert.Equal("g", deadLetter.ConsumerGroup);
+        Assert.IsType<InvalidOperationException>(deadLetter.Exception);
+    }
+
+    [Fact]
+    public async Task Retry_delays_grow_exponentially_through_the_time_provider_and_the_jitter()
+    {
+        var time = new RecordingDelays();
+        var options = new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.FromMilliseconds(100), RetryMaxDelay = TimeSpan.FromSeconds(1) };
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddSingleton<StockCountedHandler>(), options, time: time);
+        await using var _ = services;
+        var calls = services.GetRequiredService<Calls>();
+        calls.FailuresLeft = 5;
+
+        Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
+        Assert.Equal([1, 2, 3, 4, 5, 6], calls.All.Select(c => c.Context.Attempt));
+
+        // FixedJitter(0.5) is the middle of the +/-20% band: the delays are the exponential series itself, capped.
+        Assert.Equal([100, 200, 400, 800, 1000], time.Requested.Select(d => d.TotalMilliseconds));
+    }
+
+    [Fact]
+    public async Task A_permanent_failure_is_dead_lettered_on_its_first_attempt()
+    {
+        var sink = new RecordingDeadLetterSink();
+        var services = new ServiceCollection().AddSingleton<PermanentlyFailingHandler>();
+        await using var provider = services.BuildServiceProvider();
+        var registry = RouteRegistry.Create([new HandRouteTable(new HandRoute<StockCounted, PermanentlyFailingHandler>())], new HandlerRegistrations(services), provider);
+        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System, sink);
+
+        Assert.Equal(MessageOutcome.DeadLettered, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
+        Assert.Equal(1, provider.GetRequiredService<PermanentlyFailingHandler>().Calls);
+        var deadLetter = Assert.Single(sink.Sent);
+        Assert.Equal(1, deadLetter.Attempts);
+        Assert.IsType<PermanentFailureException>(deadLetter.Exception);
+    }
+
+    [Fact]
+    public async Task Only_the_failing_handler_of_a_message_is_retried_and_dead_lettered()
+    {
+        var sink = new RecordingDeadLetterSink();
+        IServiceCollection services = new ServiceCollection().AddSingleton<Calls>();
+        services.AddSingleton<StockCountedHandler>().AddSingleton<AlwaysFailingStockHandler>();
+        await using var provider = services.BuildServiceProvider();
+        var route = new HandRoute<StockCounted>(typeof(StockCountedHandler), typeof(AlwaysFailingStockHandler));
+        var registry = RouteRegistry.Create([new HandRouteTable(route)], new HandlerRegistrations(services), provider);
+        var options = new ConsumerOptions
+        {
+            GroupId = "g",
+            RetryInitialDelay = TimeSpan.Zero,
+            RetryMaxDelay = TimeSpan.Zero,
+            Handlers = { [nameof(AlwaysFailingStockHandler)] = new HandlerFailureOptions { MaxAttempts = 4, DeadLetterTopic = "stock-failures" } },
+        };
+        var processor = new MessageProcessor(registry, provider, options, NullLogger.Instance, TimeProvider.System, sink);
+
+        Assert.Equal(MessageOutcome.DeadLettered, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
+
+        Assert.Equal([nameof(StockCountedHandler)], provider.GetRequiredService<Calls>().All.Select(c => c.Handler));
+        Assert.Equal(4, provider.GetRequiredService<AlwaysFailingStockHandler>().Calls);
+        var deadLetter = Assert.Single(sink.Sent);
+        Assert.Equal(typeof(AlwaysFailingStockHandler).FullName, deadLetter.Handler);
+        Assert.Equal("stock-failures", deadLetter.Topic);
+        Assert.Equal(4, deadLetter.Attempts);
+    }
+
+    [Fact]
+    public async Task A_failing_dead_letter_sink_is_retried_and_the_record_completes_only_once_it_is_stored()
+    {
+        var time = new RecordingDelays();
+        var sink = new RecordingDeadLetterSink { FailuresLeft = 3 };
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), sink: sink, time: time);
+        await using var _ = services;
+
+        Assert.Equal(MessageOutcome.DeadLettered, await processor.ProcessAsync(Records.At("orders", 0, 1, value: [0x90]), Ct));
+        Assert.Equal(4, sink.Calls);
+        Assert.Single(sink.Sent);
+        Assert.Equal(3, time.Requested.Count);
+        Assert.True(time.Requested.All(d => d >= TimeSpan.FromMilliseconds(80)), "the sink is retried with a backoff, not in a tight loop");
+    }
+
+    [Fact]
+    public async Task Cancellation_while_the_dead_letter_sink_is_failing_ends_processing_without_an_outcome()
+    {
+        var sink = new RecordingDeadLetterSink { FailuresLeft = int.MaxValue };
+        var options = new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.FromHours(1), RetryMaxDelay = TimeSpan.FromHours(1) };
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), options, sink);
+        await using var _ = services;
+        using var cts = new CancellationTokenSource();
+
+        var processing = processor.ProcessAsync(Records.At("orders", 0, 1, value: [0x90]), cts.Token).AsTask();
+        await Records.WaitUntil(() => sink.Calls > 0, "the sink was called");
+        Assert.False(processing.IsCompleted);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => processing);
+        Assert.Empty(sink.Sent);
     }
 
     [Fact]
@@ -164,7 +305,7 @@ public sealed class MessageProcessorTests
         var services = new ServiceCollection().AddSingleton<GatedHandler>();
         await using var provider = services.BuildServiceProvider();
         var registry = RouteRegistry.Create([new HandRouteTable(new HandRoute<StockCounted, GatedHandler>())], new HandlerRegistrations(services), provider);
-        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System);
+        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System, new RecordingDeadLetterSink());
         var handler = provider.GetRequiredService<GatedHandler>();
 
         var processing = processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct).AsTask();
@@ -186,7 +327,7 @@ public sealed class MessageProcessorTests
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         var route = new HandRoute<StockCounted>(typeof(SecondStockCountedHandler), typeof(StockCountedHandler));
         var registry = RouteRegistry.Create([new HandRouteTable(route)], new HandlerRegistrations(services), provider);
-        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System);
+        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System, new RecordingDeadLetterSink());
 
         Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new StockCounted(1, 1)), Ct));
         Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new StockCounted(2, 2)), Ct));
@@ -206,7 +347,7 @@ public sealed class MessageProcessorTests
         await using var provider = services.BuildServiceProvider();
         var route = new HandRoute<StockCounted, NoOpHandler>();
         var registry = RouteRegistry.Create([new HandRouteTable(route)], new HandlerRegistrations(services), provider);
-        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System);
+        var processor = new MessageProcessor(registry, provider, new ConsumerOptions { GroupId = "g" }, NullLogger.Instance, TimeProvider.System, new RecordingDeadLetterSink());
         var record = Record(new StockCounted(1, 1));
 
         long Allocated(Action call)
@@ -251,7 +392,7 @@ public sealed class MessageProcessorTests
     [InlineData(1, 1.0, 120)]
     public void Retry_delay_doubles_with_jitter_up_to_the_maximum(int attempt, double random, double expectedMs)
     {
-        var delay = MessageProcessor.RetryDelay(attempt, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), random);
+        var delay = HandlerPolicy.RetryDelay(attempt, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), random);
         Assert.Equal(expectedMs, delay.TotalMilliseconds, precision: 6);
     }
 
@@ -263,7 +404,7 @@ public sealed class MessageProcessorTests
     [InlineData(-62_135_596_800_000L, "0001-01-01T00:00:00.0000000+00:00")]
     [InlineData(long.MinValue, "0001-01-01T00:00:00.0000000+00:00")]
     public void Record_timestamps_outside_the_range_of_DateTimeOffset_are_clamped_not_thrown(long unixMilliseconds, string expected)
-        => Assert.Equal(expected, MessageProcessor.ToDateTimeOffset(new Timestamp(unixMilliseconds, TimestampType.CreateTime)).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        => Assert.Equal(expected, RouteChain.ToDateTimeOffset(new Timestamp(unixMilliseconds, TimestampType.CreateTime)).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
 
     public sealed class Calls
     {
@@ -312,6 +453,28 @@ public sealed class MessageProcessorTests
         {
             Started.TrySetResult();
             await Gate.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public sealed class PermanentlyFailingHandler : IHandle<StockCounted>
+    {
+        public int Calls { get; private set; }
+
+        public ValueTask HandleAsync(StockCounted message, MessageContext context, CancellationToken cancellationToken)
+        {
+            Calls++;
+            throw new PermanentFailureException("stock item unknown");
+        }
+    }
+
+    public sealed class AlwaysFailingStockHandler : IHandle<StockCounted>
+    {
+        public int Calls { get; private set; }
+
+        public ValueTask HandleAsync(StockCounted message, MessageContext context, CancellationToken cancellationToken)
+        {
+            Calls++;
+            return ValueTask.FromException(new TimeoutException("downstream timed out"));
         }
     }
 

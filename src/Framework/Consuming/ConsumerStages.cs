@@ -1,0 +1,41 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaTyped.Consuming;
+
+/// <summary>What the stages of one consumer group share: its id and options, the clock, the jitter, scopes, the dead-letter stage.</summary>
+internal sealed class ConsumerStages
+{
+    public ConsumerStages(ConsumerOptions options, IServiceScopeFactory scopes, ILogger logger, TimeProvider timeProvider, IRetryJitter jitter, IDeadLetterSink sink)
+    {
+        Options = options;
+        GroupId = options.GroupId ?? string.Empty;
+        Scopes = scopes;
+        Logger = logger;
+        TimeProvider = timeProvider;
+        Jitter = jitter;
+        DeadLetters = new DeadLetterStage(this, sink);
+    }
+
+    public ConsumerOptions Options { get; }
+
+    public string GroupId { get; }
+
+    public IServiceScopeFactory Scopes { get; }
+
+    public ILogger Logger { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public IRetryJitter Jitter { get; }
+
+    public DeadLetterStage DeadLetters { get; }
+}
+
+/// <summary>The default jitter: <see cref="Random.Shared"/>.</summary>
+internal sealed class SharedRandomJitter : IRetryJitter
+{
+    public static readonly SharedRandomJitter Instance = new();
+
+    public double NextDouble() => Random.Shared.NextDouble();
+}

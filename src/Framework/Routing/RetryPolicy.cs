@@ -1,0 +1,18 @@
+namespace KafkaTyped.Routing;
+
+/// <summary>
+/// A <see cref="RetryAttribute"/> as the generator read it for one handler of a route (the handler's own, else the
+/// message's); created by generated code. Unset delays take the <see cref="RetryAttribute"/> defaults.
+/// </summary>
+/// <param name="maxAttempts">The total number of attempts including the first one.</param>
+public sealed class RetryPolicy(int maxAttempts)
+{
+    /// <summary>The total number of attempts including the first one.</summary>
+    public int MaxAttempts { get; } = maxAttempts;
+
+    /// <summary>The delay before the first retry in milliseconds, doubled on each further attempt.</summary>
+    public int BaseDelayMilliseconds { get; init; } = RetryAttribute.DefaultBaseDelayMilliseconds;
+
+    /// <summary>The upper bound of the delay between attempts in milliseconds.</summary>
+    public int MaxDelayMilliseconds { get; init; } = RetryAttribute.DefaultMaxDelayMilliseconds;
+}
