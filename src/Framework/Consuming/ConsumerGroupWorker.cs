@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using KafkaTyped.Diagnostics;
 using KafkaTyped.Hosting;
-using KafkaTyped.Publishing;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaTyped.Consuming;
