@@ -687,15 +687,15 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine("/// <inheritdoc/>");
             w.WriteLine($"public override {message} Deserialize(global::System.ReadOnlyMemory<byte> payload)");
             w.WriteLine($"    => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<{message}>(payload);");
-            if (route.HandlerRetries.Any(r => r.Length > 0))
+            if (route.HandlerPolicies.Any(p => p.Retry.Length > 0))
             {
                 // Read once, when a consumer group builds its stages; the same order as s_handlerTypes.
                 w.WriteLine();
                 w.WriteLine("private static readonly global::KafkaTyped.Routing.RetryPolicy?[] s_retryPolicies =");
                 w.OpenBlock();
-                foreach (var retry in route.HandlerRetries)
+                foreach (var policy in route.HandlerPolicies)
                 {
-                    w.WriteLine((retry.Length > 0 ? retry : "null") + ",");
+                    w.WriteLine((policy.Retry.Length > 0 ? policy.Retry : "null") + ",");
                 }
 
                 w.CloseBlock("};");
@@ -703,6 +703,23 @@ public sealed partial class KafkaTypedGenerator
                 w.WriteLine("/// <inheritdoc/>");
                 w.WriteLine("public override global::KafkaTyped.Routing.RetryPolicy? GetRetryPolicy(int handlerIndex)");
                 w.WriteLine("    => (uint)handlerIndex < (uint)s_retryPolicies.Length ? s_retryPolicies[handlerIndex] : null;");
+            }
+
+            if (route.HandlerPolicies.Any(p => p.DeadLetterTopic.Length > 0))
+            {
+                w.WriteLine();
+                w.WriteLine("private static readonly string?[] s_deadLetterTopics =");
+                w.OpenBlock();
+                foreach (var policy in route.HandlerPolicies)
+                {
+                    w.WriteLine((policy.DeadLetterTopic.Length > 0 ? Literal(policy.DeadLetterTopic) : "null") + ",");
+                }
+
+                w.CloseBlock("};");
+                w.WriteLine();
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine("public override string? GetDeadLetterTopic(int handlerIndex)");
+                w.WriteLine("    => (uint)handlerIndex < (uint)s_deadLetterTopics.Length ? s_deadLetterTopics[handlerIndex] : null;");
             }
 
             w.CloseBlock();

@@ -173,7 +173,9 @@ public sealed partial class KafkaTypedGenerator
                     messages.Add(new HandledMessageSpec(
                         message.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualified),
                         typeId,
-                        RetryExpression(symbol, known) ?? RetryExpression(message, known) ?? string.Empty));
+                        new HandlerPolicySpec(
+                            RetryExpression(symbol, known) ?? RetryExpression(message, known) ?? string.Empty,
+                            DeadLetterTopic(symbol, known) ?? DeadLetterTopic(message, known) ?? string.Empty)));
                 }
             }
 
@@ -189,18 +191,18 @@ public sealed partial class KafkaTypedGenerator
 
         public static RouteTableSpec BuildRouteTable(ImmutableArray<HandlerSpec> handlers, string? assemblyName)
         {
-            var byMessage = new Dictionary<string, (string TypeId, SortedDictionary<string, string> Handlers)>(StringComparer.Ordinal);
+            var byMessage = new Dictionary<string, (string TypeId, SortedDictionary<string, HandlerPolicySpec> Handlers)>(StringComparer.Ordinal);
             foreach (var handler in handlers)
             {
                 foreach (var message in handler.Messages)
                 {
                     if (!byMessage.TryGetValue(message.MessageTypeName, out var entry))
                     {
-                        entry = (message.TypeId, new SortedDictionary<string, string>(StringComparer.Ordinal));
+                        entry = (message.TypeId, new SortedDictionary<string, HandlerPolicySpec>(StringComparer.Ordinal));
                         byMessage.Add(message.MessageTypeName, entry);
                     }
 
-                    entry.Handlers[handler.TypeName] = message.Retry;
+                    entry.Handlers[handler.TypeName] = message.Policy;
                 }
             }
 
@@ -253,6 +255,10 @@ public sealed partial class KafkaTypedGenerator
                     {
                         initializers.Add(named.Key + " = " + value.ToString(CultureInfo.InvariantCulture));
                     }
+                    else if (named.Key == "NonRetryable" && NonRetryableTest(named.Value, known) is { } test)
+                    {
+                        initializers.Add("IsNonRetryable = " + test);
+                    }
                 }
 
                 if (initializers.Count > 0)
@@ -265,6 +271,36 @@ public sealed partial class KafkaTypedGenerator
 
             return null;
         }
+
+        // NonRetryable = [typeof(A), typeof(B)] as a lambda of type tests: "static e => e is global::A or global::B". Entries
+        // that are not exception types are KT0030's and left out, so the generated code always compiles.
+        private static string? NonRetryableTest(TypedConstant value, KnownTypeSymbols known)
+        {
+            if (value.Kind != TypedConstantKind.Array || value.IsNull)
+            {
+                return null;
+            }
+
+            var types = new List<string>();
+            foreach (var element in value.Values)
+            {
+                if (element.Value is INamedTypeSymbol type && known.IsException(type) && IsUsableFromGeneratedCode(type))
+                {
+                    var name = type.ToDisplayString(s_fullyQualified);
+                    if (!types.Contains(name))
+                    {
+                        types.Add(name);
+                    }
+                }
+            }
+
+            return types.Count == 0 ? null : "static e => e is " + string.Join(" or ", types);
+        }
+
+        // The [DeadLetterTopic] declared on a handler or message; an invalid name is KT0035's and emitted as declared,
+        // where the options validator refuses it at start-up as well.
+        private static string? DeadLetterTopic(INamedTypeSymbol symbol, KnownTypeSymbols known)
+            => KnownTypeSymbols.Find(symbol, known.DeadLetterTopicAttribute) is { ConstructorArguments: [{ Value: string topic }] } ? topic : null;
 
         private static string? FindShapeProblem(INamedTypeSymbol symbol, TypeDeclarationSyntax syntax)
         {

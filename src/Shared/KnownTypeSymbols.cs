@@ -25,6 +25,8 @@ internal sealed class KnownTypeSymbols
         RetryAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.RetryAttribute);
         OrderingAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.OrderingAttribute);
         DeduplicateAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.DeduplicateAttribute);
+        DeadLetterTopicAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.DeadLetterTopicAttribute);
+        Exception = compilation.GetTypeByMetadataName("System.Exception");
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
         TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
@@ -52,6 +54,8 @@ internal sealed class KnownTypeSymbols
     public INamedTypeSymbol? RetryAttribute { get; }
     public INamedTypeSymbol? OrderingAttribute { get; }
     public INamedTypeSymbol? DeduplicateAttribute { get; }
+    public INamedTypeSymbol? DeadLetterTopicAttribute { get; }
+    public INamedTypeSymbol? Exception { get; }
     public INamedTypeSymbol? CancellationToken { get; }
     public INamedTypeSymbol? Task { get; }
     public INamedTypeSymbol? TaskOfT { get; }
@@ -84,6 +88,20 @@ internal sealed class KnownTypeSymbols
     public AttributeData? GetMessageAttribute(ITypeSymbol type) => Find(type, KafkaMessageAttribute);
 
     public bool IsMessage(ITypeSymbol type) => GetMessageAttribute(type) is not null;
+
+    /// <summary>Whether <paramref name="type"/> is <see cref="System.Exception"/> or derives from it.</summary>
+    public bool IsException(ITypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (Is(current, Exception))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The type id declared by the [KafkaMessage] attribute of <paramref name="type"/>, or null.</summary>
     public string? GetTypeId(ITypeSymbol type)

@@ -109,4 +109,51 @@ public sealed class PipelineAttributeAnalyzerTests
         {
         }
         """);
+
+    [Fact]
+    public Task Non_retryable_types_and_dead_letter_topics_that_are_valid_report_nothing() => Verify.VerifyAsync(Messages + """
+        public sealed class CardDeclinedException : InvalidOperationException;
+
+        [Retry(3, NonRetryable = [typeof(CardDeclinedException), typeof(ArgumentException)])]
+        [DeadLetterTopic("orders.reserve-stock.failed")]
+        public sealed class ReserveStock : IHandle<OrderCreated>
+        {
+            public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        [DeadLetterTopic("audit.dlq")]
+        [KafkaMessage("audit")]
+        public partial record Audit(string Text);
+        """);
+
+    [Fact]
+    public Task A_non_retryable_entry_that_is_not_an_exception_is_reported() => Verify.VerifyAsync(
+        Messages + """
+        [Retry(3, NonRetryable = {|#0:[typeof(ArgumentException), typeof(string)]|})]
+        public sealed class ReserveStock : IHandle<OrderCreated>
+        {
+            public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.InvalidRetry).WithLocation(0).WithArguments("ReserveStock", "NonRetryable lists 'string', which is not an exception type"));
+
+    [Fact]
+    public Task An_invalid_dead_letter_topic_is_reported_on_the_argument() => Verify.VerifyAsync(
+        Messages + """
+        [DeadLetterTopic({|#0:"orders failed"|})]
+        public sealed class ReserveStock : IHandle<OrderCreated>
+        {
+            public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        [DeadLetterTopic({|KT0035:".."|})]
+        [KafkaMessage("audit")]
+        public partial record Audit(string Text);
+
+        [{|KT0034:DeadLetterTopic("x.dlq")|}]
+        public sealed class NotAHandler
+        {
+        }
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.InvalidDeadLetterTopic).WithLocation(0).WithArguments("ReserveStock", "orders failed", "the character U+0020 is not allowed; use only a-z, A-Z, 0-9, '.', '_' and '-'"));
 }

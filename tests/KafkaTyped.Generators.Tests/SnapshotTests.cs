@@ -243,6 +243,38 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void DeclaredFailurePolicies() => Verify("""
+        namespace Shop;
+
+        [KafkaMessage("payment-requested")]
+        [Retry(3, BaseDelayMilliseconds = 50)]
+        [DeadLetterTopic("payments.failed")]
+        public partial record PaymentRequested(Guid OrderId, decimal Amount);
+
+        public sealed class InvalidCardException(string message) : Exception(message);
+
+        /// <summary>Inherits the message's [Retry] and [DeadLetterTopic].</summary>
+        public sealed class AuditPayment : IHandle<PaymentRequested>
+        {
+            public ValueTask HandleAsync(PaymentRequested message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        /// <summary>Its own [Retry] wins whole (non-retryable types included); the message's topic still applies.</summary>
+        [Retry(5, MaxDelayMilliseconds = 1000, NonRetryable = [typeof(InvalidCardException), typeof(ArgumentException), typeof(InvalidCardException)])]
+        public sealed class ChargeCard : IHandle<PaymentRequested>
+        {
+            public ValueTask HandleAsync(PaymentRequested message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        /// <summary>Its own topic wins; the message's [Retry] applies.</summary>
+        [DeadLetterTopic("payments.notify.failed")]
+        public sealed class NotifyCustomer : IHandle<PaymentRequested>
+        {
+            public ValueTask HandleAsync(PaymentRequested message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+        """);
+
+    [Fact]
     public void OneHandlerForSeveralTypes() => Verify("""
         namespace Shop;
 

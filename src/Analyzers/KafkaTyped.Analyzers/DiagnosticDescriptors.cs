@@ -79,7 +79,7 @@ internal static class DiagnosticDescriptors
         "[Retry] on '{0}': {1}",
         PipelineCategory,
         DiagnosticSeverity.Error,
-        "MaxAttempts counts the first attempt and must be at least 1; delays must not be negative; the maximum delay must not be below the base delay.");
+        "MaxAttempts counts the first attempt and must be at least 1; delays must not be negative; the maximum delay must not be below the base delay; NonRetryable lists exception types.");
 
     public static readonly DiagnosticDescriptor KeyOrderingWithoutKey = Create(
         DiagnosticIds.KeyOrderingWithoutKey,
@@ -111,7 +111,15 @@ internal static class DiagnosticDescriptors
         "[{0}] on '{1}' has no effect: it applies only to [KafkaMessage] types and IHandle<T> implementations",
         PipelineCategory,
         DiagnosticSeverity.Warning,
-        "Retry, ordering and deduplication are read from message types and handler classes only.");
+        "Retry, ordering, deduplication and dead-letter topics are read from message types and handler classes only.");
+
+    public static readonly DiagnosticDescriptor InvalidDeadLetterTopic = Create(
+        DiagnosticIds.InvalidDeadLetterTopic,
+        "Invalid dead-letter topic name",
+        "[DeadLetterTopic] on '{0}': '{1}' is not a valid Kafka topic name: {2}",
+        PipelineCategory,
+        DiagnosticSeverity.Error,
+        "A topic name is 1 to 249 characters of ASCII letters, digits, '.', '_' and '-', and neither '.' nor '..'. The consumer refuses to start with an invalid dead-letter topic.");
 
     public static readonly DiagnosticDescriptor SchemaMemberRemoved = Create(
         DiagnosticIds.SchemaMemberRemoved,

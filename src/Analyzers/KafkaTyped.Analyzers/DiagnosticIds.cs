@@ -70,6 +70,9 @@ internal static class DiagnosticIds
     /// <summary>A pipeline attribute on a type that is neither a handler nor a message.</summary>
     public const string PipelineAttributeWithoutTarget = "KT0034";
 
+    /// <summary>[DeadLetterTopic] names a topic Kafka refuses.</summary>
+    public const string InvalidDeadLetterTopic = "KT0035";
+
     // KT0040-KT0049: schema compatibility against the schema lock file.
 
     /// <summary>A member recorded in the schema lock was removed.</summary>

@@ -5,8 +5,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace KafkaTyped.Analyzers;
 
 /// <summary>
-/// Checks [Retry], [Ordering] and [Deduplicate] on message types and handler classes for values the pipeline cannot
-/// run with (KT0030-KT0033), and reports them on types where they have no effect (KT0034).
+/// Checks [Retry], [Ordering], [Deduplicate] and [DeadLetterTopic] on message types and handler classes for values the
+/// pipeline cannot run with (KT0030-KT0033, KT0035), and reports them on types where they have no effect (KT0034).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
@@ -21,7 +21,8 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.KeyOrderingWithoutKey,
         DiagnosticDescriptors.InvalidOrdering,
         DiagnosticDescriptors.InvalidDeduplicate,
-        DiagnosticDescriptors.PipelineAttributeWithoutTarget);
+        DiagnosticDescriptors.PipelineAttributeWithoutTarget,
+        DiagnosticDescriptors.InvalidDeadLetterTopic);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -31,7 +32,7 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var known = KnownTypeSymbols.Get(start.Compilation);
-            if (known.RetryAttribute is null && known.OrderingAttribute is null && known.DeduplicateAttribute is null)
+            if (known.RetryAttribute is null && known.OrderingAttribute is null && known.DeduplicateAttribute is null && known.DeadLetterTopicAttribute is null)
             {
                 return;
             }
@@ -46,7 +47,8 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
         var retry = KnownTypeSymbols.Find(type, known.RetryAttribute);
         var ordering = KnownTypeSymbols.Find(type, known.OrderingAttribute);
         var deduplicate = KnownTypeSymbols.Find(type, known.DeduplicateAttribute);
-        if (retry is null && ordering is null && deduplicate is null)
+        var deadLetterTopic = KnownTypeSymbols.Find(type, known.DeadLetterTopicAttribute);
+        if (retry is null && ordering is null && deduplicate is null && deadLetterTopic is null)
         {
             return;
         }
@@ -55,7 +57,7 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
         var handled = known.AllHandlerInterfaces(type).Select(i => i.TypeArguments[0]).OfType<INamedTypeSymbol>().ToList();
         if (!isMessage && handled.Count == 0)
         {
-            foreach (var attribute in new[] { retry, ordering, deduplicate })
+            foreach (var attribute in new[] { retry, ordering, deduplicate, deadLetterTopic })
             {
                 if (attribute?.AttributeClass is { } attributeClass)
                 {
@@ -72,7 +74,18 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
 
         if (retry is not null)
         {
-            AnalyzeRetry(context, type, retry);
+            AnalyzeRetry(context, type, retry, known);
+        }
+
+        if (deadLetterTopic is { ConstructorArguments: [{ Value: var topicValue }] }
+            && KafkaNames.ValidateTopic(topicValue as string) is { } topicProblem)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.InvalidDeadLetterTopic,
+                AttributeArguments.ConstructorArgument(deadLetterTopic, 0, context.CancellationToken),
+                type.Name,
+                topicValue as string ?? string.Empty,
+                topicProblem));
         }
 
         if (ordering is not null)
@@ -91,9 +104,21 @@ public sealed class PipelineAttributeAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeRetry(SymbolAnalysisContext context, INamedTypeSymbol type, AttributeData retry)
+    private static void AnalyzeRetry(SymbolAnalysisContext context, INamedTypeSymbol type, AttributeData retry, KnownTypeSymbols known)
     {
         var ct = context.CancellationToken;
+        if (AttributeArguments.TryGetNamed(retry, "NonRetryable", out var nonRetryable) && nonRetryable.Kind == TypedConstantKind.Array && !nonRetryable.IsNull)
+        {
+            foreach (var element in nonRetryable.Values)
+            {
+                if (element.Value is not ITypeSymbol listed || !known.IsException(listed))
+                {
+                    Report(context, DiagnosticDescriptors.InvalidRetry, AttributeArguments.NamedArgument(retry, "NonRetryable", ct), type,
+                        $"NonRetryable lists '{(element.Value as ITypeSymbol)?.ToDisplayString() ?? "null"}', which is not an exception type");
+                }
+            }
+        }
+
         if (retry.ConstructorArguments.Length == 1 && retry.ConstructorArguments[0].Value is int attempts && attempts < 1)
         {
             Report(context, DiagnosticDescriptors.InvalidRetry, AttributeArguments.ConstructorArgument(retry, 0, ct), type,

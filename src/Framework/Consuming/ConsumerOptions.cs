@@ -64,6 +64,13 @@ public sealed class ConsumerOptions
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMilliseconds(RetryAttribute.DefaultMaxDelayMilliseconds);
 
     /// <summary>
+    /// Full names of exception types a handler of this group never retries: the record is dead-lettered on the attempt
+    /// that threw one (or a type derived from one), as for a <see cref="PermanentFailureException"/>. Added to the types
+    /// a <see cref="RetryAttribute.NonRetryable"/> declares and to a handler's own list in <see cref="Handlers"/>.
+    /// </summary>
+    public List<string> NonRetryableExceptions { get; set; } = [];
+
+    /// <summary>
     /// The dead-letter topic of the group's records; <see langword="null"/> (the default) writes a record consumed from
     /// <c>T</c> to <c>T.dlq</c>. A handler's entry in <see cref="Handlers"/> wins.
     /// </summary>
@@ -94,6 +101,9 @@ public sealed class HandlerFailureOptions
     /// <summary>The longest delay between attempts.</summary>
     public TimeSpan? RetryMaxDelay { get; set; }
 
-    /// <summary>The dead-letter topic of this handler's failures.</summary>
+    /// <summary>The dead-letter topic of this handler's failures; wins over a <see cref="DeadLetterTopicAttribute"/>.</summary>
     public string? DeadLetterTopic { get; set; }
+
+    /// <summary>Full names of further exception types this handler never retries (see <see cref="ConsumerOptions.NonRetryableExceptions"/>).</summary>
+    public List<string> NonRetryableExceptions { get; set; } = [];
 }

@@ -1,3 +1,4 @@
+using KafkaTyped.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -6,8 +7,9 @@ namespace KafkaTyped.Consuming;
 /// <summary>What the stages of one consumer group share: its id and options, the clock, the jitter, scopes, the dead-letter stage.</summary>
 internal sealed class ConsumerStages
 {
-    public ConsumerStages(ConsumerOptions options, IServiceScopeFactory scopes, ILogger logger, TimeProvider timeProvider, IRetryJitter jitter, IDeadLetterSink sink)
+    public ConsumerStages(ConsumerOptions options, IServiceScopeFactory scopes, ILogger logger, TimeProvider timeProvider, IRetryJitter jitter, IDeadLetterSink sink, SecretRedactor? redactor = null)
     {
+        Redactor = redactor ?? SecretRedactor.None;
         Options = options;
         GroupId = options.GroupId ?? string.Empty;
         Scopes = scopes;
@@ -30,6 +32,9 @@ internal sealed class ConsumerStages
     public IRetryJitter Jitter { get; }
 
     public DeadLetterStage DeadLetters { get; }
+
+    /// <summary>Masks configured secrets in the exceptions the stages log.</summary>
+    public SecretRedactor Redactor { get; }
 }
 
 /// <summary>The default jitter: <see cref="Random.Shared"/>.</summary>

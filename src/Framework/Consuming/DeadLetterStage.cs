@@ -56,7 +56,7 @@ internal sealed class DeadLetterStage(ConsumerStages stages, IDeadLetterSink sin
                 // At least 100 ms apart even when handler retries are immediate: the sink is a broker, not the handler.
                 var initial = TimeSpan.FromTicks(Math.Max(stages.Options.RetryInitialDelay.Ticks, s_minimumDelay.Ticks));
                 var delay = HandlerPolicy.RetryDelay(attempt, initial, TimeSpan.FromTicks(Math.Max(stages.Options.RetryMaxDelay.Ticks, initial.Ticks)), stages.Jitter.NextDouble());
-                Log.DeadLetterFailed(stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, deadLetter.Topic, attempt, delay, ex);
+                Log.DeadLetterFailed(stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, deadLetter.Topic, attempt, delay, stages.Redactor.ForLog(ex));
                 await Task.Delay(delay, stages.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
         }

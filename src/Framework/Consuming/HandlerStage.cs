@@ -73,14 +73,14 @@ internal sealed class HandlerStage<TMessage>
                 KafkaTypedTelemetry.HandlerFailures.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _stages.GroupId));
                 if (Policy.IsLast(attempt, ex))
                 {
-                    Log.HandlerFailedDeadLettering(_stages.Logger, _handlerType.Name, typeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, ex);
+                    Log.HandlerFailedDeadLettering(_stages.Logger, _handlerType.Name, typeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, _stages.Redactor.ForLog(ex));
                     KafkaTypedTelemetry.AbandonedMessages.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _stages.GroupId));
                     await _stages.DeadLetters.HandlerFailedAsync(record, _handlerType, Policy, attempt, ex, cancellationToken).ConfigureAwait(false);
                     return false;
                 }
 
                 var delay = Policy.DelayAfter(attempt, _stages.Jitter.NextDouble());
-                Log.HandlerFailedRetrying(_stages.Logger, _handlerType.Name, typeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, delay, ex);
+                Log.HandlerFailedRetrying(_stages.Logger, _handlerType.Name, typeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, delay, _stages.Redactor.ForLog(ex));
                 await Task.Delay(delay, _stages.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
         }

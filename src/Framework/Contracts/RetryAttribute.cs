@@ -6,9 +6,9 @@ namespace KafkaTyped;
 /// <see cref="KafkaMessageAttribute"/> type (every handler of the message that declares no policy of its own).
 /// </summary>
 /// <remarks>
-/// The values are read at compile time; analyzer KT0030 reports impossible ones. The consumer pipeline applies
-/// the policy with the failure-handling work of the runtime; until that lands the attribute is only validated.
-/// See <c>docs/pipeline-attributes.md</c>.
+/// The values are read at compile time (analyzer KT0030 reports impossible ones) and applied by the consumer's stages:
+/// after the last attempt, or at once for an exception listed in <see cref="NonRetryable"/> or a
+/// <see cref="PermanentFailureException"/>, the record is dead-lettered for this handler. See <c>docs/failures.md</c>.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
 public sealed class RetryAttribute : Attribute
@@ -31,4 +31,11 @@ public sealed class RetryAttribute : Attribute
 
     /// <summary>The upper bound of the delay between attempts in milliseconds; not below <see cref="BaseDelayMilliseconds"/>.</summary>
     public int MaxDelayMilliseconds { get; set; } = DefaultMaxDelayMilliseconds;
+
+    /// <summary>
+    /// Exception types (and the types derived from them) that are never retried: the record is dead-lettered on the
+    /// attempt that threw one, as for a <see cref="PermanentFailureException"/>. Each must derive from
+    /// <see cref="Exception"/>. For example <c>NonRetryable = [typeof(ValidationException)]</c>.
+    /// </summary>
+    public Type[]? NonRetryable { get; set; }
 }

@@ -1,3 +1,4 @@
+using KafkaTyped.Diagnostics;
 using KafkaTyped;
 using KafkaTyped.Consuming;
 using KafkaTyped.Hosting;
@@ -55,8 +56,8 @@ public static class KafkaTypedServiceCollectionExtensions
                 Clock(sp),
                 sp.GetService<IHostApplicationLifetime>() is { } lifetime ? lifetime.StopApplication : null);
         });
-        services.TryAddSingleton<IDeadLetterSink>(static sp => new KafkaDeadLetterSink(
-            sp.GetRequiredService<RecordProducer>(), new SecretRedactor(sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value)));
+        services.TryAddSingleton(static sp => new SecretRedactor(sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value));
+        services.TryAddSingleton<IDeadLetterSink>(static sp => new KafkaDeadLetterSink(sp.GetRequiredService<RecordProducer>(), sp.GetRequiredService<SecretRedactor>()));
         services.TryAddSingleton<IMessagePublisher>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using KafkaTyped.Diagnostics;
 using KafkaTyped.Publishing;
 
 namespace KafkaTyped.Consuming;
@@ -19,53 +20,5 @@ internal sealed class KafkaDeadLetterSink(RecordProducer producer, SecretRedacto
             Headers = DeadLetterHeaders.Create(deadLetter, redactor.Redact),
         };
         return producer.ProduceAsync(deadLetter.Topic, message, cancellationToken);
-    }
-}
-
-/// <summary>
-/// Removes the values of secret client properties (<c>sasl.password</c>, any <c>*.password</c> or <c>*secret*</c>
-/// property of the service, its publisher or its consumer groups) from text leaving the service.
-/// </summary>
-internal sealed class SecretRedactor
-{
-    private const string Mask = "***";
-    private readonly string[] _secrets;
-
-    public SecretRedactor(KafkaTypedOptions options)
-    {
-        var secrets = new HashSet<string>(StringComparer.Ordinal);
-        Collect(options.Properties, secrets);
-        Collect(options.Publisher.Properties, secrets);
-        foreach (var consumer in options.Consumers)
-        {
-            Collect(consumer.Properties, secrets);
-        }
-
-        // Longest first, so that a secret containing another is masked whole.
-        _secrets = [.. secrets.OrderByDescending(s => s.Length)];
-    }
-
-    public static bool IsSecret(string property)
-        => property.EndsWith("password", StringComparison.OrdinalIgnoreCase) || property.Contains("secret", StringComparison.OrdinalIgnoreCase);
-
-    public string Redact(string text)
-    {
-        foreach (var secret in _secrets)
-        {
-            text = text.Replace(secret, Mask, StringComparison.Ordinal);
-        }
-
-        return text;
-    }
-
-    private static void Collect(Dictionary<string, string> properties, HashSet<string> secrets)
-    {
-        foreach (var (key, value) in properties)
-        {
-            if (IsSecret(key) && !string.IsNullOrEmpty(value))
-            {
-                secrets.Add(value);
-            }
-        }
     }
 }

@@ -307,9 +307,11 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:DeadLetterTopic '{topic}' is not a valid Kafka topic name: {problem}; leave it unset for <topic>.dlq.");
         }
 
+        ValidateExceptionNames($"{path}:NonRetryableExceptions", consumer.NonRetryableExceptions, failures);
         foreach (var (handler, own) in consumer.Handlers)
         {
             var handlerPath = $"{path}:Handlers:{handler}";
+            ValidateExceptionNames($"{handlerPath}:NonRetryableExceptions", own.NonRetryableExceptions, failures);
             if (own.MaxAttempts < 0)
             {
                 failures.Add($"{handlerPath}:MaxAttempts must be 0 (retry until success) or positive.");
@@ -324,6 +326,18 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             if (own.DeadLetterTopic is { } handlerTopic && KafkaNames.ValidateTopic(handlerTopic) is { } handlerProblem)
             {
                 failures.Add($"{handlerPath}:DeadLetterTopic '{handlerTopic}' is not a valid Kafka topic name: {handlerProblem}.");
+            }
+        }
+    }
+
+    // Full type names, matched by name against an exception's type and its base types (no type is loaded by name).
+    private static void ValidateExceptionNames(string path, List<string> names, List<string> failures)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(names[i]) || names[i].Trim() != names[i])
+            {
+                failures.Add($"{path}:{i} '{names[i]}' is not a type name; give the exception's full name, for example System.FormatException.");
             }
         }
     }

@@ -15,4 +15,10 @@ public sealed class RetryPolicy(int maxAttempts)
 
     /// <summary>The upper bound of the delay between attempts in milliseconds.</summary>
     public int MaxDelayMilliseconds { get; init; } = RetryAttribute.DefaultMaxDelayMilliseconds;
+
+    /// <summary>
+    /// Whether an exception is one of the declared <see cref="RetryAttribute.NonRetryable"/> types (or derived from one);
+    /// generated as type tests, so no reflection runs. <see langword="null"/> when none is declared.
+    /// </summary>
+    public Func<Exception, bool>? IsNonRetryable { get; init; }
 }

@@ -10,11 +10,20 @@ internal sealed record HandlerSpec(string TypeName, EquatableArray<HandledMessag
 /// <summary>A message type handled by a handler.</summary>
 /// <param name="MessageTypeName">The message's <c>global::</c>-qualified name.</param>
 /// <param name="TypeId">The type id read from the message's <c>[KafkaMessage]</c> attribute.</param>
-/// <param name="Retry">
-/// The C# expression of the <c>[Retry]</c> that applies to this handler of the message (the handler's own, else the
-/// message's), or empty when neither declares one.
-/// </param>
-internal sealed record HandledMessageSpec(string MessageTypeName, string TypeId, string Retry);
+/// <param name="Policy">What the pipeline attributes declare for this handler of the message.</param>
+internal sealed record HandledMessageSpec(string MessageTypeName, string TypeId, HandlerPolicySpec Policy);
+
+/// <summary>
+/// The pipeline attributes that apply to one handler of one message, attribute by attribute the handler's own, else the
+/// message's.
+/// </summary>
+/// <param name="Retry">The C# expression of the <c>[Retry]</c> as a runtime <c>RetryPolicy</c>, or empty when none is declared.</param>
+/// <param name="DeadLetterTopic">The <c>[DeadLetterTopic]</c> topic, or empty when none is declared.</param>
+internal sealed record HandlerPolicySpec(string Retry, string DeadLetterTopic)
+{
+    /// <summary>No attribute declared.</summary>
+    public static HandlerPolicySpec None { get; } = new(string.Empty, string.Empty);
+}
 
 /// <summary>The routing table of the compilation: one route per handled message type, ordered by type id.</summary>
 /// <param name="RegistrationNamespace">The namespace of the generated registration class, derived from the assembly name and unique to it.</param>
@@ -26,5 +35,5 @@ internal sealed record RouteTableSpec(string RegistrationNamespace, EquatableArr
 /// <param name="MessageTypeName">The message's <c>global::</c>-qualified name.</param>
 /// <param name="RouteClassName">The name of the generated route class.</param>
 /// <param name="HandlerTypeNames">The handlers' <c>global::</c>-qualified names.</param>
-/// <param name="HandlerRetries">Per handler, in the same order, its <see cref="HandledMessageSpec.Retry"/>.</param>
-internal sealed record RouteSpec(string TypeId, string MessageTypeName, string RouteClassName, EquatableArray<string> HandlerTypeNames, EquatableArray<string> HandlerRetries);
+/// <param name="HandlerPolicies">Per handler, in the same order, its <see cref="HandledMessageSpec.Policy"/>.</param>
+internal sealed record RouteSpec(string TypeId, string MessageTypeName, string RouteClassName, EquatableArray<string> HandlerTypeNames, EquatableArray<HandlerPolicySpec> HandlerPolicies);
