@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using KafkaTyped.Consuming;
+using KafkaTyped.Diagnostics;
 using KafkaTyped.Tests.Support;
 
 namespace KafkaTyped.Tests.Consuming;
