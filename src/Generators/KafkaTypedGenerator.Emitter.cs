@@ -705,6 +705,23 @@ public sealed partial class KafkaTypedGenerator
                 w.WriteLine("    => (uint)handlerIndex < (uint)s_retryPolicies.Length ? s_retryPolicies[handlerIndex] : null;");
             }
 
+            if (route.HandlerPolicies.Any(p => p.Deduplicate.Length > 0))
+            {
+                w.WriteLine();
+                w.WriteLine("private static readonly global::KafkaTyped.Routing.DeduplicationPolicy?[] s_deduplicationPolicies =");
+                w.OpenBlock();
+                foreach (var policy in route.HandlerPolicies)
+                {
+                    w.WriteLine((policy.Deduplicate.Length > 0 ? policy.Deduplicate : "null") + ",");
+                }
+
+                w.CloseBlock("};");
+                w.WriteLine();
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine("public override global::KafkaTyped.Routing.DeduplicationPolicy? GetDeduplicationPolicy(int handlerIndex)");
+                w.WriteLine("    => (uint)handlerIndex < (uint)s_deduplicationPolicies.Length ? s_deduplicationPolicies[handlerIndex] : null;");
+            }
+
             if (route.HandlerPolicies.Any(p => p.DeadLetterTopic.Length > 0))
             {
                 w.WriteLine();

@@ -175,7 +175,8 @@ public sealed partial class KafkaTypedGenerator
                         typeId,
                         new HandlerPolicySpec(
                             RetryExpression(symbol, known) ?? RetryExpression(message, known) ?? string.Empty,
-                            DeadLetterTopic(symbol, known) ?? DeadLetterTopic(message, known) ?? string.Empty)));
+                            DeadLetterTopic(symbol, known) ?? DeadLetterTopic(message, known) ?? string.Empty,
+                            DeduplicateExpression(symbol, known) ?? DeduplicateExpression(message, known) ?? string.Empty)));
                 }
             }
 
@@ -301,6 +302,26 @@ public sealed partial class KafkaTypedGenerator
         // where the options validator refuses it at start-up as well.
         private static string? DeadLetterTopic(INamedTypeSymbol symbol, KnownTypeSymbols known)
             => KnownTypeSymbols.Find(symbol, known.DeadLetterTopicAttribute) is { ConstructorArguments: [{ Value: string topic }] } ? topic : null;
+
+        // The [Deduplicate] declared on a handler or message as the runtime's DeduplicationPolicy; an impossible window is
+        // KT0033's and emitted as declared (the runtime then uses the store's window).
+        private static string? DeduplicateExpression(INamedTypeSymbol symbol, KnownTypeSymbols known)
+        {
+            if (KnownTypeSymbols.Find(symbol, known.DeduplicateAttribute) is not { } attribute)
+            {
+                return null;
+            }
+
+            foreach (var named in attribute.NamedArguments)
+            {
+                if (named.Key == "WindowSeconds" && named.Value.Value is int seconds)
+                {
+                    return "new global::KafkaTyped.Routing.DeduplicationPolicy { WindowSeconds = " + seconds.ToString(CultureInfo.InvariantCulture) + " }";
+                }
+            }
+
+            return "new global::KafkaTyped.Routing.DeduplicationPolicy()";
+        }
 
         private static string? FindShapeProblem(INamedTypeSymbol symbol, TypeDeclarationSyntax syntax)
         {

@@ -7,8 +7,13 @@ namespace KafkaTyped.Consuming;
 /// <summary>What the stages of one consumer group share: its id and options, the clock, the jitter, scopes, the dead-letter stage.</summary>
 internal sealed class ConsumerStages
 {
-    public ConsumerStages(ConsumerOptions options, IServiceScopeFactory scopes, ILogger logger, TimeProvider timeProvider, IRetryJitter jitter, IDeadLetterSink sink, SecretRedactor? redactor = null)
+    private readonly IServiceProvider? _services;
+    private IDeduplicationStore? _deduplicationStore;
+
+    public ConsumerStages(
+        ConsumerOptions options, IServiceScopeFactory scopes, ILogger logger, TimeProvider timeProvider, IRetryJitter jitter, IDeadLetterSink sink, SecretRedactor? redactor = null, IServiceProvider? services = null)
     {
+        _services = services;
         Redactor = redactor ?? SecretRedactor.None;
         Options = options;
         GroupId = options.GroupId ?? string.Empty;
@@ -32,6 +37,10 @@ internal sealed class ConsumerStages
     public IRetryJitter Jitter { get; }
 
     public DeadLetterStage DeadLetters { get; }
+
+    /// <summary>The registered deduplication store, resolved when a handler with <see cref="DeduplicateAttribute"/> first needs it.</summary>
+    public IDeduplicationStore DeduplicationStore => _deduplicationStore ??= _services?.GetService<IDeduplicationStore>()
+        ?? throw new InvalidOperationException("A handler declares [Deduplicate] but no IDeduplicationStore is registered; AddKafkaTyped registers the in-memory one unless another is added.");
 
     /// <summary>Masks configured secrets in the exceptions the stages log.</summary>
     public SecretRedactor Redactor { get; }

@@ -5,9 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KafkaTyped.Consuming;
 
 /// <summary>
-/// The typed stages of one handler of a route in one consumer group: retry (its own policy) -> handle -> outcome
-/// (dead-letter after the last attempt, or at once for a <see cref="PermanentFailureException"/>). A failure here retries
-/// this handler only; the route's other handlers are not called again.
+/// The typed stages of one handler of a route in one consumer group: [deduplicate] -> retry (its own policy) -> handle
+/// -> outcome (dead-letter after the last attempt, or at once for a permanent failure). A failure here retries this
+/// handler only; the route's other handlers are not called again.
 /// </summary>
 /// <typeparam name="TMessage">The message type.</typeparam>
 internal sealed class HandlerStage<TMessage>
@@ -15,13 +15,17 @@ internal sealed class HandlerStage<TMessage>
     private readonly ConsumerStages _stages;
     private readonly Type _handlerType;
 
-    public HandlerStage(ConsumerStages stages, Type handlerType, IHandle<TMessage>? singleton, HandlerPolicy policy)
+    public HandlerStage(ConsumerStages stages, Type handlerType, IHandle<TMessage>? singleton, HandlerPolicy policy, DeduplicationStage? deduplication = null)
     {
         _stages = stages;
         _handlerType = handlerType;
         Singleton = singleton;
         Policy = policy;
+        Deduplication = deduplication;
     }
+
+    /// <summary>The deduplication stage when the handler declares <see cref="DeduplicateAttribute"/>.</summary>
+    public DeduplicationStage? Deduplication { get; }
 
     /// <summary>The handler, when it is a singleton resolved at start-up; otherwise it comes from a scope per attempt.</summary>
     public IHandle<TMessage>? Singleton { get; }
@@ -36,10 +40,33 @@ internal sealed class HandlerStage<TMessage>
     public async ValueTask<bool> RunAsync(
         ConsumeResult<byte[], byte[]> record, string typeId, TMessage message, IServiceProvider? scope, ValueTask? firstAttempt, CancellationToken cancellationToken)
     {
+        var deduplication = Deduplication;
+        var key = default(DeduplicationKey);
+        if (deduplication is not null && !deduplication.TryGetKey(record, out key))
+        {
+            deduplication = null;
+        }
+
+        if (deduplication is { Inbox: null } && await deduplication.SeenAsync(record, key, cancellationToken).ConfigureAwait(false))
+        {
+            deduplication.Skipped(record, key);
+            return true;
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
             {
+                if (deduplication?.Inbox is { } inbox)
+                {
+                    if (!await InboxAttemptAsync(inbox, deduplication, key, record, typeId, message, attempt, cancellationToken).ConfigureAwait(false))
+                    {
+                        deduplication.Skipped(record, key);
+                    }
+
+                    return true;
+                }
+
                 if (attempt == 1 && firstAttempt is { } pending)
                 {
                     await pending.ConfigureAwait(false);
@@ -61,8 +88,6 @@ internal sealed class HandlerStage<TMessage>
                         await Resolve(retryScope.ServiceProvider, typeId).HandleAsync(message, RouteChain.CreateContext(record, typeId, _stages.GroupId, attempt), cancellationToken).ConfigureAwait(false);
                     }
                 }
-
-                return true;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -82,7 +107,52 @@ internal sealed class HandlerStage<TMessage>
                 var delay = Policy.DelayAfter(attempt, _stages.Jitter.NextDouble());
                 Log.HandlerFailedRetrying(_stages.Logger, _handlerType.Name, typeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, delay, _stages.Redactor.ForLog(ex));
                 await Task.Delay(delay, _stages.TimeProvider, cancellationToken).ConfigureAwait(false);
+                continue;
             }
+
+            // Marked only once handled; a crash before the mark means one more handling, never a lost one.
+            if (deduplication is not null)
+            {
+                await deduplication.MarkAsync(record, key, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// One attempt in an inbox transaction: claim the message id, run the handler in a scope of its own whose
+    /// <see cref="IInbox"/> is the transaction, commit. <see langword="false"/> when the claim found the id handled.
+    /// A failure anywhere rolls back the handler's rows and the claim together, and counts as a failed attempt.
+    /// </summary>
+    private async ValueTask<bool> InboxAttemptAsync(
+        IInboxStore inbox, DeduplicationStage deduplication, DeduplicationKey key, ConsumeResult<byte[], byte[]> record, string typeId, TMessage message, int attempt, CancellationToken cancellationToken)
+    {
+        var transaction = await inbox.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            if (!await inbox.TryClaimAsync(transaction, key, deduplication.Window, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            var context = RouteChain.CreateContext(record, typeId, _stages.GroupId, attempt);
+            if (Singleton is { } singleton)
+            {
+                await singleton.HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var attemptScope = _stages.Scopes.CreateAsyncScope();
+                await using (attemptScope.ConfigureAwait(false))
+                {
+                    DeduplicationStage.Enlist(attemptScope.ServiceProvider, transaction);
+                    await Resolve(attemptScope.ServiceProvider, typeId).HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
         }
     }
 

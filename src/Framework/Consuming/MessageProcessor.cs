@@ -23,7 +23,7 @@ internal sealed class MessageProcessor : IRecordProcessor
         RouteRegistry routes, IServiceProvider rootServices, ConsumerOptions options, ILogger logger, TimeProvider timeProvider, IDeadLetterSink deadLetters, IRetryJitter? jitter = null)
     {
         _routes = routes;
-        _stages = new ConsumerStages(options, rootServices.GetRequiredService<IServiceScopeFactory>(), logger, timeProvider, jitter ?? SharedRandomJitter.Instance, deadLetters, rootServices.GetService<SecretRedactor>());
+        _stages = new ConsumerStages(options, rootServices.GetRequiredService<IServiceScopeFactory>(), logger, timeProvider, jitter ?? SharedRandomJitter.Instance, deadLetters, rootServices.GetService<SecretRedactor>(), rootServices);
         var bindings = routes.Bindings;
         _chains = new RouteChain[bindings.Count];
         for (var i = 0; i < _chains.Length; i++)

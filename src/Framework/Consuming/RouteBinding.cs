@@ -73,7 +73,9 @@ internal sealed class RouteBinding<TMessage> : RouteBinding
         var handlers = new HandlerStage<TMessage>[_handlerTypes.Length];
         for (var i = 0; i < handlers.Length; i++)
         {
-            handlers[i] = new HandlerStage<TMessage>(stages, _handlerTypes[i], _singletons?[i], HandlerPolicy.Resolve(stages.Options, _handlerTypes[i], _route.GetRetryPolicy(i), _route.GetDeadLetterTopic(i)));
+            var deduplication = _route.GetDeduplicationPolicy(i) is { } declared ? new DeduplicationStage(stages, stages.DeduplicationStore, _handlerTypes[i], declared) : null;
+            handlers[i] = new HandlerStage<TMessage>(
+                stages, _handlerTypes[i], _singletons?[i], HandlerPolicy.Resolve(stages.Options, _handlerTypes[i], _route.GetRetryPolicy(i), _route.GetDeadLetterTopic(i)), deduplication);
         }
 
         return new RouteChain<TMessage>(_route, stages, handlers, Scoped);

@@ -59,7 +59,7 @@ internal sealed class RouteChain<TMessage> : RouteChain
     private readonly HandlerStage<TMessage>[] _handlers;
     private readonly bool _scoped;
 
-    // The common case taken without a state machine: one singleton handler.
+    // The common case taken without a state machine: one singleton handler that does not deduplicate.
     private readonly IHandle<TMessage>? _onlySingleton;
 
     public RouteChain(MessageRoute<TMessage> route, ConsumerStages stages, HandlerStage<TMessage>[] handlers, bool scoped)
@@ -68,7 +68,7 @@ internal sealed class RouteChain<TMessage> : RouteChain
         _stages = stages;
         _handlers = handlers;
         _scoped = scoped;
-        _onlySingleton = handlers.Length == 1 ? handlers[0].Singleton : null;
+        _onlySingleton = handlers is [{ Deduplication: null } only] ? only.Singleton : null;
     }
 
     public override ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)

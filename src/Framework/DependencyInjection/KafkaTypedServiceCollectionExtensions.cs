@@ -56,6 +56,14 @@ public static class KafkaTypedServiceCollectionExtensions
                 Clock(sp),
                 sp.GetService<IHostApplicationLifetime>() is { } lifetime ? lifetime.StopApplication : null);
         });
+        services.TryAddSingleton<IDeduplicationStore>(static sp => new InMemoryDeduplicationStore(timeProvider: Clock(sp)));
+        services.TryAddScoped<InboxScope>();
+        services.TryAddScoped<IInbox>(static sp =>
+        {
+            var inbox = sp.GetRequiredService<InboxScope>();
+            inbox.Require();
+            return inbox;
+        });
         services.TryAddSingleton(static sp => new SecretRedactor(sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value));
         services.TryAddSingleton<IDeadLetterSink>(static sp => new KafkaDeadLetterSink(sp.GetRequiredService<RecordProducer>(), sp.GetRequiredService<SecretRedactor>()));
         services.TryAddSingleton<IMessagePublisher>(static sp =>

@@ -45,6 +45,10 @@ internal static class KafkaTypedTelemetry
     public static readonly Counter<long> DeadLetteredMessages = Meter.CreateCounter<long>(
         "kafkatyped.consume.dead_lettered", "{message}", "Records written to a dead-letter topic, by reason.");
 
+    /// <summary>Records a handler skipped because its deduplication store had seen their message id.</summary>
+    public static readonly Counter<long> DeduplicatedMessages = Meter.CreateCounter<long>(
+        "kafkatyped.consume.deduplicated", "{message}", "Deliveries a handler skipped as duplicates of a message it handled.");
+
     /// <summary>Offset commits sent to the group coordinator.</summary>
     public static readonly Counter<long> Commits = Meter.CreateCounter<long>(
         "kafkatyped.consume.commits", "{commit}", "Offset commits, by outcome.");

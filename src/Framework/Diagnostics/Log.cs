@@ -56,6 +56,12 @@ internal static partial class Log
     [LoggerMessage(231, LogLevel.Information, "Record {Topic}[{Partition}]@{Offset} dead-lettered to {DeadLetterTopic} ({Reason}, handler {Handler})")]
     public static partial void DeadLettered(ILogger logger, string topic, int partition, long offset, string deadLetterTopic, string reason, string handler);
 
+    [LoggerMessage(233, LogLevel.Debug, "Record {Topic}[{Partition}]@{Offset} (message {MessageId}) was handled by {Handler} already; skipped as a duplicate")]
+    public static partial void DuplicateSkipped(ILogger logger, string topic, int partition, long offset, string messageId, string handler);
+
+    [LoggerMessage(234, LogLevel.Error, "The deduplication store failed ({Operation}) for {Topic}[{Partition}]@{Offset}, handler {Handler} (attempt {Attempt}); trying again in {Delay}, the offset is not committed meanwhile")]
+    public static partial void DeduplicationStoreFailed(ILogger logger, string operation, string topic, int partition, long offset, string handler, int attempt, TimeSpan delay, Exception exception);
+
     [LoggerMessage(232, LogLevel.Error, "Dead-lettering {Topic}[{Partition}]@{Offset} to {DeadLetterTopic} failed (attempt {Attempt}); trying again in {Delay}, the offset is not committed meanwhile")]
     public static partial void DeadLetterFailed(ILogger logger, string topic, int partition, long offset, string deadLetterTopic, int attempt, TimeSpan delay, Exception exception);
 

@@ -35,6 +35,14 @@ public abstract class MessageRoute
     /// <returns>The declared topic, or <see langword="null"/>.</returns>
     public virtual string? GetDeadLetterTopic(int handlerIndex) => null;
 
+    /// <summary>
+    /// The <see cref="DeduplicateAttribute"/> that applies to the handler at <paramref name="handlerIndex"/> in
+    /// <see cref="HandlerTypes"/> (declared on the handler, else on the message), or <see langword="null"/> when neither declares one.
+    /// </summary>
+    /// <param name="handlerIndex">A position in <see cref="HandlerTypes"/>.</param>
+    /// <returns>The declared policy, or <see langword="null"/>.</returns>
+    public virtual DeduplicationPolicy? GetDeduplicationPolicy(int handlerIndex) => null;
+
     /// <summary>Calls <paramref name="visitor"/> with this route typed by its message type (no reflection).</summary>
     internal abstract TResult Accept<TResult>(IMessageRouteVisitor<TResult> visitor);
 }

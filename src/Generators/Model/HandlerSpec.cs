@@ -19,11 +19,8 @@ internal sealed record HandledMessageSpec(string MessageTypeName, string TypeId,
 /// </summary>
 /// <param name="Retry">The C# expression of the <c>[Retry]</c> as a runtime <c>RetryPolicy</c>, or empty when none is declared.</param>
 /// <param name="DeadLetterTopic">The <c>[DeadLetterTopic]</c> topic, or empty when none is declared.</param>
-internal sealed record HandlerPolicySpec(string Retry, string DeadLetterTopic)
-{
-    /// <summary>No attribute declared.</summary>
-    public static HandlerPolicySpec None { get; } = new(string.Empty, string.Empty);
-}
+/// <param name="Deduplicate">The C# expression of the <c>[Deduplicate]</c> as a runtime <c>DeduplicationPolicy</c>, or empty when none is declared.</param>
+internal sealed record HandlerPolicySpec(string Retry, string DeadLetterTopic, string Deduplicate);
 
 /// <summary>The routing table of the compilation: one route per handled message type, ordered by type id.</summary>
 /// <param name="RegistrationNamespace">The namespace of the generated registration class, derived from the assembly name and unique to it.</param>

@@ -8,9 +8,11 @@ namespace KafkaTyped.PostgreSql;
 /// Deduplication marks in a PostgreSQL table: they survive restarts and are shared by every instance of a service.
 /// Marks can also be written within a caller's <see cref="NpgsqlTransaction"/>
 /// (<see cref="MarkAsync(DbTransaction, DeduplicationKey, TimeSpan, CancellationToken)"/>), so a handler's rows and its
-/// mark commit together.
+/// mark commit together; as an <see cref="IInboxStore"/> it gives deduplicating handlers that transaction as their
+/// <see cref="IInbox"/>. A claim inserts the mark first, so a concurrent claim of the same message (another partition,
+/// another instance) waits on its row and then finds it taken.
 /// </summary>
-public sealed class PostgreSqlDeduplicationStore : IDeduplicationStore, IAsyncDisposable
+public sealed class PostgreSqlDeduplicationStore : IInboxStore, IAsyncDisposable
 {
     /// <summary>The default table name.</summary>
     public const string DefaultTableName = "kafkatyped_dedup";
@@ -137,6 +139,45 @@ public sealed class PostgreSqlDeduplicationStore : IDeduplicationStore, IAsyncDi
     /// <summary>Closes the store's connection pool.</summary>
     /// <returns>A task that completes when the pool is closed.</returns>
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    /// <inheritdoc />
+    public async ValueTask<InboxTransaction> BeginAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new InboxTransaction(connection, await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryClaimAsync(InboxTransaction transaction, DeduplicationKey key, TimeSpan window, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        var npgsql = transaction.Transaction as NpgsqlTransaction
+            ?? throw new ArgumentException($"The PostgreSQL deduplication store claims in an {nameof(NpgsqlTransaction)}.", nameof(transaction));
+        var now = _timeProvider.GetUtcNow();
+
+        // Inserts the mark, or renews an expired one; an unexpired mark is left alone (0 rows). A concurrent insert of the
+        // same key blocks on the unique index until this transaction ends, then sees the committed mark.
+        await using var command = new NpgsqlCommand(
+            $"""
+            INSERT INTO {_table} AS t (consumer_group, handler, message_id, expires_at) VALUES (@group, @handler, @id, @expires)
+            ON CONFLICT (consumer_group, handler, message_id) DO UPDATE SET expires_at = excluded.expires_at WHERE t.expires_at <= @now
+            """,
+            npgsql.Connection,
+            npgsql);
+        AddKey(command, key);
+        command.Parameters.AddWithValue("expires", (now + window).ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
 
     private static void AddKey(NpgsqlCommand command, DeduplicationKey key)
     {

@@ -7,9 +7,11 @@ namespace KafkaTyped.Sqlite;
 /// <summary>
 /// Deduplication marks in a SQLite database file (WAL journal): they survive a restart of the process. Marks can also
 /// be written within a caller's <see cref="SqliteTransaction"/> (<see cref="MarkAsync(DbTransaction, DeduplicationKey, TimeSpan, CancellationToken)"/>),
-/// so a handler's rows and its mark commit together.
+/// so a handler's rows and its mark commit together; as an <see cref="IInboxStore"/> it gives deduplicating handlers that
+/// transaction as their <see cref="IInbox"/>. A transaction holds SQLite's single write lock (<c>BEGIN IMMEDIATE</c>)
+/// from the claim to the commit, so inbox handlers of one database file run one at a time.
 /// </summary>
-public sealed class SqliteDeduplicationStore : IDeduplicationStore
+public sealed class SqliteDeduplicationStore : IInboxStore
 {
     /// <summary>The default table name.</summary>
     public const string DefaultTableName = "kafkatyped_dedup";
@@ -112,6 +114,43 @@ public sealed class SqliteDeduplicationStore : IDeduplicationStore
         command.Parameters.AddWithValue("$expires", (now + window).ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<InboxTransaction> BeginAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new InboxTransaction(connection, connection.BeginTransaction(deferred: false));
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryClaimAsync(InboxTransaction transaction, DeduplicationKey key, TimeSpan window, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        var sqlite = transaction.Transaction as SqliteTransaction
+            ?? throw new ArgumentException($"The SQLite deduplication store claims in a {nameof(SqliteTransaction)}.", nameof(transaction));
+        var now = _timeProvider.GetUtcNow();
+        await using var command = sqlite.Connection!.CreateCommand();
+        command.Transaction = sqlite;
+
+        // Inserts the mark, or renews an expired one; an unexpired mark is left alone and nothing changes (0 rows).
+        command.CommandText = $"""
+            INSERT INTO {_table} (consumer_group, handler, message_id, expires_at) VALUES ($group, $handler, $id, $expires)
+            ON CONFLICT (consumer_group, handler, message_id) DO UPDATE SET expires_at = excluded.expires_at WHERE {_table}.expires_at <= $now
+            """;
+        AddKey(command, key);
+        command.Parameters.AddWithValue("$expires", (now + window).ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     private static void AddKey(SqliteCommand command, DeduplicationKey key)
