@@ -30,7 +30,7 @@ public sealed class MessageProcessorTests
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
-        T.Serialize(ref writer, message);
+        T.TypeInfo.MessagePack.Write(ref writer, message);
         writer.Flush();
         var headers = new Headers { { "ce_type", System.Text.Encoding.UTF8.GetBytes(typeId ?? T.TypeId) }, { "ce_id", "0192d6c4-0000-7000-8000-000000000001"u8.ToArray() } };
         return Records.At("orders", 2, offset, headers, buffer.WrittenSpan.ToArray(), T.SerializeKey(message));
