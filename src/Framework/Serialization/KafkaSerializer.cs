@@ -256,6 +256,11 @@ public static class KafkaSerializer
     {
         try
         {
+            if (payload.IsEmpty)
+            {
+                throw new JsonException("The payload is empty.");
+            }
+
             var reader = new Utf8JsonReader(payload, JsonPrimitives.ReaderOptions);
             if (!reader.Read())
             {
@@ -322,7 +327,7 @@ public static class KafkaSerializer
         finally
         {
             // Do not keep the caller's output reachable from the thread.
-            writer.Reset(Stream.Null);
+            writer.Reset(DetachedOutput.Instance);
         }
     }
 
@@ -340,5 +345,17 @@ public static class KafkaSerializer
             // Do not keep a buffer grown by one large message alive for the thread's lifetime.
             t_buffer = null;
         }
+    }
+
+    /// <summary>What the thread's JSON writer points at between calls (resetting onto a stream would allocate each time).</summary>
+    private sealed class DetachedOutput : IBufferWriter<byte>
+    {
+        public static readonly DetachedOutput Instance = new();
+
+        public void Advance(int count) => throw new InvalidOperationException("The JSON writer is not attached to an output.");
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new InvalidOperationException("The JSON writer is not attached to an output.");
+
+        public Span<byte> GetSpan(int sizeHint = 0) => throw new InvalidOperationException("The JSON writer is not attached to an output.");
     }
 }
