@@ -14,9 +14,9 @@ internal static class MessageContract
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Serialize<T>(ref MessagePackWriter writer, T value)
-        where T : IKafkaData<T> => T.Serialize(ref writer, value);
+        where T : IKafkaData<T> => T.TypeInfo.MessagePack.Write(ref writer, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Deserialize<T>(ref MessagePackReader reader)
-        where T : IKafkaData<T> => T.Deserialize(ref reader);
+        where T : IKafkaData<T> => T.TypeInfo.MessagePack.Read(ref reader);
 }

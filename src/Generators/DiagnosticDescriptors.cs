@@ -49,6 +49,12 @@ internal static class DiagnosticDescriptors
         "'{0}' cannot carry [{1}]: {2}",
         "Generic, abstract, static and ref struct types, and classes with a primary constructor that are not records, cannot be serialized by the generated code. Use a non-generic, concrete record, class or struct.");
 
+    public static readonly DiagnosticDescriptor DuplicateJsonName = Create(
+        "KT0007",
+        "Two members have one JSON name",
+        "Member '{0}' of '{1}' has the JSON name '{3}', which member '{2}' already has",
+        "The generated JSON serializer names each member by its [JsonPropertyName], else by its name in camelCase; two members of one type cannot share a name, or a reader could not tell them apart. Rename one member or give it a [JsonPropertyName] of its own.");
+
     private static DiagnosticDescriptor Create(string id, string title, string messageFormat, string description)
         => new(
             id,

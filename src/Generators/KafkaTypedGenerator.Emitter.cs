@@ -11,7 +11,7 @@ namespace KafkaTyped.Generators;
 public sealed partial class KafkaTypedGenerator
 {
     /// <summary>Turns models into C# source. Reads nothing but the models.</summary>
-    internal static class Emitter
+    internal static partial class Emitter
     {
         internal const string RoutingHintName = "KafkaTyped.Routing.g.cs";
 
@@ -24,6 +24,11 @@ public sealed partial class KafkaTypedGenerator
         /// explicitly, so that they stay out of the type's public surface, and only a type parameter reaches them.
         /// </summary>
         private const string DataContract = "KafkaTypedContractAccess";
+
+        // The nested classes generated in each type: its serializers, and the holder of its KafkaTypeInfo.
+        private const string TypeInfoHolder = "KafkaTypedTypeInfo";
+        private const string MessagePackCodecName = "KafkaTypedMessagePackCodec";
+        private const string JsonCodecName = "KafkaTypedJsonCodec";
 
         private static readonly string s_generatedCodeAttribute =
             $"[global::System.CodeDom.Compiler.GeneratedCode(\"KafkaTyped.Generators\", \"{typeof(KafkaTypedGenerator).Assembly.GetName().Version}\")]";
@@ -73,11 +78,15 @@ public sealed partial class KafkaTypedGenerator
                 WriteMessageContract(w, spec);
             }
 
-            WriteSerialize(w, spec);
-            w.WriteLine();
-            WriteDeserialize(w, spec);
+            w.WriteLine($"static global::KafkaTyped.Serialization.KafkaTypeInfo<{spec.FullyQualifiedName}> global::KafkaTyped.IKafkaData<{spec.FullyQualifiedName}>.TypeInfo => {TypeInfoHolder}.Instance;");
             w.WriteLine();
             WriteConstructor(w, spec);
+            w.WriteLine();
+            WriteTypeInfoHolder(w, spec);
+            w.WriteLine();
+            WriteMessagePackCodec(w, spec);
+            w.WriteLine();
+            WriteJsonCodec(w, spec);
             w.WriteLine();
             WriteFormatter(w, spec);
 
@@ -162,6 +171,8 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine();
             w.WriteLine($"static string? {contract}.DefaultTopic => {(spec.Topic is null ? "null" : Literal(spec.Topic))};");
             w.WriteLine();
+            w.WriteLine($"static global::KafkaTyped.MessageFormat {contract}.Format => {spec.Format};");
+            w.WriteLine();
             w.WriteLine($"static bool {contract}.HasKey => {(spec.Key is null ? "false" : "true")};");
             w.WriteLine();
             w.OpenBlock($"static byte[]? {contract}.SerializeKey({spec.FullyQualifiedName} message)");
@@ -177,9 +188,32 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine();
         }
 
+        private static void WriteTypeInfoHolder(SourceWriter w, DataTypeSpec spec)
+        {
+            var type = spec.FullyQualifiedName;
+            w.WriteLine($"/// <summary>The serializers of <see cref=\"{spec.Name}\"/>, one per format.</summary>");
+            w.WriteLine(s_generatedCodeAttribute);
+            w.OpenBlock($"private static class {TypeInfoHolder}");
+            w.WriteLine($"public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<{type}> Instance = new({MessagePackCodecName}.Instance, {JsonCodecName}.Instance);");
+            w.CloseBlock();
+        }
+
+        private static void WriteMessagePackCodec(SourceWriter w, DataTypeSpec spec)
+        {
+            w.WriteLine($"/// <summary>The MessagePack serializer of <see cref=\"{spec.Name}\"/>: an array of its members in encoding order.</summary>");
+            w.WriteLine(s_generatedCodeAttribute);
+            w.OpenBlock($"private sealed class {MessagePackCodecName} : global::KafkaTyped.Serialization.MessagePackCodec<{spec.FullyQualifiedName}>");
+            w.WriteLine($"public static readonly {MessagePackCodecName} Instance = new();");
+            w.WriteLine();
+            WriteSerialize(w, spec);
+            w.WriteLine();
+            WriteDeserialize(w, spec);
+            w.CloseBlock();
+        }
+
         private static void WriteSerialize(SourceWriter w, DataTypeSpec spec)
         {
-            w.OpenBlock($"static void global::KafkaTyped.IKafkaData<{spec.FullyQualifiedName}>.Serialize(ref {Writer} writer, {spec.FullyQualifiedName} value)");
+            w.OpenBlock($"public override void Write(ref {Writer} writer, {spec.FullyQualifiedName} value)");
             if (!spec.IsValueType)
             {
                 w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(value);");
@@ -199,7 +233,7 @@ public sealed partial class KafkaTypedGenerator
         private static void WriteDeserialize(SourceWriter w, DataTypeSpec spec)
         {
             var typeName = Literal(spec.DisplayName);
-            w.OpenBlock($"static {spec.FullyQualifiedName} global::KafkaTyped.IKafkaData<{spec.FullyQualifiedName}>.Deserialize(ref {Reader} reader)");
+            w.OpenBlock($"public override {spec.FullyQualifiedName} Read(ref {Reader} reader)");
             w.WriteLine($"{Primitives}.EnterObject(ref reader, {typeName});");
             w.WriteLine($"var count = {Primitives}.ReadObjectHeader(ref reader, {typeName});");
             foreach (var member in spec.Members)
@@ -233,10 +267,10 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine(s_generatedCodeAttribute);
             w.OpenBlock($"file static class {DataContract}");
             w.WriteLine(inline);
-            w.WriteLine($"public static void Serialize<T>(ref {Writer} writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);");
+            w.WriteLine("public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;");
             w.WriteLine();
             w.WriteLine(inline);
-            w.WriteLine($"public static T Deserialize<T>(ref {Reader} reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);");
+            w.WriteLine("public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;");
             w.CloseBlock();
         }
 
@@ -321,26 +355,26 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine("return;");
             w.CloseBlock();
             w.WriteLine();
-            w.WriteLine($"{DataContract}.Serialize<{type}>(ref writer, value{(spec.IsValueType ? ".Value" : string.Empty)});");
+            w.WriteLine($"{MessagePackCodecName}.Instance.Write(ref writer, value{(spec.IsValueType ? ".Value" : string.Empty)});");
             w.CloseBlock();
             w.WriteLine();
             if (spec.IsValueType)
             {
                 w.WriteLine("/// <inheritdoc/>");
-                w.WriteLine($"public void Serialize(ref {Writer} writer, {type} value, {options} options) => {DataContract}.Serialize<{type}>(ref writer, value);");
+                w.WriteLine($"public void Serialize(ref {Writer} writer, {type} value, {options} options) => {MessagePackCodecName}.Instance.Write(ref writer, value);");
                 w.WriteLine();
                 w.WriteLine("/// <inheritdoc/>");
-                w.WriteLine($"public {type} Deserialize(ref {Reader} reader, {options} options) => {DataContract}.Deserialize<{type}>(ref reader);");
+                w.WriteLine($"public {type} Deserialize(ref {Reader} reader, {options} options) => {MessagePackCodecName}.Instance.Read(ref reader);");
                 w.WriteLine();
                 w.WriteLine("/// <inheritdoc/>");
                 w.WriteLine($"{type}? global::MessagePack.Formatters.IMessagePackFormatter<{type}?>.Deserialize(ref {Reader} reader, {options} options)");
-                w.WriteLine($"    => reader.TryReadNil() ? null : {DataContract}.Deserialize<{type}>(ref reader);");
+                w.WriteLine($"    => reader.TryReadNil() ? null : {MessagePackCodecName}.Instance.Read(ref reader);");
             }
             else
             {
                 w.WriteLine("/// <inheritdoc/>");
                 w.WriteLine($"public {type}? Deserialize(ref {Reader} reader, {options} options)");
-                w.WriteLine($"    => reader.TryReadNil() ? null : {DataContract}.Deserialize<{type}>(ref reader);");
+                w.WriteLine($"    => reader.TryReadNil() ? null : {MessagePackCodecName}.Instance.Read(ref reader);");
             }
 
             w.CloseBlock();
@@ -462,7 +496,7 @@ public sealed partial class KafkaTypedGenerator
                     }
 
                 case ShapeKind.Data:
-                    w.WriteLine($"{DataContract}.Serialize<{shape.TypeName}>(ref writer, {expression});");
+                    w.WriteLine($"{DataContract}.MessagePack<{shape.TypeName}>().Write(ref writer, {expression});");
                     break;
                 default:
                     // bool, integers, char, float, double, string, DateTime (timestamp extension).
@@ -608,7 +642,7 @@ public sealed partial class KafkaTypedGenerator
                     }
 
                 case ShapeKind.Data:
-                    w.WriteLine($"{target} = {DataContract}.Deserialize<{shape.TypeName}>(ref reader);");
+                    w.WriteLine($"{target} = {DataContract}.MessagePack<{shape.TypeName}>().Read(ref reader);");
                     break;
                 default:
                     throw new InvalidOperationException($"Unexpected shape {shape.Kind}.");
@@ -685,8 +719,8 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine("public override global::System.Collections.Generic.IReadOnlyList<global::System.Type> HandlerTypes => s_handlerTypes;");
             w.WriteLine();
             w.WriteLine("/// <inheritdoc/>");
-            w.WriteLine($"public override {message} Deserialize(global::System.ReadOnlyMemory<byte> payload)");
-            w.WriteLine($"    => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<{message}>(payload);");
+            w.WriteLine($"public override {message} Deserialize(global::System.ReadOnlyMemory<byte> payload, global::KafkaTyped.MessageFormat format)");
+            w.WriteLine($"    => global::KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<{message}>(payload, format);");
             if (route.HandlerPolicies.Any(p => p.Retry.Length > 0))
             {
                 // Read once, when a consumer group builds its stages; the same order as s_handlerTypes.

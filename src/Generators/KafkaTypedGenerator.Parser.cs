@@ -38,6 +38,7 @@ public sealed partial class KafkaTypedGenerator
 
             string? typeId = null;
             string? topic = null;
+            var format = "global::KafkaTyped.MessageFormat.MessagePack";
             TypeIdDeclaration? typeIdDeclaration = null;
             if (isMessage)
             {
@@ -48,6 +49,16 @@ public sealed partial class KafkaTypedGenerator
                     if (named.Key == "Topic")
                     {
                         topic = named.Value.Value as string;
+                    }
+                    else if (named.Key == "Format" && named.Value.Value is int formatValue)
+                    {
+                        format = formatValue switch
+                        {
+                            0 => "global::KafkaTyped.MessageFormat.MessagePack",
+                            1 => "global::KafkaTyped.MessageFormat.Json",
+                            2 => "global::KafkaTyped.MessageFormat.JsonEnvelope",
+                            _ => $"(global::KafkaTyped.MessageFormat){formatValue}",
+                        };
                     }
                 }
 
@@ -105,7 +116,8 @@ public sealed partial class KafkaTypedGenerator
                 IsMessage: isMessage,
                 TypeId: typeId,
                 Topic: topic,
-                Key: key);
+                Key: key,
+                Format: format);
 
             return new DataTypeResult(spec, diagnostics.ToEquatableArray(), typeIdDeclaration);
         }
@@ -422,17 +434,101 @@ public sealed partial class KafkaTypedGenerator
                     continue;
                 }
 
+                var jsonName = JsonNameOf(symbol, member) ?? CamelCase(member.Name);
+                var clash = members.FirstOrDefault(m => m.JsonName == jsonName);
+                if (clash is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.DuplicateJsonName, member.Locations.FirstOrDefault(), member.Name, displayName, clash.DisplayName, jsonName));
+                    continue;
+                }
+
                 members.Add(member is IParameterSymbol parameter
                     ? new MemberSpec(
                         EscapeIdentifier(parameter.Name),
                         parameter.Name,
                         shape,
                         IsConstructorParameter: true,
-                        DefaultValueExpression: parameter.HasExplicitDefaultValue ? DefaultValueExpression(parameter, shape) : null)
-                    : new MemberSpec(EscapeIdentifier(member.Name), member.Name, shape, IsConstructorParameter: false, DefaultValueExpression: null));
+                        DefaultValueExpression: parameter.HasExplicitDefaultValue ? DefaultValueExpression(parameter, shape) : null,
+                        JsonName: jsonName)
+                    : new MemberSpec(EscapeIdentifier(member.Name), member.Name, shape, IsConstructorParameter: false, DefaultValueExpression: null, JsonName: jsonName));
             }
 
             return members;
+        }
+
+        /// <summary>
+        /// The name of a <c>[JsonPropertyName]</c> on the member, or for a positional parameter on the parameter or on the
+        /// property the compiler makes of it (<c>[property: JsonPropertyName("...")]</c>); <see langword="null"/> without one.
+        /// </summary>
+        private static string? JsonNameOf(INamedTypeSymbol type, ISymbol member)
+        {
+            var name = FindJsonPropertyName(member.GetAttributes());
+            if (name is null && member is IParameterSymbol)
+            {
+                foreach (var property in type.GetMembers(member.Name))
+                {
+                    if (property is IPropertySymbol)
+                    {
+                        name = FindJsonPropertyName(property.GetAttributes());
+                    }
+                }
+            }
+
+            return name;
+
+            static string? FindJsonPropertyName(ImmutableArray<AttributeData> attributes)
+            {
+                foreach (var attribute in attributes)
+                {
+                    if (attribute.AttributeClass is { Name: "JsonPropertyNameAttribute" } attributeClass
+                        && attributeClass.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyNameAttribute"
+                        && attribute.ConstructorArguments.Length == 1
+                        && attribute.ConstructorArguments[0].Value is string { Length: > 0 } value)
+                    {
+                        return value;
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// A C# name in camelCase as System.Text.Json's <c>JsonNamingPolicy.CamelCase</c> writes it: the leading run of
+        /// upper-case letters is lowered, but for the last one when a lower-case letter follows (<c>OrderId</c> ->
+        /// <c>orderId</c>, <c>URLValue</c> -> <c>urlValue</c>, <c>ID</c> -> <c>id</c>).
+        /// </summary>
+        internal static string CamelCase(string name)
+        {
+            if (name.Length == 0 || !char.IsUpper(name[0]))
+            {
+                return name;
+            }
+
+            var chars = name.ToCharArray();
+            for (var i = 0; i < chars.Length; i++)
+            {
+                if (i == 1 && !char.IsUpper(chars[i]))
+                {
+                    break;
+                }
+
+                var hasNext = i + 1 < chars.Length;
+                if (i > 0 && hasNext && !char.IsUpper(chars[i + 1]))
+                {
+                    if (chars[i + 1] == ' ')
+                    {
+                        chars[i] = char.ToLowerInvariant(chars[i]);
+                    }
+
+                    break;
+                }
+
+                chars[i] = char.ToLowerInvariant(chars[i]);
+            }
+
+            return new string(chars);
         }
 
         private static KeySpec? ParseKey(INamedTypeSymbol symbol, string displayName, KnownTypeSymbols known, List<DiagnosticInfo> diagnostics)
@@ -532,7 +628,23 @@ public sealed partial class KafkaTypedGenerator
             if (type.TypeKind == TypeKind.Enum && type is INamedTypeSymbol { EnumUnderlyingType: { } underlying })
             {
                 var underlyingShape = ShapeOf(underlying, known);
-                return underlyingShape is null ? null : new TypeShape(ShapeKind.Enum, name, false, false, null, underlyingShape.Kind);
+                if (underlyingShape is null)
+                {
+                    return null;
+                }
+
+                // JSON writes a value by the name of the first member declared with it; a value without a name as a number.
+                var enumMembers = new List<EnumMemberSpec>();
+                var seen = new HashSet<object>();
+                foreach (var field in type.GetMembers().OfType<IFieldSymbol>())
+                {
+                    if (field.HasConstantValue && field.ConstantValue is { } constant && seen.Add(constant))
+                    {
+                        enumMembers.Add(new EnumMemberSpec(EscapeIdentifier(field.Name), field.Name));
+                    }
+                }
+
+                return new TypeShape(ShapeKind.Enum, name, false, false, null, underlyingShape.Kind, enumMembers.ToEquatableArray());
             }
 
             if (type is not INamedTypeSymbol named)

@@ -23,9 +23,9 @@ public sealed class HandlerDeclarationAnalyzerTests
             public static ReadOnlySpan<byte> TypeIdUtf8 => "hand-made"u8;
             public static string? DefaultTopic => null;
             public static bool HasKey => false;
+            public static MessageFormat Format => MessageFormat.MessagePack;
             public static byte[]? SerializeKey(HandMade message) => null;
-            public static void Serialize(ref MessagePack.MessagePackWriter writer, HandMade value) { }
-            public static HandMade Deserialize(ref MessagePack.MessagePackReader reader) => new(Guid.Empty);
+            public static KafkaTyped.Serialization.KafkaTypeInfo<HandMade> TypeInfo => null!;
         }
 
         public sealed class HandMadeHandler : IHandle<HandMade>

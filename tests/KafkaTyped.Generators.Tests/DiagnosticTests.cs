@@ -99,6 +99,22 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void KT0007_TwoMembersWithOneJsonName()
+    {
+        var diagnostic = Single("""
+            [KafkaMessage("a")]
+            public partial record Clash(string OrderId)
+            {
+                [System.Text.Json.Serialization.JsonPropertyName("orderId")]
+                public string? Legacy { get; init; }
+            }
+            """);
+
+        AssertDiagnostic(diagnostic, "KT0007", "Legacy");
+        Assert.Contains("'orderId', which member 'OrderId' already has", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void KT0005_UnsupportedKeyType()
     {
         var diagnostic = Single("""

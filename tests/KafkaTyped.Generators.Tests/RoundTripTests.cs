@@ -11,7 +11,7 @@ namespace KafkaTyped.Generators.Tests;
 public sealed class RoundTripTests
 {
     // Strings of valid UTF-16 (no lone surrogates, which no UTF-8 format can carry).
-    private static readonly Gen<string> Text = Gen.Char['\u0000', '\uD7FF'].Array[0, 12].Select(chars => new string(chars));
+    internal static readonly Gen<string> Text = Gen.Char['\u0000', '\uD7FF'].Array[0, 12].Select(chars => new string(chars));
     private static readonly Gen<DateTime> UtcDateTime = Gen.Long[DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks].Select(t => new DateTime(t, DateTimeKind.Utc));
     private static readonly Gen<DateTimeOffset> Offset = Gen.Select(
         Gen.Long[TimeSpan.FromHours(14).Ticks, DateTime.MaxValue.Ticks - TimeSpan.FromHours(14).Ticks],
@@ -20,7 +20,7 @@ public sealed class RoundTripTests
     private static readonly Gen<LineItem> Item = Gen.Select(Text, Gen.Int, Gen.Decimal, (sku, quantity, price) => new LineItem(sku, quantity, price));
     private static readonly Gen<Money> MoneyGen = Gen.Select(Gen.Decimal, Text, (amount, currency) => new Money { Amount = amount, Currency = currency });
 
-    private static readonly Gen<Everything> EverythingGen = Gen.Const(() => new Everything())
+    internal static readonly Gen<Everything> EverythingGen = Gen.Const(() => new Everything())
         .With(Gen.Bool, (e, v) => e with { Bool = v })
         .With(Gen.Byte, (e, v) => e with { Byte = v })
         .With(Gen.SByte, (e, v) => e with { SByte = v })
@@ -197,7 +197,7 @@ public sealed class RoundTripTests
     private static Gen<Dictionary<string, T>> Dictionary<T>(Gen<T> values)
         => Gen.Select(Text, values).Array[0, 4].Select(pairs => pairs.DistinctBy(p => p.Item1).ToDictionary(p => p.Item1, p => p.Item2));
 
-    private static void AssertEquivalent(Everything expected, Everything actual)
+    internal static void AssertEquivalent(Everything expected, Everything actual)
     {
         Assert.Equal(expected.Bool, actual.Bool);
         Assert.Equal(expected.Byte, actual.Byte);

@@ -37,6 +37,28 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void JsonFormats() => Verify("""
+        using System.Text.Json.Serialization;
+
+        namespace Seed;
+
+        // The seed services' typed envelope, with a member renamed for JSON and camelCase names otherwise.
+        [KafkaMessage("ordercreated", Format = MessageFormat.JsonEnvelope)]
+        public partial record OrderCreated([property: MessageKey] Guid OrderId, decimal Amount, [property: JsonPropertyName("customer_id")] string Customer)
+        {
+            [JsonPropertyName("URL")]
+            public string? ReceiptUrl { get; init; }
+
+            public DateTimeOffset PlacedAt { get; init; }
+
+            public byte[]? Signature { get; init; }
+        }
+
+        [KafkaMessage("orderpaid", Format = MessageFormat.Json)]
+        public partial record OrderPaid(Guid OrderId, Dictionary<string, decimal> Amounts, TimeOnly At, char Grade);
+        """);
+
+    [Fact]
     public void Classes() => Verify("""
         namespace Shop.Billing;
 

@@ -21,10 +21,86 @@ internal static class CloudEventHeaders
     public const string TraceState = "tracestate";
 
     public const string MessagePackContentType = "application/x-msgpack";
+    public const string JsonContentType = "application/json";
+    public const string JsonEnvelopeContentType = "application/vnd.kafkatyped.envelope+json";
+    public const string StructuredContentType = "application/cloudevents+json";
 
     // Header values are handed to librdkafka, which copies them; the client never mutates them, so constant values are shared.
     private static readonly byte[] s_specVersion10 = "1.0"u8.ToArray();
     private static readonly byte[] s_messagePack = "application/x-msgpack"u8.ToArray();
+    private static readonly byte[] s_json = "application/json"u8.ToArray();
+    private static readonly byte[] s_jsonEnvelope = "application/vnd.kafkatyped.envelope+json"u8.ToArray();
+
+    /// <summary>What a record's value is, by its <c>content-type</c> header.</summary>
+    public enum ValueKind
+    {
+        /// <summary>MessagePack: <c>application/x-msgpack</c>, or no <c>content-type</c> at all.</summary>
+        MessagePack,
+
+        /// <summary><c>application/json</c> (or another <c>+json</c> type): the message's JSON object.</summary>
+        Json,
+
+        /// <summary><c>application/vnd.kafkatyped.envelope+json</c>: <c>{"type":...,"payload":{...}}</c>.</summary>
+        JsonEnvelope,
+
+        /// <summary><c>application/cloudevents+json</c>: a CloudEvents structured-mode event, the message in <c>data</c>.</summary>
+        Structured,
+
+        /// <summary>Any other content type: not a format KafkaTyped reads.</summary>
+        Unsupported,
+    }
+
+    /// <summary>The <c>content-type</c> value the publisher writes for <paramref name="format"/>.</summary>
+    public static byte[] ContentTypeOf(MessageFormat format) => format switch
+    {
+        MessageFormat.Json => s_json,
+        MessageFormat.JsonEnvelope => s_jsonEnvelope,
+        _ => s_messagePack,
+    };
+
+    /// <summary>
+    /// Classifies a <c>content-type</c> value: the media type is compared ignoring ASCII case, white space and parameters
+    /// (<c>application/json; charset=utf-8</c> is JSON). No header means MessagePack, the format of every record
+    /// KafkaTyped wrote before formats existed.
+    /// </summary>
+    public static ValueKind ClassifyContentType(Headers? headers)
+    {
+        if (!TryGetLast(headers, ContentType, out var value))
+        {
+            return ValueKind.MessagePack;
+        }
+
+        ReadOnlySpan<byte> media = value;
+        var semicolon = media.IndexOf((byte)';');
+        if (semicolon >= 0)
+        {
+            media = media[..semicolon];
+        }
+
+        media = media.Trim(" \t"u8);
+        if (media.SequenceEqual("application/x-msgpack"u8) || Ascii.EqualsIgnoreCase(media, "application/x-msgpack"u8)
+            || Ascii.EqualsIgnoreCase(media, "application/msgpack"u8) || Ascii.EqualsIgnoreCase(media, "application/vnd.msgpack"u8))
+        {
+            return ValueKind.MessagePack;
+        }
+
+        if (Ascii.EqualsIgnoreCase(media, "application/json"u8))
+        {
+            return ValueKind.Json;
+        }
+
+        if (Ascii.EqualsIgnoreCase(media, "application/vnd.kafkatyped.envelope+json"u8))
+        {
+            return ValueKind.JsonEnvelope;
+        }
+
+        if (Ascii.EqualsIgnoreCase(media, "application/cloudevents+json"u8))
+        {
+            return ValueKind.Structured;
+        }
+
+        return media.Length > 5 && Ascii.EqualsIgnoreCase(media[^5..], "+json"u8) ? ValueKind.Json : ValueKind.Unsupported;
+    }
 
     /// <summary>Whether <paramref name="name"/> is written by KafkaTyped and so may not be supplied by the caller.</summary>
     public static bool IsReserved(string name) => name is SpecVersion or Id or Type or Source or Time or ContentType or TraceParent or TraceState;
@@ -36,14 +112,15 @@ internal static class CloudEventHeaders
     /// <param name="sourceUtf8">The <c>ce_source</c> value as UTF-8.</param>
     /// <param name="time">The <c>ce_time</c> value.</param>
     /// <param name="activity">The activity whose context is propagated, or <see langword="null"/>.</param>
-    public static void Write(Headers headers, byte[] messageIdUtf8, byte[] typeIdUtf8, byte[] sourceUtf8, DateTimeOffset time, Activity? activity)
+    /// <param name="contentType">The <c>content-type</c> value (<see cref="ContentTypeOf"/>).</param>
+    public static void Write(Headers headers, byte[] messageIdUtf8, byte[] typeIdUtf8, byte[] sourceUtf8, DateTimeOffset time, Activity? activity, byte[] contentType)
     {
         headers.Add(SpecVersion, s_specVersion10);
         headers.Add(Id, messageIdUtf8);
         headers.Add(Type, typeIdUtf8);
         headers.Add(Source, sourceUtf8);
         headers.Add(Time, FormatTime(time));
-        headers.Add(ContentType, s_messagePack);
+        headers.Add(ContentType, contentType);
         if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C && activity.Id is { } traceParent)
         {
             headers.Add(TraceParent, Encoding.UTF8.GetBytes(traceParent));

@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using KafkaTyped.CloudEvents;
 using KafkaTyped.Diagnostics;
+using KafkaTyped.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -40,20 +41,47 @@ internal sealed class MessageProcessor : IRecordProcessor
         }
 
         // Read the envelope: the ce_type header, and the value's size before anything decodes it.
-        if (!CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Type, out var typeId))
+        var value = record.Message.Value;
+        var kind = CloudEventHeaders.ClassifyContentType(record.Message.Headers);
+        if (CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Type, out var typeId)
+            && kind is not CloudEventHeaders.ValueKind.Structured)
         {
-            Log.MissingTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "missing_type"));
-            return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.MissingType, exception: null, cancellationToken);
+            if (IsTooLarge(value))
+            {
+                return PayloadTooLarge(record, value!, cancellationToken);
+            }
+
+            return kind switch
+            {
+                CloudEventHeaders.ValueKind.MessagePack => Dispatch(record, typeId, value, MessageFormat.MessagePack, cancellationToken),
+                CloudEventHeaders.ValueKind.Json => Dispatch(record, typeId, value, MessageFormat.Json, cancellationToken),
+                CloudEventHeaders.ValueKind.JsonEnvelope => DispatchEnvelope(record, typeId, JsonEnvelope.PayloadProperty, cancellationToken),
+                _ => UnsupportedContentType(record, typeId, cancellationToken),
+            };
         }
 
-        if (record.Message.Value is { } value && value.Length > _stages.Options.MaxPayloadBytes)
+        if (kind is CloudEventHeaders.ValueKind.Structured || JsonEnvelope.LooksLikeObject(value))
         {
-            Log.PayloadTooLarge(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, value.Length, _stages.Options.MaxPayloadBytes);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "payload_too_large"));
-            return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.PayloadTooLarge, exception: null, cancellationToken);
+            // No ce_type header: a CloudEvents structured-mode event, or the typed envelope {"type":...,"payload":{...}}
+            // of services that route by a type field. Their type field routes the record as ce_type does.
+            if (IsTooLarge(value))
+            {
+                return PayloadTooLarge(record, value!, cancellationToken);
+            }
+
+            return DispatchEnvelope(
+                record, typeId: null, kind is CloudEventHeaders.ValueKind.Structured ? JsonEnvelope.DataProperty : JsonEnvelope.PayloadProperty, cancellationToken);
         }
 
+        Log.MissingTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
+        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "missing_type"));
+        return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.MissingType, exception: null, cancellationToken);
+    }
+
+    /// <summary>Routes by <paramref name="typeId"/> and runs the route's chain on <paramref name="payload"/>.</summary>
+    private ValueTask<MessageOutcome> Dispatch(
+        ConsumeResult<byte[], byte[]> record, ReadOnlySpan<byte> typeId, ReadOnlyMemory<byte> payload, MessageFormat format, CancellationToken cancellationToken)
+    {
         // Route.
         var binding = _routes.Find(typeId);
         if (binding is null)
@@ -66,6 +94,62 @@ internal sealed class MessageProcessor : IRecordProcessor
         }
 
         // The typed stages, in the route's chain for this group.
-        return _chains[binding.Index].ProcessAsync(record, cancellationToken);
+        return _chains[binding.Index].ProcessAsync(record, payload, format, cancellationToken);
+    }
+
+    /// <summary>
+    /// Finds the type and the payload of a JSON envelope and dispatches the payload; routed by <paramref name="typeId"/>
+    /// when a header gave one, else by the envelope's type. A value that is not an envelope is dead-lettered: missing type
+    /// when it is well-formed JSON without a string type or an object payload, invalid payload when it is broken JSON.
+    /// </summary>
+    private ValueTask<MessageOutcome> DispatchEnvelope(
+        ConsumeResult<byte[], byte[]> record, byte[]? typeId, ReadOnlySpan<byte> property, CancellationToken cancellationToken)
+    {
+        var value = record.Message.Value;
+        Span<byte> typeBuffer = stackalloc byte[JsonEnvelope.MaxTypeIdBytes];
+        var result = JsonEnvelope.TryRead(value, property, typeBuffer, out var envelopeType, out var range, out var error);
+        if (result == JsonEnvelope.Result.Found)
+        {
+            return Dispatch(record, typeId ?? envelopeType, value.AsMemory()[range], MessageFormat.Json, cancellationToken);
+        }
+
+        if (result == JsonEnvelope.Result.Malformed)
+        {
+            var name = typeId is null ? "(json envelope)" : Encoding.UTF8.GetString(typeId);
+            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, name, error!);
+            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
+            return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, error, cancellationToken);
+        }
+
+        if (typeId is not null)
+        {
+            // A header routes the record, but the value is not the envelope its content-type announces.
+            var invalid = new System.Text.Json.JsonException("The value is not a {\"type\":...,\"payload\":{...}} envelope.");
+            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, Encoding.UTF8.GetString(typeId), invalid);
+            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
+            return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, invalid, cancellationToken);
+        }
+
+        Log.MissingTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
+        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "missing_type"));
+        return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.MissingType, exception: null, cancellationToken);
+    }
+
+    private bool IsTooLarge(byte[]? value) => value is not null && value.Length > _stages.Options.MaxPayloadBytes;
+
+    private ValueTask<MessageOutcome> PayloadTooLarge(ConsumeResult<byte[], byte[]> record, byte[] value, CancellationToken cancellationToken)
+    {
+        Log.PayloadTooLarge(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, value.Length, _stages.Options.MaxPayloadBytes);
+        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "payload_too_large"));
+        return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.PayloadTooLarge, exception: null, cancellationToken);
+    }
+
+    private ValueTask<MessageOutcome> UnsupportedContentType(ConsumeResult<byte[], byte[]> record, ReadOnlySpan<byte> typeId, CancellationToken cancellationToken)
+    {
+        CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.ContentType, out var contentType);
+        var error = new NotSupportedException($"The content-type '{Encoding.UTF8.GetString(contentType)}' is not a format KafkaTyped reads (application/x-msgpack, application/json, application/vnd.kafkatyped.envelope+json, application/cloudevents+json).");
+        Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, Encoding.UTF8.GetString(typeId), error);
+        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
+        return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, error, cancellationToken);
     }
 }

@@ -17,8 +17,11 @@ internal abstract class RouteChain
     /// <summary>Whether anyone traces or times message processing; when not, the dispatch skips that work entirely.</summary>
     internal static bool IsObserved => KafkaTypedTelemetry.Source.HasListeners() || KafkaTypedTelemetry.ProcessDuration.Enabled;
 
-    /// <summary>Deserializes and handles a routed record; completes when its offset may be completed, throws only when cancelled.</summary>
-    public abstract ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deserializes and handles a routed record whose message is <paramref name="payload"/> (the value, or the payload of
+    /// its JSON envelope) in <paramref name="format"/>; completes when its offset may be completed, throws only when cancelled.
+    /// </summary>
+    public abstract ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, ReadOnlyMemory<byte> payload, MessageFormat format, CancellationToken cancellationToken);
 
     /// <summary>The context of one delivery attempt; a value, so creating it allocates nothing.</summary>
     internal static MessageContext CreateContext(ConsumeResult<byte[], byte[]> record, string typeId, string groupId, int attempt) => new()
@@ -71,13 +74,13 @@ internal sealed class RouteChain<TMessage> : RouteChain
         _onlySingleton = handlers is [{ Deduplication: null } only] ? only.Singleton : null;
     }
 
-    public override ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)
+    public override ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, ReadOnlyMemory<byte> payload, MessageFormat format, CancellationToken cancellationToken)
     {
         // Deserialize; a payload that is not a valid encoding is poison, dead-lettered rather than stopping the partition.
         TMessage message;
         try
         {
-            message = _route.Deserialize(record.Message.Value ?? ReadOnlyMemory<byte>.Empty);
+            message = _route.Deserialize(payload, format);
         }
         catch (Exception ex)
         {

@@ -1,23 +1,19 @@
-using MessagePack;
+using KafkaTyped.Serialization;
 
 namespace KafkaTyped;
 
 /// <summary>
-/// A type with a MessagePack encoding written at compile time. Implemented by the source generator on
-/// every <see cref="KafkaMessageAttribute"/> and <see cref="KafkaDataAttribute"/> type; do not implement it by hand.
+/// A type whose wire encodings are written at compile time. Implemented by the source generator on every
+/// <see cref="KafkaMessageAttribute"/> and <see cref="KafkaDataAttribute"/> type; do not implement it by hand.
 /// </summary>
 /// <typeparam name="TSelf">The implementing type.</typeparam>
 /// <remarks>
-/// The encoding is a MessagePack array of the members in declaration order. A reader skips extra trailing
-/// elements and leaves missing trailing members at their defaults, so adding members at the end is
-/// compatible in both directions.
+/// The contract names no format: the generator writes one serializer per format (MessagePack, JSON) beside the type
+/// and hands them out through <see cref="TypeInfo"/>, as System.Text.Json's generator keeps its metadata in generated
+/// types rather than in the user's. <see cref="KafkaSerializer"/> is the entry point that uses them.
 /// </remarks>
 public interface IKafkaData<TSelf> where TSelf : IKafkaData<TSelf>
 {
-    /// <summary>Writes <paramref name="value"/> (never <see langword="null"/>) as a MessagePack array.</summary>
-    static abstract void Serialize(ref MessagePackWriter writer, TSelf value);
-
-    /// <summary>Reads a value written by <see cref="Serialize"/>; the reader is not positioned on nil.</summary>
-    /// <exception cref="MessagePackSerializationException">The bytes are not a valid encoding of <typeparamref name="TSelf"/>.</exception>
-    static abstract TSelf Deserialize(ref MessagePackReader reader);
+    /// <summary>The serializers generated for the type, one per format.</summary>
+    static abstract KafkaTypeInfo<TSelf> TypeInfo { get; }
 }

@@ -1,7 +1,7 @@
 namespace KafkaTyped;
 
 /// <summary>
-/// The compile-time contract of a Kafka message: its type id, default topic, key and serializer.
+/// The compile-time contract of a Kafka message: its type id, default topic, key, wire format and serializers.
 /// Implemented by the source generator on every <see cref="KafkaMessageAttribute"/> type, so that publishing
 /// and routing are generic without reflection. Do not implement it by hand.
 /// </summary>
@@ -16,6 +16,9 @@ public interface IKafkaMessage<TSelf> : IKafkaData<TSelf> where TSelf : IKafkaMe
 
     /// <summary>The topic from <see cref="KafkaMessageAttribute.Topic"/>, or <see langword="null"/> when none was declared.</summary>
     static abstract string? DefaultTopic { get; }
+
+    /// <summary>The format the publisher writes (<see cref="KafkaMessageAttribute.Format"/>); readers accept every format.</summary>
+    static abstract MessageFormat Format { get; }
 
     /// <summary>Whether the message declares a <see cref="MessageKeyAttribute"/> member.</summary>
     static abstract bool HasKey { get; }

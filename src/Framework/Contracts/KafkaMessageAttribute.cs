@@ -2,7 +2,7 @@ namespace KafkaTyped;
 
 /// <summary>
 /// Declares a Kafka message. The type must be <see langword="partial"/>: the KafkaTyped source generator
-/// implements <see cref="IKafkaMessage{TSelf}"/> on it, with a MessagePack serializer written at compile time.
+/// implements <see cref="IKafkaMessage{TSelf}"/> on it, with its serializers (MessagePack and JSON) written at compile time.
 /// </summary>
 /// <remarks>
 /// The type id travels in the <c>ce_type</c> header of every record and routes the record to its handlers.
@@ -20,4 +20,11 @@ public sealed class KafkaMessageAttribute : Attribute
 
     /// <summary>The topic the message is published to when a publish call names none.</summary>
     public string? Topic { get; set; }
+
+    /// <summary>
+    /// The format the publisher writes and announces in the <c>content-type</c> header; <see cref="MessageFormat.MessagePack"/>
+    /// by default. Readers accept every format, so changing it is a compatible rolling change once every reader runs a
+    /// version that knows the new format.
+    /// </summary>
+    public MessageFormat Format { get; set; }
 }

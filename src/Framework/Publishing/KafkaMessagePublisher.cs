@@ -123,7 +123,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         messageId = new byte[36];
         Guid.CreateVersion7().TryFormat(messageId, out _, "D");
         var headers = new Headers();
-        CloudEventHeaders.Write(headers, messageId, TypeIdBytes<T>.Value, _sourceUtf8, _timeProvider.GetUtcNow(), activity ?? Activity.Current);
+        CloudEventHeaders.Write(headers, messageId, TypeIdBytes<T>.Value, _sourceUtf8, _timeProvider.GetUtcNow(), activity ?? Activity.Current, CloudEventHeaders.ContentTypeOf(T.Format));
         if (extraHeaders is not null)
         {
             foreach (var header in extraHeaders)
@@ -137,7 +137,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
             }
         }
 
-        var value = KafkaSerializer.Serialize(message);
+        var value = KafkaSerializer.SerializeMessage(message);
         activity?.SetTag("messaging.message.body.size", value.Length);
         return new Message<byte[], byte[]> { Key = T.SerializeKey(message)!, Value = value, Headers = headers };
     }

@@ -54,9 +54,14 @@ public abstract class MessageRoute<TMessage> : MessageRoute
     /// <inheritdoc/>
     public sealed override Type MessageType => typeof(TMessage);
 
-    /// <summary>Deserializes a payload written by the message's generated serializer.</summary>
+    /// <summary>Deserializes a MessagePack payload written by the message's generated serializer.</summary>
     /// <exception cref="MessagePack.MessagePackSerializationException">The payload is not a valid encoding.</exception>
-    public abstract TMessage Deserialize(ReadOnlyMemory<byte> payload);
+    public TMessage Deserialize(ReadOnlyMemory<byte> payload) => Deserialize(payload, MessageFormat.MessagePack);
+
+    /// <summary>Deserializes a payload in <paramref name="format"/> written by the message's generated serializers.</summary>
+    /// <exception cref="MessagePack.MessagePackSerializationException">MessagePack: the payload is not a valid encoding.</exception>
+    /// <exception cref="System.Text.Json.JsonException">JSON or envelope: the payload is not a valid encoding.</exception>
+    public abstract TMessage Deserialize(ReadOnlyMemory<byte> payload, MessageFormat format);
 
     internal sealed override TResult Accept<TResult>(IMessageRouteVisitor<TResult> visitor) => visitor.Visit(this);
 }

@@ -1,20 +1,25 @@
 using System.Buffers;
+using System.Text.Json;
 using MessagePack;
 
 namespace KafkaTyped.Serialization;
 
 /// <summary>
 /// Serializes and deserializes <see cref="IKafkaData{TSelf}"/> types (every <see cref="KafkaMessageAttribute"/> and
-/// <see cref="KafkaDataAttribute"/> type) with their generated MessagePack serializers. No reflection, no resolver:
-/// the calls are bound at compile time through the static abstract members of <see cref="IKafkaData{TSelf}"/>.
+/// <see cref="KafkaDataAttribute"/> type) with their generated serializers, in MessagePack (the default) or JSON.
+/// No reflection, no resolver, no <see cref="JsonSerializer"/>: the calls are bound at compile time through
+/// <see cref="IKafkaData{TSelf}.TypeInfo"/>.
 /// </summary>
 public static class KafkaSerializer
 {
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_jsonWriter;
+
     /// <summary>
-    /// Writes <paramref name="value"/> to <paramref name="output"/>. Allocates nothing beyond what
+    /// Writes <paramref name="value"/> to <paramref name="output"/> as MessagePack. Allocates nothing beyond what
     /// <paramref name="output"/> allocates, so a pooled buffer writer makes serialization allocation-free.
     /// </summary>
     /// <typeparam name="T">The message or data type.</typeparam>
@@ -32,37 +37,110 @@ public static class KafkaSerializer
 
         ArgumentNullException.ThrowIfNull(output);
         var writer = new MessagePackWriter(output);
-        T.Serialize(ref writer, value);
+        T.TypeInfo.MessagePack.Write(ref writer, value);
         writer.Flush();
     }
 
-    /// <summary>Writes <paramref name="value"/> to a new array.</summary>
+    /// <summary>
+    /// Writes <paramref name="value"/> to <paramref name="output"/> in <paramref name="format"/>
+    /// (<see cref="MessageFormat.MessagePack"/> or <see cref="MessageFormat.Json"/>; an envelope needs a message:
+    /// <see cref="SerializeMessage{T}(T, IBufferWriter{byte}, MessageFormat)"/>). Allocates nothing beyond what
+    /// <paramref name="output"/> allocates.
+    /// </summary>
+    /// <typeparam name="T">The message or data type.</typeparam>
+    /// <param name="value">The value to write.</param>
+    /// <param name="output">Receives the bytes.</param>
+    /// <param name="format">The format.</param>
+    /// <exception cref="ArgumentException"><paramref name="format"/> is <see cref="MessageFormat.JsonEnvelope"/> or not a format.</exception>
+    /// <exception cref="MessagePackSerializationException">MessagePack: a member that is not nullable holds <see langword="null"/>.</exception>
+    /// <exception cref="JsonException">JSON: a member that is not nullable holds <see langword="null"/>.</exception>
+    public static void Serialize<T>(T value, IBufferWriter<byte> output, MessageFormat format)
+        where T : IKafkaData<T>
+    {
+        switch (format)
+        {
+            case MessageFormat.MessagePack:
+                Serialize(value, output);
+                break;
+            case MessageFormat.Json:
+                WriteJson(value, output, typeId: null);
+                break;
+            default:
+                throw new ArgumentException($"{format} is not a format of a data value; serialize a message with SerializeMessage to write an envelope.", nameof(format));
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> as MessagePack to a new array.</summary>
     /// <typeparam name="T">The message or data type.</typeparam>
     /// <param name="value">The value to write.</param>
     /// <returns>The MessagePack bytes.</returns>
     /// <exception cref="MessagePackSerializationException">A member that is not nullable holds <see langword="null"/>.</exception>
     public static byte[] Serialize<T>(T value)
         where T : IKafkaData<T>
+        => Serialize(value, MessageFormat.MessagePack);
+
+    /// <summary>Writes <paramref name="value"/> in <paramref name="format"/> to a new array.</summary>
+    /// <typeparam name="T">The message or data type.</typeparam>
+    /// <param name="value">The value to write.</param>
+    /// <param name="format"><see cref="MessageFormat.MessagePack"/> or <see cref="MessageFormat.Json"/>.</param>
+    /// <returns>The bytes.</returns>
+    public static byte[] Serialize<T>(T value, MessageFormat format)
+        where T : IKafkaData<T>
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
-        buffer.ResetWrittenCount();
+        var buffer = RentBuffer();
         try
         {
-            Serialize(value, buffer);
+            Serialize(value, buffer, format);
             return buffer.WrittenSpan.ToArray();
         }
         finally
         {
-            if (buffer.Capacity > 1024 * 1024)
-            {
-                // Do not keep a buffer grown by one large message alive for the thread's lifetime.
-                t_buffer = null;
-            }
+            ReturnBuffer(buffer);
         }
     }
 
     /// <summary>
-    /// Reads a value of <typeparamref name="T"/> from <paramref name="payload"/>, which must hold exactly one encoded value.
+    /// Writes <paramref name="message"/> in <paramref name="format"/>; for <see cref="MessageFormat.JsonEnvelope"/>,
+    /// <c>{"type":"&lt;type id&gt;","payload":{...}}</c>. Allocates nothing beyond what <paramref name="output"/> allocates.
+    /// </summary>
+    /// <typeparam name="T">The message type.</typeparam>
+    /// <param name="message">The message.</param>
+    /// <param name="output">Receives the bytes.</param>
+    /// <param name="format">The format.</param>
+    public static void SerializeMessage<T>(T message, IBufferWriter<byte> output, MessageFormat format)
+        where T : IKafkaMessage<T>
+    {
+        if (format == MessageFormat.JsonEnvelope)
+        {
+            WriteJson(message, output, T.TypeIdUtf8);
+        }
+        else
+        {
+            Serialize(message, output, format);
+        }
+    }
+
+    /// <summary>Writes <paramref name="message"/> in its declared <see cref="IKafkaMessage{TSelf}.Format"/> to a new array, as the publisher does.</summary>
+    /// <typeparam name="T">The message type.</typeparam>
+    /// <param name="message">The message.</param>
+    /// <returns>The bytes.</returns>
+    public static byte[] SerializeMessage<T>(T message)
+        where T : IKafkaMessage<T>
+    {
+        var buffer = RentBuffer();
+        try
+        {
+            SerializeMessage(message, buffer, T.Format);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            ReturnBuffer(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads a value of <typeparamref name="T"/> from <paramref name="payload"/>, which must hold exactly one MessagePack-encoded value.
     /// </summary>
     /// <typeparam name="T">The message or data type.</typeparam>
     /// <param name="payload">The MessagePack bytes.</param>
@@ -79,7 +157,7 @@ public static class KafkaSerializer
         return Deserialize<T>(ref reader);
     }
 
-    /// <summary>Reads a value of <typeparamref name="T"/> from <paramref name="payload"/>, which must hold exactly one encoded value.</summary>
+    /// <summary>Reads a value of <typeparamref name="T"/> from <paramref name="payload"/>, which must hold exactly one MessagePack-encoded value.</summary>
     /// <typeparam name="T">The message or data type.</typeparam>
     /// <param name="payload">The MessagePack bytes.</param>
     /// <returns>The value.</returns>
@@ -89,6 +167,57 @@ public static class KafkaSerializer
     {
         var reader = new MessagePackReader(payload);
         return Deserialize<T>(ref reader);
+    }
+
+    /// <summary>
+    /// Reads a value of <typeparamref name="T"/> in <paramref name="format"/> (<see cref="MessageFormat.MessagePack"/> or
+    /// <see cref="MessageFormat.Json"/>) from <paramref name="payload"/>, which must hold exactly one value.
+    /// </summary>
+    /// <typeparam name="T">The message or data type.</typeparam>
+    /// <param name="payload">The bytes.</param>
+    /// <param name="format">The format.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="MessagePackSerializationException">MessagePack: the payload is not a valid encoding.</exception>
+    /// <exception cref="JsonException">JSON: the payload is not a valid encoding, nests deeper than <see cref="JsonPrimitives.MaxDepth"/>, or is followed by more JSON.</exception>
+    public static T Deserialize<T>(ReadOnlyMemory<byte> payload, MessageFormat format)
+        where T : IKafkaData<T>
+        => format switch
+        {
+            MessageFormat.MessagePack => Deserialize<T>(payload),
+            MessageFormat.Json => ReadJson<T>(payload.Span),
+            _ => throw new ArgumentException($"{format} is not a format of a data value; read an envelope with DeserializeMessage.", nameof(format)),
+        };
+
+    /// <summary>
+    /// Reads a message in <paramref name="format"/>; for <see cref="MessageFormat.JsonEnvelope"/>, the <c>payload</c> of a
+    /// <c>{"type":...,"payload":{...}}</c> object whose <c>type</c> is the message's type id.
+    /// </summary>
+    /// <typeparam name="T">The message type.</typeparam>
+    /// <param name="payload">The bytes.</param>
+    /// <param name="format">The format.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="JsonException">The envelope is malformed or carries another type id.</exception>
+    public static T DeserializeMessage<T>(ReadOnlyMemory<byte> payload, MessageFormat format)
+        where T : IKafkaMessage<T>
+    {
+        if (format != MessageFormat.JsonEnvelope)
+        {
+            return Deserialize<T>(payload, format);
+        }
+
+        Span<byte> typeBuffer = stackalloc byte[JsonEnvelope.MaxTypeIdBytes];
+        var result = JsonEnvelope.TryRead(payload.Span, JsonEnvelope.PayloadProperty, typeBuffer, out var typeIdUtf8, out var range, out var error);
+        if (result != JsonEnvelope.Result.Found)
+        {
+            throw new JsonException($"Cannot deserialize {typeof(T).FullName}: the value is not a {{\"type\":...,\"payload\":{{...}}}} envelope{(error is null ? "." : ": " + error.Message)}", error);
+        }
+
+        if (!typeIdUtf8.SequenceEqual(T.TypeIdUtf8))
+        {
+            throw new JsonException($"Cannot deserialize {typeof(T).FullName}: the envelope's type is not '{T.TypeId}'.");
+        }
+
+        return ReadJson<T>(payload.Span[range]);
     }
 
     private static T Deserialize<T>(ref MessagePackReader reader)
@@ -107,7 +236,7 @@ public static class KafkaSerializer
                 throw new MessagePackSerializationException("The payload is nil.");
             }
 
-            value = T.Deserialize(ref reader);
+            value = T.TypeInfo.MessagePack.Read(ref reader);
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentException or FormatException or InvalidOperationException)
         {
@@ -120,5 +249,113 @@ public static class KafkaSerializer
         }
 
         return value;
+    }
+
+    private static T ReadJson<T>(ReadOnlySpan<byte> payload)
+        where T : IKafkaData<T>
+    {
+        try
+        {
+            if (payload.IsEmpty)
+            {
+                throw new JsonException("The payload is empty.");
+            }
+
+            var reader = new Utf8JsonReader(payload, JsonPrimitives.ReaderOptions);
+            if (!reader.Read())
+            {
+                throw new JsonException("The payload is empty.");
+            }
+
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                throw new JsonException("The payload is null.");
+            }
+
+            var value = T.TypeInfo.Json.Read(ref reader);
+            if (reader.Read())
+            {
+                throw new JsonException($"More JSON follows the value at byte {reader.TokenStartIndex}.");
+            }
+
+            return value;
+        }
+        catch (Exception ex) when (ex is JsonException or OverflowException or ArgumentException or FormatException or InvalidOperationException)
+        {
+            throw new JsonException($"Cannot deserialize {typeof(T).FullName}: {ex.Message}", ex);
+        }
+    }
+
+    private static void WriteJson<T>(T value, IBufferWriter<byte> output, ReadOnlySpan<byte> typeId)
+        where T : IKafkaData<T>
+    {
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value));
+        }
+
+        ArgumentNullException.ThrowIfNull(output);
+
+        // One writer per thread, reset onto each output: serializing into a pooled buffer allocates nothing.
+        var writer = t_jsonWriter;
+        if (writer is null)
+        {
+            writer = t_jsonWriter = new Utf8JsonWriter(output, JsonPrimitives.WriterOptions);
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+
+        try
+        {
+            if (!typeId.IsEmpty)
+            {
+                writer.WriteStartObject();
+                writer.WriteString(JsonEnvelope.TypeName, typeId);
+                writer.WritePropertyName(JsonEnvelope.PayloadName);
+            }
+
+            T.TypeInfo.Json.Write(writer, value);
+            if (!typeId.IsEmpty)
+            {
+                writer.WriteEndObject();
+            }
+
+            writer.Flush();
+        }
+        finally
+        {
+            // Do not keep the caller's output reachable from the thread.
+            writer.Reset(DetachedOutput.Instance);
+        }
+    }
+
+    private static ArrayBufferWriter<byte> RentBuffer()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        return buffer;
+    }
+
+    private static void ReturnBuffer(ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.Capacity > 1024 * 1024)
+        {
+            // Do not keep a buffer grown by one large message alive for the thread's lifetime.
+            t_buffer = null;
+        }
+    }
+
+    /// <summary>What the thread's JSON writer points at between calls (resetting onto a stream would allocate each time).</summary>
+    private sealed class DetachedOutput : IBufferWriter<byte>
+    {
+        public static readonly DetachedOutput Instance = new();
+
+        public void Advance(int count) => throw new InvalidOperationException("The JSON writer is not attached to an output.");
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new InvalidOperationException("The JSON writer is not attached to an output.");
+
+        public Span<byte> GetSpan(int sizeHint = 0) => throw new InvalidOperationException("The JSON writer is not attached to an output.");
     }
 }

@@ -21,6 +21,7 @@ namespace KafkaTyped.Generators.Model;
 /// <param name="TypeId">The type id, for messages.</param>
 /// <param name="Topic">The default topic, or <see langword="null"/>.</param>
 /// <param name="Key">The key member, for messages that declare one.</param>
+/// <param name="Format">For messages, the C# expression of the declared <c>MessageFormat</c>.</param>
 internal sealed record DataTypeSpec(
     string HintName,
     string Namespace,
@@ -36,4 +37,5 @@ internal sealed record DataTypeSpec(
     bool IsMessage,
     string? TypeId,
     string? Topic,
-    KeySpec? Key);
+    KeySpec? Key,
+    string Format);

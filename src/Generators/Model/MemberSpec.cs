@@ -6,9 +6,11 @@ namespace KafkaTyped.Generators.Model;
 /// <param name="Shape">How the member's type is encoded.</param>
 /// <param name="IsConstructorParameter">Whether the member is a parameter of a positional record's primary constructor.</param>
 /// <param name="DefaultValueExpression">For a constructor parameter with a default value, that value as a C# expression; used when a payload lacks the member.</param>
+/// <param name="JsonName">The property name in JSON: <c>[JsonPropertyName]</c> when the member declares one, else the name in camelCase.</param>
 internal sealed record MemberSpec(
     string Name,
     string DisplayName,
     TypeShape Shape,
     bool IsConstructorParameter,
-    string? DefaultValueExpression);
+    string? DefaultValueExpression,
+    string JsonName);

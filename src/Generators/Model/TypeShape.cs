@@ -11,14 +11,21 @@ namespace KafkaTyped.Generators.Model;
 /// <param name="IsReferenceType">Whether the type is a reference type (its value may be <see langword="null"/> at run time).</param>
 /// <param name="Element">The element (or value, for dictionaries; underlying type, for <see cref="System.Nullable{T}"/>) shape.</param>
 /// <param name="EnumUnderlying">For enums, the underlying integral <see cref="ShapeKind"/>.</param>
+/// <param name="EnumMembers">For enums, the members with distinct values (the first declared of each value), for JSON names.</param>
 internal sealed record TypeShape(
     ShapeKind Kind,
     string TypeName,
     bool AllowsNull,
     bool IsReferenceType,
     TypeShape? Element,
-    ShapeKind EnumUnderlying = ShapeKind.Int32)
+    ShapeKind EnumUnderlying = ShapeKind.Int32,
+    Common.EquatableArray<EnumMemberSpec> EnumMembers = default)
 {
     /// <summary>The type as a member declares it: <see cref="TypeName"/>, with <c>?</c> for a reference type that allows null.</summary>
     public string DeclaredName => IsReferenceType && AllowsNull ? TypeName + "?" : TypeName;
 }
+
+/// <summary>An enum member as JSON writes and reads it.</summary>
+/// <param name="Name">The member's C# name (escaped with <c>@</c> when it is a keyword).</param>
+/// <param name="JsonName">The name written to JSON: the member's name as declared.</param>
+internal sealed record EnumMemberSpec(string Name, string JsonName);

@@ -12,6 +12,8 @@ namespace Shop.Billing
 
         static string? global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.HasKey => true;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.Billing.InvoiceIssued>.SerializeKey(global::Shop.Billing.InvoiceIssued message)
@@ -20,67 +22,7 @@ namespace Shop.Billing
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.InvoiceNumber);
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Shop.Billing.InvoiceIssued>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Billing.InvoiceIssued value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(5);
-
-            // InvoiceNumber
-            writer.Write(value.InvoiceNumber ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Billing.InvoiceIssued", "InvoiceNumber"));
-
-            // CustomerId
-            writer.Write(value.CustomerId);
-
-            // Discount
-            writer.Write(value.Discount);
-
-            // IssuedAt
-            writer.Write(value.IssuedAt);
-
-            // PaymentTerm
-            writer.Write(value.PaymentTerm.Ticks);
-        }
-
-        static global::Shop.Billing.InvoiceIssued global::KafkaTyped.IKafkaData<global::Shop.Billing.InvoiceIssued>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Billing.InvoiceIssued");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Billing.InvoiceIssued");
-            string InvoiceNumberValue = default!;
-            long CustomerIdValue = default;
-            double DiscountValue = default;
-            global::System.DateTime IssuedAtValue = default;
-            global::System.TimeSpan PaymentTermValue = default;
-
-            if (count > 0)
-            {
-                InvoiceNumberValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Billing.InvoiceIssued", "InvoiceNumber");
-            }
-
-            if (count > 1)
-            {
-                CustomerIdValue = reader.ReadInt64();
-            }
-
-            if (count > 2)
-            {
-                DiscountValue = reader.ReadDouble();
-            }
-
-            if (count > 3)
-            {
-                IssuedAtValue = reader.ReadDateTime();
-            }
-
-            if (count > 4)
-            {
-                PaymentTermValue = new global::System.TimeSpan(reader.ReadInt64());
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 5);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Shop.Billing.InvoiceIssued(new global::KafkaTyped.Serialization.PresentMembers(count), InvoiceNumberValue, CustomerIdValue, DiscountValue, IssuedAtValue, PaymentTermValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Billing.InvoiceIssued> global::KafkaTyped.IKafkaData<global::Shop.Billing.InvoiceIssued>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a <see cref="InvoiceIssued"/> with the initial values of its members.</summary>
         public InvoiceIssued()
@@ -119,6 +61,180 @@ namespace Shop.Billing
         }
         #pragma warning restore CS8618
 
+        /// <summary>The serializers of <see cref="InvoiceIssued"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Billing.InvoiceIssued> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="InvoiceIssued"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.Billing.InvoiceIssued>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.Billing.InvoiceIssued value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(5);
+
+                // InvoiceNumber
+                writer.Write(value.InvoiceNumber ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Billing.InvoiceIssued", "InvoiceNumber"));
+
+                // CustomerId
+                writer.Write(value.CustomerId);
+
+                // Discount
+                writer.Write(value.Discount);
+
+                // IssuedAt
+                writer.Write(value.IssuedAt);
+
+                // PaymentTerm
+                writer.Write(value.PaymentTerm.Ticks);
+            }
+
+            public override global::Shop.Billing.InvoiceIssued Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Billing.InvoiceIssued");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Billing.InvoiceIssued");
+                string InvoiceNumberValue = default!;
+                long CustomerIdValue = default;
+                double DiscountValue = default;
+                global::System.DateTime IssuedAtValue = default;
+                global::System.TimeSpan PaymentTermValue = default;
+
+                if (count > 0)
+                {
+                    InvoiceNumberValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Billing.InvoiceIssued", "InvoiceNumber");
+                }
+
+                if (count > 1)
+                {
+                    CustomerIdValue = reader.ReadInt64();
+                }
+
+                if (count > 2)
+                {
+                    DiscountValue = reader.ReadDouble();
+                }
+
+                if (count > 3)
+                {
+                    IssuedAtValue = reader.ReadDateTime();
+                }
+
+                if (count > 4)
+                {
+                    PaymentTermValue = new global::System.TimeSpan(reader.ReadInt64());
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 5);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Shop.Billing.InvoiceIssued(new global::KafkaTyped.Serialization.PresentMembers(count), InvoiceNumberValue, CustomerIdValue, DiscountValue, IssuedAtValue, PaymentTermValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="InvoiceIssued"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.Billing.InvoiceIssued>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("invoiceNumber");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("customerId");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("discount");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name3 = global::System.Text.Json.JsonEncodedText.Encode("issuedAt");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name4 = global::System.Text.Json.JsonEncodedText.Encode("paymentTerm");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.Billing.InvoiceIssued value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // InvoiceNumber
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.InvoiceNumber ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Billing.InvoiceIssued", "InvoiceNumber"));
+
+                // CustomerId
+                writer.WritePropertyName(s_name1);
+                writer.WriteNumberValue(value.CustomerId);
+
+                // Discount
+                writer.WritePropertyName(s_name2);
+                writer.WriteNumberValue(value.Discount);
+
+                // IssuedAt
+                writer.WritePropertyName(s_name3);
+                global::KafkaTyped.Serialization.JsonPrimitives.WriteDateTime(writer, value.IssuedAt);
+
+                // PaymentTerm
+                writer.WritePropertyName(s_name4);
+                global::KafkaTyped.Serialization.JsonPrimitives.WriteTimeSpan(writer, value.PaymentTerm);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Shop.Billing.InvoiceIssued Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.Billing.InvoiceIssued");
+                string InvoiceNumberValue = default!;
+                long CustomerIdValue = default;
+                double DiscountValue = default;
+                global::System.DateTime IssuedAtValue = default;
+                global::System.TimeSpan PaymentTermValue = default;
+                global::System.Span<bool> present = stackalloc bool[5];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("invoiceNumber"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Billing.InvoiceIssued", "InvoiceNumber");
+                        }
+                        else
+                        {
+                            InvoiceNumberValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.Billing.InvoiceIssued", "InvoiceNumber");
+                        }
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("customerId"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        CustomerIdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt64(ref reader, "Shop.Billing.InvoiceIssued", "CustomerId");
+                        present[1] = true;
+                    }
+                    else if (reader.ValueTextEquals("discount"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        DiscountValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDouble(ref reader, "Shop.Billing.InvoiceIssued", "Discount");
+                        present[2] = true;
+                    }
+                    else if (reader.ValueTextEquals("issuedAt"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        IssuedAtValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDateTime(ref reader, "Shop.Billing.InvoiceIssued", "IssuedAt");
+                        present[3] = true;
+                    }
+                    else if (reader.ValueTextEquals("paymentTerm"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        PaymentTermValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadTimeSpan(ref reader, "Shop.Billing.InvoiceIssued", "PaymentTerm");
+                        present[4] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Shop.Billing.InvoiceIssued(new global::KafkaTyped.Serialization.PresentMembers(present), InvoiceNumberValue, CustomerIdValue, DiscountValue, IssuedAtValue, PaymentTermValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="InvoiceIssued"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Billing.InvoiceIssued?>
@@ -135,12 +251,12 @@ namespace Shop.Billing
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Shop.Billing.InvoiceIssued>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.Billing.InvoiceIssued? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Billing.InvoiceIssued>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -149,9 +265,9 @@ namespace Shop.Billing
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

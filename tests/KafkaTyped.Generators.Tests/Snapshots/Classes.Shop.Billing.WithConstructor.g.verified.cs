@@ -6,31 +6,7 @@ namespace Shop.Billing
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial class WithConstructor : global::KafkaTyped.IKafkaData<global::Shop.Billing.WithConstructor>
     {
-        static void global::KafkaTyped.IKafkaData<global::Shop.Billing.WithConstructor>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Billing.WithConstructor value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(1);
-
-            // Value
-            writer.Write(value.Value);
-        }
-
-        static global::Shop.Billing.WithConstructor global::KafkaTyped.IKafkaData<global::Shop.Billing.WithConstructor>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Billing.WithConstructor");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Billing.WithConstructor");
-            int ValueValue = default;
-
-            if (count > 0)
-            {
-                ValueValue = reader.ReadInt32();
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Shop.Billing.WithConstructor(new global::KafkaTyped.Serialization.PresentMembers(count), ValueValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Billing.WithConstructor> global::KafkaTyped.IKafkaData<global::Shop.Billing.WithConstructor>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
@@ -39,6 +15,89 @@ namespace Shop.Billing
             if (present.Has(0))
             {
                 this.Value = ValueValue;
+            }
+        }
+
+        /// <summary>The serializers of <see cref="WithConstructor"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Billing.WithConstructor> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="WithConstructor"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.Billing.WithConstructor>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.Billing.WithConstructor value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(1);
+
+                // Value
+                writer.Write(value.Value);
+            }
+
+            public override global::Shop.Billing.WithConstructor Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Billing.WithConstructor");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Billing.WithConstructor");
+                int ValueValue = default;
+
+                if (count > 0)
+                {
+                    ValueValue = reader.ReadInt32();
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Shop.Billing.WithConstructor(new global::KafkaTyped.Serialization.PresentMembers(count), ValueValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="WithConstructor"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.Billing.WithConstructor>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("value");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.Billing.WithConstructor value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Value
+                writer.WritePropertyName(s_name0);
+                writer.WriteNumberValue(value.Value);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Shop.Billing.WithConstructor Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.Billing.WithConstructor");
+                int ValueValue = default;
+                global::System.Span<bool> present = stackalloc bool[1];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("value"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        ValueValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt32(ref reader, "Shop.Billing.WithConstructor", "Value");
+                        present[0] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Shop.Billing.WithConstructor(new global::KafkaTyped.Serialization.PresentMembers(present), ValueValue);
             }
         }
 
@@ -58,12 +117,12 @@ namespace Shop.Billing
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Shop.Billing.WithConstructor>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.Billing.WithConstructor? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Billing.WithConstructor>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -72,9 +131,9 @@ namespace Shop.Billing
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

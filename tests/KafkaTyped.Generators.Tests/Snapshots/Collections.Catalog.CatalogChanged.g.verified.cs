@@ -12,6 +12,8 @@ namespace Catalog
 
         static string? global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.HasKey => false;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Catalog.CatalogChanged>.SerializeKey(global::Catalog.CatalogChanged message)
@@ -20,468 +22,7 @@ namespace Catalog
             return null;
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Catalog.CatalogChanged>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Catalog.CatalogChanged value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(11);
-
-            // Checksum
-            if (value.Checksum is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Checksum");
-            }
-            else
-            {
-                writer.Write(new global::System.ReadOnlySpan<byte>(value.Checksum));
-            }
-
-            // Signature
-            if (value.Signature is null)
-            {
-                writer.WriteNil();
-            }
-            else
-            {
-                writer.Write(new global::System.ReadOnlySpan<byte>(value.Signature));
-            }
-
-            // Ids
-            if (value.Ids is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Ids");
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Ids.Length);
-                foreach (var e0 in value.Ids)
-                {
-                    writer.Write(e0);
-                }
-            }
-
-            // Aliases
-            if (value.Aliases is null)
-            {
-                writer.WriteNil();
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Aliases.Length);
-                foreach (var e0 in value.Aliases)
-                {
-                    writer.Write(e0);
-                }
-            }
-
-            // Versions
-            if (value.Versions is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Versions");
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Versions.Count);
-                foreach (var e0 in value.Versions)
-                {
-                    writer.Write(e0);
-                }
-            }
-
-            // Owners
-            if (value.Owners is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Owners");
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Owners.Count);
-                for (var i0 = 0; i0 < value.Owners.Count; i0++)
-                {
-                    var e0 = value.Owners[i0];
-                    global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, e0);
-                }
-            }
-
-            // Weights
-            if (value.Weights.IsDefault)
-            {
-                writer.WriteNil();
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Weights.Length);
-                foreach (var e0 in value.Weights)
-                {
-                    writer.Write(e0);
-                }
-            }
-
-            // Stock
-            if (value.Stock is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Stock");
-            }
-            else
-            {
-                writer.WriteMapHeader(value.Stock.Count);
-                foreach (var e0 in value.Stock)
-                {
-                    writer.Write(e0.Key);
-                    writer.Write(e0.Value);
-                }
-            }
-
-            // Labels
-            if (value.Labels is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Labels");
-            }
-            else
-            {
-                writer.WriteMapHeader(value.Labels.Count);
-                if (value.Labels is global::System.Collections.Generic.Dictionary<string, string?> d0)
-                {
-                    foreach (var e0 in d0)
-                    {
-                        writer.Write(e0.Key);
-                        writer.Write(e0.Value);
-                    }
-                }
-                else
-                {
-                    foreach (var e0 in value.Labels)
-                    {
-                        writer.Write(e0.Key);
-                        writer.Write(e0.Value);
-                    }
-                }
-            }
-
-            // Batches
-            if (value.Batches is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Batches");
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Batches.Count);
-                foreach (var e0 in value.Batches)
-                {
-                    if (e0 is null)
-                    {
-                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Batches");
-                    }
-                    else
-                    {
-                        writer.WriteMapHeader(e0.Count);
-                        foreach (var e1 in e0)
-                        {
-                            writer.Write(e1.Key);
-                            if (e1.Value is null)
-                            {
-                                writer.WriteNil();
-                            }
-                            else
-                            {
-                                KafkaTypedContractAccess.Serialize<global::Catalog.LineItem>(ref writer, e1.Value);
-                            }
-                        }
-                    }
-                }
-            }
-
-            // Matrix
-            if (value.Matrix is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Matrix");
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Matrix.Length);
-                foreach (var e0 in value.Matrix)
-                {
-                    if (e0 is null)
-                    {
-                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Matrix");
-                    }
-                    else
-                    {
-                        writer.WriteArrayHeader(e0.Length);
-                        foreach (var e1 in e0)
-                        {
-                            writer.Write(e1);
-                        }
-                    }
-                }
-            }
-        }
-
-        static global::Catalog.CatalogChanged global::KafkaTyped.IKafkaData<global::Catalog.CatalogChanged>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Catalog.CatalogChanged");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Catalog.CatalogChanged");
-            byte[] ChecksumValue = default!;
-            byte[]? SignatureValue = default!;
-            int[] IdsValue = default!;
-            string?[]? AliasesValue = default!;
-            global::System.Collections.Generic.List<long> VersionsValue = default!;
-            global::System.Collections.Generic.IReadOnlyList<global::System.Guid> OwnersValue = default!;
-            global::System.Collections.Immutable.ImmutableArray<double> WeightsValue = default;
-            global::System.Collections.Generic.Dictionary<string, int> StockValue = default!;
-            global::System.Collections.Generic.IReadOnlyDictionary<string, string?> LabelsValue = default!;
-            global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>> BatchesValue = default!;
-            int[][] MatrixValue = default!;
-
-            if (count > 0)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Checksum");
-                }
-                else
-                {
-                    ChecksumValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadBinary(ref reader)!;
-                }
-            }
-
-            if (count > 1)
-            {
-                if (reader.TryReadNil())
-                {
-                    SignatureValue = default;
-                }
-                else
-                {
-                    SignatureValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadBinary(ref reader)!;
-                }
-            }
-
-            if (count > 2)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Ids");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<int>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        c0[i0] = reader.ReadInt32();
-                    }
-                    IdsValue = c0;
-                }
-            }
-
-            if (count > 3)
-            {
-                if (reader.TryReadNil())
-                {
-                    AliasesValue = default;
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<string?>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        c0[i0] = reader.ReadString();
-                    }
-                    AliasesValue = c0;
-                }
-            }
-
-            if (count > 4)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Versions");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = new global::System.Collections.Generic.List<long>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        long e0;
-                        e0 = reader.ReadInt64();
-                        c0.Add(e0);
-                    }
-                    VersionsValue = c0;
-                }
-            }
-
-            if (count > 5)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Owners");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = new global::System.Collections.Generic.List<global::System.Guid>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        global::System.Guid e0;
-                        e0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
-                        c0.Add(e0);
-                    }
-                    OwnersValue = c0;
-                }
-            }
-
-            if (count > 6)
-            {
-                if (reader.TryReadNil())
-                {
-                    WeightsValue = default;
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = global::System.Collections.Immutable.ImmutableArray.CreateBuilder<double>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        double e0;
-                        e0 = reader.ReadDouble();
-                        c0.Add(e0);
-                    }
-                    WeightsValue = c0.MoveToImmutable();
-                }
-            }
-
-            if (count > 7)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Stock");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapHeader(ref reader);
-                    var c0 = new global::System.Collections.Generic.Dictionary<string, int>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        var k0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapKey(ref reader, "Catalog.CatalogChanged", "Stock");
-                        int e0;
-                        e0 = reader.ReadInt32();
-                        if (!c0.TryAdd(k0, e0))
-                        {
-                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.DuplicateKey("Catalog.CatalogChanged", "Stock", k0);
-                        }
-                    }
-                    StockValue = c0;
-                }
-            }
-
-            if (count > 8)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Labels");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapHeader(ref reader);
-                    var c0 = new global::System.Collections.Generic.Dictionary<string, string?>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        var k0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapKey(ref reader, "Catalog.CatalogChanged", "Labels");
-                        string? e0;
-                        e0 = reader.ReadString();
-                        if (!c0.TryAdd(k0, e0))
-                        {
-                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.DuplicateKey("Catalog.CatalogChanged", "Labels", k0);
-                        }
-                    }
-                    LabelsValue = c0;
-                }
-            }
-
-            if (count > 9)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Batches");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = new global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?> e0;
-                        if (reader.TryReadNil())
-                        {
-                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Batches");
-                        }
-                        else
-                        {
-                            var n1 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapHeader(ref reader);
-                            var c1 = new global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>(n1);
-                            for (var i1 = 0; i1 < n1; i1++)
-                            {
-                                var k1 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapKey(ref reader, "Catalog.CatalogChanged", "Batches");
-                                global::Catalog.LineItem? e1;
-                                if (reader.TryReadNil())
-                                {
-                                    e1 = default;
-                                }
-                                else
-                                {
-                                    e1 = KafkaTypedContractAccess.Deserialize<global::Catalog.LineItem>(ref reader);
-                                }
-                                if (!c1.TryAdd(k1, e1))
-                                {
-                                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.DuplicateKey("Catalog.CatalogChanged", "Batches", k1);
-                                }
-                            }
-                            e0 = c1;
-                        }
-                        c0.Add(e0);
-                    }
-                    BatchesValue = c0;
-                }
-            }
-
-            if (count > 10)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Matrix");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<int[]>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        if (reader.TryReadNil())
-                        {
-                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Matrix");
-                        }
-                        else
-                        {
-                            var n1 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                            var c1 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<int>(n1);
-                            for (var i1 = 0; i1 < n1; i1++)
-                            {
-                                c1[i1] = reader.ReadInt32();
-                            }
-                            c0[i0] = c1;
-                        }
-                    }
-                    MatrixValue = c0;
-                }
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 11);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Catalog.CatalogChanged(new global::KafkaTyped.Serialization.PresentMembers(count), ChecksumValue, SignatureValue, IdsValue, AliasesValue, VersionsValue, OwnersValue, WeightsValue, StockValue, LabelsValue, BatchesValue, MatrixValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Catalog.CatalogChanged> global::KafkaTyped.IKafkaData<global::Catalog.CatalogChanged>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a <see cref="CatalogChanged"/> with the initial values of its members.</summary>
         public CatalogChanged()
@@ -550,6 +91,1029 @@ namespace Catalog
         }
         #pragma warning restore CS8618
 
+        /// <summary>The serializers of <see cref="CatalogChanged"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Catalog.CatalogChanged> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="CatalogChanged"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Catalog.CatalogChanged>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Catalog.CatalogChanged value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(11);
+
+                // Checksum
+                if (value.Checksum is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Checksum");
+                }
+                else
+                {
+                    writer.Write(new global::System.ReadOnlySpan<byte>(value.Checksum));
+                }
+
+                // Signature
+                if (value.Signature is null)
+                {
+                    writer.WriteNil();
+                }
+                else
+                {
+                    writer.Write(new global::System.ReadOnlySpan<byte>(value.Signature));
+                }
+
+                // Ids
+                if (value.Ids is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Ids");
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Ids.Length);
+                    foreach (var e0 in value.Ids)
+                    {
+                        writer.Write(e0);
+                    }
+                }
+
+                // Aliases
+                if (value.Aliases is null)
+                {
+                    writer.WriteNil();
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Aliases.Length);
+                    foreach (var e0 in value.Aliases)
+                    {
+                        writer.Write(e0);
+                    }
+                }
+
+                // Versions
+                if (value.Versions is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Versions");
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Versions.Count);
+                    foreach (var e0 in value.Versions)
+                    {
+                        writer.Write(e0);
+                    }
+                }
+
+                // Owners
+                if (value.Owners is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Owners");
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Owners.Count);
+                    for (var i0 = 0; i0 < value.Owners.Count; i0++)
+                    {
+                        var e0 = value.Owners[i0];
+                        global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, e0);
+                    }
+                }
+
+                // Weights
+                if (value.Weights.IsDefault)
+                {
+                    writer.WriteNil();
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Weights.Length);
+                    foreach (var e0 in value.Weights)
+                    {
+                        writer.Write(e0);
+                    }
+                }
+
+                // Stock
+                if (value.Stock is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Stock");
+                }
+                else
+                {
+                    writer.WriteMapHeader(value.Stock.Count);
+                    foreach (var e0 in value.Stock)
+                    {
+                        writer.Write(e0.Key);
+                        writer.Write(e0.Value);
+                    }
+                }
+
+                // Labels
+                if (value.Labels is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Labels");
+                }
+                else
+                {
+                    writer.WriteMapHeader(value.Labels.Count);
+                    if (value.Labels is global::System.Collections.Generic.Dictionary<string, string?> d0)
+                    {
+                        foreach (var e0 in d0)
+                        {
+                            writer.Write(e0.Key);
+                            writer.Write(e0.Value);
+                        }
+                    }
+                    else
+                    {
+                        foreach (var e0 in value.Labels)
+                        {
+                            writer.Write(e0.Key);
+                            writer.Write(e0.Value);
+                        }
+                    }
+                }
+
+                // Batches
+                if (value.Batches is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Batches");
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Batches.Count);
+                    foreach (var e0 in value.Batches)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Batches");
+                        }
+                        else
+                        {
+                            writer.WriteMapHeader(e0.Count);
+                            foreach (var e1 in e0)
+                            {
+                                writer.Write(e1.Key);
+                                if (e1.Value is null)
+                                {
+                                    writer.WriteNil();
+                                }
+                                else
+                                {
+                                    KafkaTypedContractAccess.MessagePack<global::Catalog.LineItem>().Write(ref writer, e1.Value);
+                                }
+                            }
+                        }
+                    }
+                }
+
+                // Matrix
+                if (value.Matrix is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Matrix");
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Matrix.Length);
+                    foreach (var e0 in value.Matrix)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Matrix");
+                        }
+                        else
+                        {
+                            writer.WriteArrayHeader(e0.Length);
+                            foreach (var e1 in e0)
+                            {
+                                writer.Write(e1);
+                            }
+                        }
+                    }
+                }
+            }
+
+            public override global::Catalog.CatalogChanged Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Catalog.CatalogChanged");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Catalog.CatalogChanged");
+                byte[] ChecksumValue = default!;
+                byte[]? SignatureValue = default!;
+                int[] IdsValue = default!;
+                string?[]? AliasesValue = default!;
+                global::System.Collections.Generic.List<long> VersionsValue = default!;
+                global::System.Collections.Generic.IReadOnlyList<global::System.Guid> OwnersValue = default!;
+                global::System.Collections.Immutable.ImmutableArray<double> WeightsValue = default;
+                global::System.Collections.Generic.Dictionary<string, int> StockValue = default!;
+                global::System.Collections.Generic.IReadOnlyDictionary<string, string?> LabelsValue = default!;
+                global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>> BatchesValue = default!;
+                int[][] MatrixValue = default!;
+
+                if (count > 0)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Checksum");
+                    }
+                    else
+                    {
+                        ChecksumValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadBinary(ref reader)!;
+                    }
+                }
+
+                if (count > 1)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        SignatureValue = default;
+                    }
+                    else
+                    {
+                        SignatureValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadBinary(ref reader)!;
+                    }
+                }
+
+                if (count > 2)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Ids");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<int>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            c0[i0] = reader.ReadInt32();
+                        }
+                        IdsValue = c0;
+                    }
+                }
+
+                if (count > 3)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        AliasesValue = default;
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<string?>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            c0[i0] = reader.ReadString();
+                        }
+                        AliasesValue = c0;
+                    }
+                }
+
+                if (count > 4)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Versions");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = new global::System.Collections.Generic.List<long>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            long e0;
+                            e0 = reader.ReadInt64();
+                            c0.Add(e0);
+                        }
+                        VersionsValue = c0;
+                    }
+                }
+
+                if (count > 5)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Owners");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = new global::System.Collections.Generic.List<global::System.Guid>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            global::System.Guid e0;
+                            e0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
+                            c0.Add(e0);
+                        }
+                        OwnersValue = c0;
+                    }
+                }
+
+                if (count > 6)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        WeightsValue = default;
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = global::System.Collections.Immutable.ImmutableArray.CreateBuilder<double>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            double e0;
+                            e0 = reader.ReadDouble();
+                            c0.Add(e0);
+                        }
+                        WeightsValue = c0.MoveToImmutable();
+                    }
+                }
+
+                if (count > 7)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Stock");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapHeader(ref reader);
+                        var c0 = new global::System.Collections.Generic.Dictionary<string, int>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            var k0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapKey(ref reader, "Catalog.CatalogChanged", "Stock");
+                            int e0;
+                            e0 = reader.ReadInt32();
+                            if (!c0.TryAdd(k0, e0))
+                            {
+                                throw global::KafkaTyped.Serialization.MessagePackPrimitives.DuplicateKey("Catalog.CatalogChanged", "Stock", k0);
+                            }
+                        }
+                        StockValue = c0;
+                    }
+                }
+
+                if (count > 8)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Labels");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapHeader(ref reader);
+                        var c0 = new global::System.Collections.Generic.Dictionary<string, string?>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            var k0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapKey(ref reader, "Catalog.CatalogChanged", "Labels");
+                            string? e0;
+                            e0 = reader.ReadString();
+                            if (!c0.TryAdd(k0, e0))
+                            {
+                                throw global::KafkaTyped.Serialization.MessagePackPrimitives.DuplicateKey("Catalog.CatalogChanged", "Labels", k0);
+                            }
+                        }
+                        LabelsValue = c0;
+                    }
+                }
+
+                if (count > 9)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Batches");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = new global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?> e0;
+                            if (reader.TryReadNil())
+                            {
+                                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Batches");
+                            }
+                            else
+                            {
+                                var n1 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapHeader(ref reader);
+                                var c1 = new global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>(n1);
+                                for (var i1 = 0; i1 < n1; i1++)
+                                {
+                                    var k1 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadMapKey(ref reader, "Catalog.CatalogChanged", "Batches");
+                                    global::Catalog.LineItem? e1;
+                                    if (reader.TryReadNil())
+                                    {
+                                        e1 = default;
+                                    }
+                                    else
+                                    {
+                                        e1 = KafkaTypedContractAccess.MessagePack<global::Catalog.LineItem>().Read(ref reader);
+                                    }
+                                    if (!c1.TryAdd(k1, e1))
+                                    {
+                                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.DuplicateKey("Catalog.CatalogChanged", "Batches", k1);
+                                    }
+                                }
+                                e0 = c1;
+                            }
+                            c0.Add(e0);
+                        }
+                        BatchesValue = c0;
+                    }
+                }
+
+                if (count > 10)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Matrix");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<int[]>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            if (reader.TryReadNil())
+                            {
+                                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.CatalogChanged", "Matrix");
+                            }
+                            else
+                            {
+                                var n1 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                                var c1 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<int>(n1);
+                                for (var i1 = 0; i1 < n1; i1++)
+                                {
+                                    c1[i1] = reader.ReadInt32();
+                                }
+                                c0[i0] = c1;
+                            }
+                        }
+                        MatrixValue = c0;
+                    }
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 11);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Catalog.CatalogChanged(new global::KafkaTyped.Serialization.PresentMembers(count), ChecksumValue, SignatureValue, IdsValue, AliasesValue, VersionsValue, OwnersValue, WeightsValue, StockValue, LabelsValue, BatchesValue, MatrixValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="CatalogChanged"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Catalog.CatalogChanged>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("checksum");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("signature");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("ids");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name3 = global::System.Text.Json.JsonEncodedText.Encode("aliases");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name4 = global::System.Text.Json.JsonEncodedText.Encode("versions");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name5 = global::System.Text.Json.JsonEncodedText.Encode("owners");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name6 = global::System.Text.Json.JsonEncodedText.Encode("weights");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name7 = global::System.Text.Json.JsonEncodedText.Encode("stock");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name8 = global::System.Text.Json.JsonEncodedText.Encode("labels");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name9 = global::System.Text.Json.JsonEncodedText.Encode("batches");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name10 = global::System.Text.Json.JsonEncodedText.Encode("matrix");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Catalog.CatalogChanged value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Checksum
+                writer.WritePropertyName(s_name0);
+                if (value.Checksum is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Checksum");
+                }
+                else
+                {
+                    writer.WriteBase64StringValue(value.Checksum);
+                }
+
+                // Signature
+                writer.WritePropertyName(s_name1);
+                if (value.Signature is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    writer.WriteBase64StringValue(value.Signature);
+                }
+
+                // Ids
+                writer.WritePropertyName(s_name2);
+                if (value.Ids is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Ids");
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.Ids)
+                    {
+                        writer.WriteNumberValue(e0);
+                    }
+                    writer.WriteEndArray();
+                }
+
+                // Aliases
+                writer.WritePropertyName(s_name3);
+                if (value.Aliases is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.Aliases)
+                    {
+                        writer.WriteStringValue(e0);
+                    }
+                    writer.WriteEndArray();
+                }
+
+                // Versions
+                writer.WritePropertyName(s_name4);
+                if (value.Versions is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Versions");
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.Versions)
+                    {
+                        writer.WriteNumberValue(e0);
+                    }
+                    writer.WriteEndArray();
+                }
+
+                // Owners
+                writer.WritePropertyName(s_name5);
+                if (value.Owners is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Owners");
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    for (var i0 = 0; i0 < value.Owners.Count; i0++)
+                    {
+                        var e0 = value.Owners[i0];
+                        writer.WriteStringValue(e0);
+                    }
+                    writer.WriteEndArray();
+                }
+
+                // Weights
+                writer.WritePropertyName(s_name6);
+                if (value.Weights.IsDefault)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.Weights)
+                    {
+                        writer.WriteNumberValue(e0);
+                    }
+                    writer.WriteEndArray();
+                }
+
+                // Stock
+                writer.WritePropertyName(s_name7);
+                if (value.Stock is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Stock");
+                }
+                else
+                {
+                    writer.WriteStartObject();
+                    foreach (var e0 in value.Stock)
+                    {
+                        writer.WritePropertyName(e0.Key);
+                        writer.WriteNumberValue(e0.Value);
+                    }
+                    writer.WriteEndObject();
+                }
+
+                // Labels
+                writer.WritePropertyName(s_name8);
+                if (value.Labels is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Labels");
+                }
+                else
+                {
+                    writer.WriteStartObject();
+                    if (value.Labels is global::System.Collections.Generic.Dictionary<string, string?> d0)
+                    {
+                        foreach (var e0 in d0)
+                        {
+                            writer.WritePropertyName(e0.Key);
+                            writer.WriteStringValue(e0.Value);
+                        }
+                    }
+                    else
+                    {
+                        foreach (var e0 in value.Labels)
+                        {
+                            writer.WritePropertyName(e0.Key);
+                            writer.WriteStringValue(e0.Value);
+                        }
+                    }
+                    writer.WriteEndObject();
+                }
+
+                // Batches
+                writer.WritePropertyName(s_name9);
+                if (value.Batches is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Batches");
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.Batches)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Batches");
+                        }
+                        else
+                        {
+                            writer.WriteStartObject();
+                            foreach (var e1 in e0)
+                            {
+                                writer.WritePropertyName(e1.Key);
+                                if (e1.Value is null)
+                                {
+                                    writer.WriteNullValue();
+                                }
+                                else
+                                {
+                                    KafkaTypedContractAccess.Json<global::Catalog.LineItem>().Write(writer, e1.Value);
+                                }
+                            }
+                            writer.WriteEndObject();
+                        }
+                    }
+                    writer.WriteEndArray();
+                }
+
+                // Matrix
+                writer.WritePropertyName(s_name10);
+                if (value.Matrix is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Matrix");
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.Matrix)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Matrix");
+                        }
+                        else
+                        {
+                            writer.WriteStartArray();
+                            foreach (var e1 in e0)
+                            {
+                                writer.WriteNumberValue(e1);
+                            }
+                            writer.WriteEndArray();
+                        }
+                    }
+                    writer.WriteEndArray();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Catalog.CatalogChanged Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Catalog.CatalogChanged");
+                byte[] ChecksumValue = default!;
+                byte[]? SignatureValue = default!;
+                int[] IdsValue = default!;
+                string?[]? AliasesValue = default!;
+                global::System.Collections.Generic.List<long> VersionsValue = default!;
+                global::System.Collections.Generic.IReadOnlyList<global::System.Guid> OwnersValue = default!;
+                global::System.Collections.Immutable.ImmutableArray<double> WeightsValue = default;
+                global::System.Collections.Generic.Dictionary<string, int> StockValue = default!;
+                global::System.Collections.Generic.IReadOnlyDictionary<string, string?> LabelsValue = default!;
+                global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>> BatchesValue = default!;
+                int[][] MatrixValue = default!;
+                global::System.Span<bool> present = stackalloc bool[11];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("checksum"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Checksum");
+                        }
+                        else
+                        {
+                            ChecksumValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadBytes(ref reader, "Catalog.CatalogChanged", "Checksum");
+                        }
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("signature"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            SignatureValue = default;
+                        }
+                        else
+                        {
+                            SignatureValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadBytes(ref reader, "Catalog.CatalogChanged", "Signature");
+                        }
+                        present[1] = true;
+                    }
+                    else if (reader.ValueTextEquals("ids"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Ids");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Catalog.CatalogChanged", "Ids");
+                            var c0 = new global::System.Collections.Generic.List<int>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                int e0;
+                                e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt32(ref reader, "Catalog.CatalogChanged", "Ids");
+                                c0.Add(e0);
+                            }
+                            IdsValue = c0.ToArray();
+                        }
+                        present[2] = true;
+                    }
+                    else if (reader.ValueTextEquals("aliases"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            AliasesValue = default;
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Catalog.CatalogChanged", "Aliases");
+                            var c0 = new global::System.Collections.Generic.List<string?>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                string? e0;
+                                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                                {
+                                    e0 = default;
+                                }
+                                else
+                                {
+                                    e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Catalog.CatalogChanged", "Aliases");
+                                }
+                                c0.Add(e0);
+                            }
+                            AliasesValue = c0.ToArray();
+                        }
+                        present[3] = true;
+                    }
+                    else if (reader.ValueTextEquals("versions"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Versions");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Catalog.CatalogChanged", "Versions");
+                            var c0 = new global::System.Collections.Generic.List<long>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                long e0;
+                                e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt64(ref reader, "Catalog.CatalogChanged", "Versions");
+                                c0.Add(e0);
+                            }
+                            VersionsValue = c0;
+                        }
+                        present[4] = true;
+                    }
+                    else if (reader.ValueTextEquals("owners"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Owners");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Catalog.CatalogChanged", "Owners");
+                            var c0 = new global::System.Collections.Generic.List<global::System.Guid>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                global::System.Guid e0;
+                                e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadGuid(ref reader, "Catalog.CatalogChanged", "Owners");
+                                c0.Add(e0);
+                            }
+                            OwnersValue = c0;
+                        }
+                        present[5] = true;
+                    }
+                    else if (reader.ValueTextEquals("weights"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            WeightsValue = default;
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Catalog.CatalogChanged", "Weights");
+                            var c0 = global::System.Collections.Immutable.ImmutableArray.CreateBuilder<double>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                double e0;
+                                e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadDouble(ref reader, "Catalog.CatalogChanged", "Weights");
+                                c0.Add(e0);
+                            }
+                            WeightsValue = c0.ToImmutable();
+                        }
+                        present[6] = true;
+                    }
+                    else if (reader.ValueTextEquals("stock"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Stock");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartMap(ref reader, "Catalog.CatalogChanged", "Stock");
+                            var c0 = new global::System.Collections.Generic.Dictionary<string, int>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                            {
+                                var k0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadKey(ref reader);
+                                global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                                int e0;
+                                e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt32(ref reader, "Catalog.CatalogChanged", "Stock");
+                                if (!c0.TryAdd(k0, e0))
+                                {
+                                    throw global::KafkaTyped.Serialization.JsonPrimitives.DuplicateKey("Catalog.CatalogChanged", "Stock", k0);
+                                }
+                            }
+                            StockValue = c0;
+                        }
+                        present[7] = true;
+                    }
+                    else if (reader.ValueTextEquals("labels"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Labels");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartMap(ref reader, "Catalog.CatalogChanged", "Labels");
+                            var c0 = new global::System.Collections.Generic.Dictionary<string, string?>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                            {
+                                var k0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadKey(ref reader);
+                                global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                                string? e0;
+                                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                                {
+                                    e0 = default;
+                                }
+                                else
+                                {
+                                    e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Catalog.CatalogChanged", "Labels");
+                                }
+                                if (!c0.TryAdd(k0, e0))
+                                {
+                                    throw global::KafkaTyped.Serialization.JsonPrimitives.DuplicateKey("Catalog.CatalogChanged", "Labels", k0);
+                                }
+                            }
+                            LabelsValue = c0;
+                        }
+                        present[8] = true;
+                    }
+                    else if (reader.ValueTextEquals("batches"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Batches");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Catalog.CatalogChanged", "Batches");
+                            var c0 = new global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?> e0;
+                                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                                {
+                                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Batches");
+                                }
+                                else
+                                {
+                                    global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartMap(ref reader, "Catalog.CatalogChanged", "Batches");
+                                    var c1 = new global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>();
+                                    while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                                    {
+                                        var k1 = global::KafkaTyped.Serialization.JsonPrimitives.ReadKey(ref reader);
+                                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                                        global::Catalog.LineItem? e1;
+                                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                                        {
+                                            e1 = default;
+                                        }
+                                        else
+                                        {
+                                            e1 = KafkaTypedContractAccess.Json<global::Catalog.LineItem>().Read(ref reader);
+                                        }
+                                        if (!c1.TryAdd(k1, e1))
+                                        {
+                                            throw global::KafkaTyped.Serialization.JsonPrimitives.DuplicateKey("Catalog.CatalogChanged", "Batches", k1);
+                                        }
+                                    }
+                                    e0 = c1;
+                                }
+                                c0.Add(e0);
+                            }
+                            BatchesValue = c0;
+                        }
+                        present[9] = true;
+                    }
+                    else if (reader.ValueTextEquals("matrix"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Matrix");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Catalog.CatalogChanged", "Matrix");
+                            var c0 = new global::System.Collections.Generic.List<int[]>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                int[] e0;
+                                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                                {
+                                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.CatalogChanged", "Matrix");
+                                }
+                                else
+                                {
+                                    global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Catalog.CatalogChanged", "Matrix");
+                                    var c1 = new global::System.Collections.Generic.List<int>();
+                                    while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                                    {
+                                        int e1;
+                                        e1 = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt32(ref reader, "Catalog.CatalogChanged", "Matrix");
+                                        c1.Add(e1);
+                                    }
+                                    e0 = c1.ToArray();
+                                }
+                                c0.Add(e0);
+                            }
+                            MatrixValue = c0.ToArray();
+                        }
+                        present[10] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Catalog.CatalogChanged(new global::KafkaTyped.Serialization.PresentMembers(present), ChecksumValue, SignatureValue, IdsValue, AliasesValue, VersionsValue, OwnersValue, WeightsValue, StockValue, LabelsValue, BatchesValue, MatrixValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="CatalogChanged"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Catalog.CatalogChanged?>
@@ -566,12 +1130,12 @@ namespace Catalog
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Catalog.CatalogChanged>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Catalog.CatalogChanged? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Catalog.CatalogChanged>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -580,9 +1144,9 @@ namespace Catalog
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -6,46 +6,124 @@ namespace Catalog
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record LineItem : global::KafkaTyped.IKafkaData<global::Catalog.LineItem>
     {
-        static void global::KafkaTyped.IKafkaData<global::Catalog.LineItem>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Catalog.LineItem value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(2);
-
-            // Sku
-            writer.Write(value.Sku ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.LineItem", "Sku"));
-
-            // Quantity
-            writer.Write(value.Quantity);
-        }
-
-        static global::Catalog.LineItem global::KafkaTyped.IKafkaData<global::Catalog.LineItem>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Catalog.LineItem");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Catalog.LineItem");
-            string SkuValue = default!;
-            int QuantityValue = default;
-
-            if (count > 0)
-            {
-                SkuValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.LineItem", "Sku");
-            }
-
-            if (count > 1)
-            {
-                QuantityValue = reader.ReadInt32();
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Catalog.LineItem(new global::KafkaTyped.Serialization.PresentMembers(count), SkuValue, QuantityValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Catalog.LineItem> global::KafkaTyped.IKafkaData<global::Catalog.LineItem>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private LineItem(global::KafkaTyped.Serialization.PresentMembers present, string SkuValue, int QuantityValue)
             : this(SkuValue, QuantityValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="LineItem"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Catalog.LineItem> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="LineItem"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Catalog.LineItem>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Catalog.LineItem value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(2);
+
+                // Sku
+                writer.Write(value.Sku ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Catalog.LineItem", "Sku"));
+
+                // Quantity
+                writer.Write(value.Quantity);
+            }
+
+            public override global::Catalog.LineItem Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Catalog.LineItem");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Catalog.LineItem");
+                string SkuValue = default!;
+                int QuantityValue = default;
+
+                if (count > 0)
+                {
+                    SkuValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Catalog.LineItem", "Sku");
+                }
+
+                if (count > 1)
+                {
+                    QuantityValue = reader.ReadInt32();
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Catalog.LineItem(new global::KafkaTyped.Serialization.PresentMembers(count), SkuValue, QuantityValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="LineItem"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Catalog.LineItem>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("sku");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("quantity");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Catalog.LineItem value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Sku
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.Sku ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Catalog.LineItem", "Sku"));
+
+                // Quantity
+                writer.WritePropertyName(s_name1);
+                writer.WriteNumberValue(value.Quantity);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Catalog.LineItem Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Catalog.LineItem");
+                string SkuValue = default!;
+                int QuantityValue = default;
+                global::System.Span<bool> present = stackalloc bool[2];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("sku"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Catalog.LineItem", "Sku");
+                        }
+                        else
+                        {
+                            SkuValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Catalog.LineItem", "Sku");
+                        }
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("quantity"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        QuantityValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt32(ref reader, "Catalog.LineItem", "Quantity");
+                        present[1] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Catalog.LineItem(new global::KafkaTyped.Serialization.PresentMembers(present), SkuValue, QuantityValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="LineItem"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -64,12 +142,12 @@ namespace Catalog
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Catalog.LineItem>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Catalog.LineItem? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Catalog.LineItem>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -78,9 +156,9 @@ namespace Catalog
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -80,8 +80,8 @@ namespace KafkaTyped.Generated.KafkaTyped.SnapshotSubject
         public override global::System.Collections.Generic.IReadOnlyList<global::System.Type> HandlerTypes => s_handlerTypes;
 
         /// <inheritdoc/>
-        public override global::Shop.PaymentRequested Deserialize(global::System.ReadOnlyMemory<byte> payload)
-            => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.PaymentRequested>(payload);
+        public override global::Shop.PaymentRequested Deserialize(global::System.ReadOnlyMemory<byte> payload, global::KafkaTyped.MessageFormat format)
+            => global::KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<global::Shop.PaymentRequested>(payload, format);
 
         private static readonly global::KafkaTyped.Routing.RetryPolicy?[] s_retryPolicies =
         {

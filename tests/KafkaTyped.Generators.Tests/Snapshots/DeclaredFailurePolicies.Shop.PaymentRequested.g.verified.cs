@@ -12,6 +12,8 @@ namespace Shop
 
         static string? global::KafkaTyped.IKafkaMessage<global::Shop.PaymentRequested>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Shop.PaymentRequested>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Shop.PaymentRequested>.HasKey => false;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.PaymentRequested>.SerializeKey(global::Shop.PaymentRequested message)
@@ -20,46 +22,117 @@ namespace Shop
             return null;
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Shop.PaymentRequested>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.PaymentRequested value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(2);
-
-            // OrderId
-            global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
-
-            // Amount
-            global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Amount);
-        }
-
-        static global::Shop.PaymentRequested global::KafkaTyped.IKafkaData<global::Shop.PaymentRequested>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.PaymentRequested");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.PaymentRequested");
-            global::System.Guid OrderIdValue = default;
-            decimal AmountValue = default;
-
-            if (count > 0)
-            {
-                OrderIdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
-            }
-
-            if (count > 1)
-            {
-                AmountValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDecimal(ref reader);
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Shop.PaymentRequested(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue, AmountValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.PaymentRequested> global::KafkaTyped.IKafkaData<global::Shop.PaymentRequested>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private PaymentRequested(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid OrderIdValue, decimal AmountValue)
             : this(OrderIdValue, AmountValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="PaymentRequested"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.PaymentRequested> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="PaymentRequested"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.PaymentRequested>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.PaymentRequested value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(2);
+
+                // OrderId
+                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
+
+                // Amount
+                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Amount);
+            }
+
+            public override global::Shop.PaymentRequested Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.PaymentRequested");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.PaymentRequested");
+                global::System.Guid OrderIdValue = default;
+                decimal AmountValue = default;
+
+                if (count > 0)
+                {
+                    OrderIdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
+                }
+
+                if (count > 1)
+                {
+                    AmountValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDecimal(ref reader);
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Shop.PaymentRequested(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue, AmountValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="PaymentRequested"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.PaymentRequested>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("orderId");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("amount");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.PaymentRequested value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // OrderId
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.OrderId);
+
+                // Amount
+                writer.WritePropertyName(s_name1);
+                writer.WriteNumberValue(value.Amount);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Shop.PaymentRequested Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.PaymentRequested");
+                global::System.Guid OrderIdValue = default;
+                decimal AmountValue = default;
+                global::System.Span<bool> present = stackalloc bool[2];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("orderId"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        OrderIdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadGuid(ref reader, "Shop.PaymentRequested", "OrderId");
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("amount"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        AmountValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDecimal(ref reader, "Shop.PaymentRequested", "Amount");
+                        present[1] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Shop.PaymentRequested(new global::KafkaTyped.Serialization.PresentMembers(present), OrderIdValue, AmountValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="PaymentRequested"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -78,12 +151,12 @@ namespace Shop
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Shop.PaymentRequested>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.PaymentRequested? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.PaymentRequested>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -92,9 +165,9 @@ namespace Shop
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

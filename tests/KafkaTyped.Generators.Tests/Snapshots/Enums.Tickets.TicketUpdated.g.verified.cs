@@ -12,6 +12,8 @@ namespace Tickets
 
         static string? global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.HasKey => false;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Tickets.TicketUpdated>.SerializeKey(global::Tickets.TicketUpdated message)
@@ -20,131 +22,433 @@ namespace Tickets
             return null;
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Tickets.TicketUpdated>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Tickets.TicketUpdated value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(5);
-
-            // Priority
-            writer.Write((byte)value.Priority);
-
-            // Status
-            if (value.Status.HasValue)
-            {
-                writer.Write((int)value.Status.Value);
-            }
-            else
-            {
-                writer.WriteNil();
-            }
-
-            // Balance
-            writer.Write((long)value.Balance);
-
-            // History
-            if (value.History is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Tickets.TicketUpdated", "History");
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.History.Count);
-                foreach (var e0 in value.History)
-                {
-                    writer.Write((int)e0);
-                }
-            }
-
-            // Escalation
-            if (value.Escalation.HasValue)
-            {
-                writer.Write((byte)value.Escalation.Value);
-            }
-            else
-            {
-                writer.WriteNil();
-            }
-        }
-
-        static global::Tickets.TicketUpdated global::KafkaTyped.IKafkaData<global::Tickets.TicketUpdated>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Tickets.TicketUpdated");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Tickets.TicketUpdated");
-            global::Tickets.Priority PriorityValue = default;
-            global::Tickets.Status? StatusValue = default;
-            global::Tickets.Balance BalanceValue = default;
-            global::System.Collections.Generic.List<global::Tickets.Status> HistoryValue = default!;
-            global::Tickets.Priority? EscalationValue = (global::Tickets.Priority?)(200);
-
-            if (count > 0)
-            {
-                PriorityValue = (global::Tickets.Priority)reader.ReadByte();
-            }
-
-            if (count > 1)
-            {
-                if (reader.TryReadNil())
-                {
-                    StatusValue = default;
-                }
-                else
-                {
-                    global::Tickets.Status e0;
-                    e0 = (global::Tickets.Status)reader.ReadInt32();
-                    StatusValue = e0;
-                }
-            }
-
-            if (count > 2)
-            {
-                BalanceValue = (global::Tickets.Balance)reader.ReadInt64();
-            }
-
-            if (count > 3)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Tickets.TicketUpdated", "History");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = new global::System.Collections.Generic.List<global::Tickets.Status>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        global::Tickets.Status e0;
-                        e0 = (global::Tickets.Status)reader.ReadInt32();
-                        c0.Add(e0);
-                    }
-                    HistoryValue = c0;
-                }
-            }
-
-            if (count > 4)
-            {
-                if (reader.TryReadNil())
-                {
-                    EscalationValue = default;
-                }
-                else
-                {
-                    global::Tickets.Priority e0;
-                    e0 = (global::Tickets.Priority)reader.ReadByte();
-                    EscalationValue = e0;
-                }
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 5);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Tickets.TicketUpdated(new global::KafkaTyped.Serialization.PresentMembers(count), PriorityValue, StatusValue, BalanceValue, HistoryValue, EscalationValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Tickets.TicketUpdated> global::KafkaTyped.IKafkaData<global::Tickets.TicketUpdated>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private TicketUpdated(global::KafkaTyped.Serialization.PresentMembers present, global::Tickets.Priority PriorityValue, global::Tickets.Status? StatusValue, global::Tickets.Balance BalanceValue, global::System.Collections.Generic.List<global::Tickets.Status> HistoryValue, global::Tickets.Priority? EscalationValue)
             : this(PriorityValue, StatusValue, BalanceValue, HistoryValue, EscalationValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="TicketUpdated"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Tickets.TicketUpdated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="TicketUpdated"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Tickets.TicketUpdated>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Tickets.TicketUpdated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(5);
+
+                // Priority
+                writer.Write((byte)value.Priority);
+
+                // Status
+                if (value.Status.HasValue)
+                {
+                    writer.Write((int)value.Status.Value);
+                }
+                else
+                {
+                    writer.WriteNil();
+                }
+
+                // Balance
+                writer.Write((long)value.Balance);
+
+                // History
+                if (value.History is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Tickets.TicketUpdated", "History");
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.History.Count);
+                    foreach (var e0 in value.History)
+                    {
+                        writer.Write((int)e0);
+                    }
+                }
+
+                // Escalation
+                if (value.Escalation.HasValue)
+                {
+                    writer.Write((byte)value.Escalation.Value);
+                }
+                else
+                {
+                    writer.WriteNil();
+                }
+            }
+
+            public override global::Tickets.TicketUpdated Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Tickets.TicketUpdated");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Tickets.TicketUpdated");
+                global::Tickets.Priority PriorityValue = default;
+                global::Tickets.Status? StatusValue = default;
+                global::Tickets.Balance BalanceValue = default;
+                global::System.Collections.Generic.List<global::Tickets.Status> HistoryValue = default!;
+                global::Tickets.Priority? EscalationValue = (global::Tickets.Priority?)(200);
+
+                if (count > 0)
+                {
+                    PriorityValue = (global::Tickets.Priority)reader.ReadByte();
+                }
+
+                if (count > 1)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        StatusValue = default;
+                    }
+                    else
+                    {
+                        global::Tickets.Status e0;
+                        e0 = (global::Tickets.Status)reader.ReadInt32();
+                        StatusValue = e0;
+                    }
+                }
+
+                if (count > 2)
+                {
+                    BalanceValue = (global::Tickets.Balance)reader.ReadInt64();
+                }
+
+                if (count > 3)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Tickets.TicketUpdated", "History");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = new global::System.Collections.Generic.List<global::Tickets.Status>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            global::Tickets.Status e0;
+                            e0 = (global::Tickets.Status)reader.ReadInt32();
+                            c0.Add(e0);
+                        }
+                        HistoryValue = c0;
+                    }
+                }
+
+                if (count > 4)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        EscalationValue = default;
+                    }
+                    else
+                    {
+                        global::Tickets.Priority e0;
+                        e0 = (global::Tickets.Priority)reader.ReadByte();
+                        EscalationValue = e0;
+                    }
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 5);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Tickets.TicketUpdated(new global::KafkaTyped.Serialization.PresentMembers(count), PriorityValue, StatusValue, BalanceValue, HistoryValue, EscalationValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="TicketUpdated"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Tickets.TicketUpdated>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("priority");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("status");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("balance");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name3 = global::System.Text.Json.JsonEncodedText.Encode("history");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name4 = global::System.Text.Json.JsonEncodedText.Encode("escalation");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Tickets.TicketUpdated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Priority
+                writer.WritePropertyName(s_name0);
+                WriteEnum0(writer, value.Priority);
+
+                // Status
+                writer.WritePropertyName(s_name1);
+                if (value.Status.HasValue)
+                {
+                    WriteEnum1(writer, value.Status.Value);
+                }
+                else
+                {
+                    writer.WriteNullValue();
+                }
+
+                // Balance
+                writer.WritePropertyName(s_name2);
+                WriteEnum2(writer, value.Balance);
+
+                // History
+                writer.WritePropertyName(s_name3);
+                if (value.History is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Tickets.TicketUpdated", "History");
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.History)
+                    {
+                        WriteEnum1(writer, e0);
+                    }
+                    writer.WriteEndArray();
+                }
+
+                // Escalation
+                writer.WritePropertyName(s_name4);
+                if (value.Escalation.HasValue)
+                {
+                    WriteEnum0(writer, value.Escalation.Value);
+                }
+                else
+                {
+                    writer.WriteNullValue();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Tickets.TicketUpdated Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Tickets.TicketUpdated");
+                global::Tickets.Priority PriorityValue = default;
+                global::Tickets.Status? StatusValue = default;
+                global::Tickets.Balance BalanceValue = default;
+                global::System.Collections.Generic.List<global::Tickets.Status> HistoryValue = default!;
+                global::Tickets.Priority? EscalationValue = (global::Tickets.Priority?)(200);
+                global::System.Span<bool> present = stackalloc bool[5];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("priority"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        PriorityValue = ReadEnum0(ref reader, "Priority");
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("status"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            StatusValue = default;
+                        }
+                        else
+                        {
+                            global::Tickets.Status e0;
+                            e0 = ReadEnum1(ref reader, "Status");
+                            StatusValue = e0;
+                        }
+                        present[1] = true;
+                    }
+                    else if (reader.ValueTextEquals("balance"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        BalanceValue = ReadEnum2(ref reader, "Balance");
+                        present[2] = true;
+                    }
+                    else if (reader.ValueTextEquals("history"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Tickets.TicketUpdated", "History");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Tickets.TicketUpdated", "History");
+                            var c0 = new global::System.Collections.Generic.List<global::Tickets.Status>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                global::Tickets.Status e0;
+                                e0 = ReadEnum1(ref reader, "History");
+                                c0.Add(e0);
+                            }
+                            HistoryValue = c0;
+                        }
+                        present[3] = true;
+                    }
+                    else if (reader.ValueTextEquals("escalation"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            EscalationValue = default;
+                        }
+                        else
+                        {
+                            global::Tickets.Priority e0;
+                            e0 = ReadEnum0(ref reader, "Escalation");
+                            EscalationValue = e0;
+                        }
+                        present[4] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Tickets.TicketUpdated(new global::KafkaTyped.Serialization.PresentMembers(present), PriorityValue, StatusValue, BalanceValue, HistoryValue, EscalationValue);
+            }
+
+            private static void WriteEnum0(global::System.Text.Json.Utf8JsonWriter writer, global::Tickets.Priority value)
+            {
+                switch (value)
+                {
+                    case global::Tickets.Priority.Low:
+                        writer.WriteStringValue("Low"u8);
+                        break;
+                    case global::Tickets.Priority.High:
+                        writer.WriteStringValue("High"u8);
+                        break;
+                    default:
+                        writer.WriteNumberValue((byte)value);
+                        break;
+                }
+            }
+
+            private static global::Tickets.Priority ReadEnum0(ref global::System.Text.Json.Utf8JsonReader reader, string memberName)
+            {
+                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Number)
+                {
+                    return (global::Tickets.Priority)global::KafkaTyped.Serialization.JsonPrimitives.ReadByte(ref reader, "Tickets.TicketUpdated", memberName);
+                }
+
+                if (reader.TokenType != global::System.Text.Json.JsonTokenType.String)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.EnumMismatch(ref reader, "Tickets.TicketUpdated", memberName);
+                }
+
+                global::System.Span<byte> buffer = stackalloc byte[24];
+                global::System.ReadOnlySpan<byte> text = buffer[..global::KafkaTyped.Serialization.JsonPrimitives.ReadEnumName(ref reader, buffer)];
+                if (global::KafkaTyped.Serialization.JsonPrimitives.EnumNameEquals(text, "Low"u8))
+                {
+                    return global::Tickets.Priority.Low;
+                }
+
+                if (global::KafkaTyped.Serialization.JsonPrimitives.EnumNameEquals(text, "High"u8))
+                {
+                    return global::Tickets.Priority.High;
+                }
+
+                if (global::KafkaTyped.Serialization.JsonPrimitives.TryParseEnumNumber(text, out var number) && number >= 0)
+                {
+                    return (global::Tickets.Priority)checked((byte)number);
+                }
+
+                throw global::KafkaTyped.Serialization.JsonPrimitives.UnknownEnumName("Tickets.TicketUpdated", memberName, "Tickets.Priority");
+            }
+
+            private static void WriteEnum1(global::System.Text.Json.Utf8JsonWriter writer, global::Tickets.Status value)
+            {
+                switch (value)
+                {
+                    case global::Tickets.Status.Open:
+                        writer.WriteStringValue("Open"u8);
+                        break;
+                    case global::Tickets.Status.Closed:
+                        writer.WriteStringValue("Closed"u8);
+                        break;
+                    default:
+                        writer.WriteNumberValue((int)value);
+                        break;
+                }
+            }
+
+            private static global::Tickets.Status ReadEnum1(ref global::System.Text.Json.Utf8JsonReader reader, string memberName)
+            {
+                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Number)
+                {
+                    return (global::Tickets.Status)global::KafkaTyped.Serialization.JsonPrimitives.ReadInt32(ref reader, "Tickets.TicketUpdated", memberName);
+                }
+
+                if (reader.TokenType != global::System.Text.Json.JsonTokenType.String)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.EnumMismatch(ref reader, "Tickets.TicketUpdated", memberName);
+                }
+
+                global::System.Span<byte> buffer = stackalloc byte[36];
+                global::System.ReadOnlySpan<byte> text = buffer[..global::KafkaTyped.Serialization.JsonPrimitives.ReadEnumName(ref reader, buffer)];
+                if (global::KafkaTyped.Serialization.JsonPrimitives.EnumNameEquals(text, "Open"u8))
+                {
+                    return global::Tickets.Status.Open;
+                }
+
+                if (global::KafkaTyped.Serialization.JsonPrimitives.EnumNameEquals(text, "Closed"u8))
+                {
+                    return global::Tickets.Status.Closed;
+                }
+
+                if (global::KafkaTyped.Serialization.JsonPrimitives.TryParseEnumNumber(text, out var number))
+                {
+                    return (global::Tickets.Status)checked((int)number);
+                }
+
+                throw global::KafkaTyped.Serialization.JsonPrimitives.UnknownEnumName("Tickets.TicketUpdated", memberName, "Tickets.Status");
+            }
+
+            private static void WriteEnum2(global::System.Text.Json.Utf8JsonWriter writer, global::Tickets.Balance value)
+            {
+                switch (value)
+                {
+                    case global::Tickets.Balance.Negative:
+                        writer.WriteStringValue("Negative"u8);
+                        break;
+                    default:
+                        writer.WriteNumberValue((long)value);
+                        break;
+                }
+            }
+
+            private static global::Tickets.Balance ReadEnum2(ref global::System.Text.Json.Utf8JsonReader reader, string memberName)
+            {
+                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Number)
+                {
+                    return (global::Tickets.Balance)global::KafkaTyped.Serialization.JsonPrimitives.ReadInt64(ref reader, "Tickets.TicketUpdated", memberName);
+                }
+
+                if (reader.TokenType != global::System.Text.Json.JsonTokenType.String)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.EnumMismatch(ref reader, "Tickets.TicketUpdated", memberName);
+                }
+
+                global::System.Span<byte> buffer = stackalloc byte[48];
+                global::System.ReadOnlySpan<byte> text = buffer[..global::KafkaTyped.Serialization.JsonPrimitives.ReadEnumName(ref reader, buffer)];
+                if (global::KafkaTyped.Serialization.JsonPrimitives.EnumNameEquals(text, "Negative"u8))
+                {
+                    return global::Tickets.Balance.Negative;
+                }
+
+                if (global::KafkaTyped.Serialization.JsonPrimitives.TryParseEnumNumber(text, out var number))
+                {
+                    return (global::Tickets.Balance)checked((long)number);
+                }
+
+                throw global::KafkaTyped.Serialization.JsonPrimitives.UnknownEnumName("Tickets.TicketUpdated", memberName, "Tickets.Balance");
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="TicketUpdated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -163,12 +467,12 @@ namespace Tickets
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Tickets.TicketUpdated>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Tickets.TicketUpdated? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Tickets.TicketUpdated>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -177,9 +481,9 @@ namespace Tickets
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -12,6 +12,8 @@ namespace Keys
 
         static string? global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.HasKey => true;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.BytesKey>.SerializeKey(global::Keys.BytesKey message)
@@ -20,51 +22,124 @@ namespace Keys
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Keys.BytesKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.BytesKey value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(1);
-
-            // Id
-            if (value.Id is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Keys.BytesKey", "Id");
-            }
-            else
-            {
-                writer.Write(new global::System.ReadOnlySpan<byte>(value.Id));
-            }
-        }
-
-        static global::Keys.BytesKey global::KafkaTyped.IKafkaData<global::Keys.BytesKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.BytesKey");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.BytesKey");
-            byte[] IdValue = default!;
-
-            if (count > 0)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Keys.BytesKey", "Id");
-                }
-                else
-                {
-                    IdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadBinary(ref reader)!;
-                }
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Keys.BytesKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.BytesKey> global::KafkaTyped.IKafkaData<global::Keys.BytesKey>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private BytesKey(global::KafkaTyped.Serialization.PresentMembers present, byte[] IdValue)
             : this(IdValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="BytesKey"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.BytesKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="BytesKey"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Keys.BytesKey>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Keys.BytesKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(1);
+
+                // Id
+                if (value.Id is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Keys.BytesKey", "Id");
+                }
+                else
+                {
+                    writer.Write(new global::System.ReadOnlySpan<byte>(value.Id));
+                }
+            }
+
+            public override global::Keys.BytesKey Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.BytesKey");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.BytesKey");
+                byte[] IdValue = default!;
+
+                if (count > 0)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Keys.BytesKey", "Id");
+                    }
+                    else
+                    {
+                        IdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadBinary(ref reader)!;
+                    }
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Keys.BytesKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="BytesKey"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Keys.BytesKey>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("id");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Keys.BytesKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Id
+                writer.WritePropertyName(s_name0);
+                if (value.Id is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Keys.BytesKey", "Id");
+                }
+                else
+                {
+                    writer.WriteBase64StringValue(value.Id);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Keys.BytesKey Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Keys.BytesKey");
+                byte[] IdValue = default!;
+                global::System.Span<bool> present = stackalloc bool[1];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("id"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Keys.BytesKey", "Id");
+                        }
+                        else
+                        {
+                            IdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadBytes(ref reader, "Keys.BytesKey", "Id");
+                        }
+                        present[0] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Keys.BytesKey(new global::KafkaTyped.Serialization.PresentMembers(present), IdValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="BytesKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -83,12 +158,12 @@ namespace Keys
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Keys.BytesKey>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.BytesKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.BytesKey>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -97,9 +172,9 @@ namespace Keys
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

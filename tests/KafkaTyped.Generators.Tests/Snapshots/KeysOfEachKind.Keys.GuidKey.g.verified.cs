@@ -12,6 +12,8 @@ namespace Keys
 
         static string? global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.HasKey => true;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.GuidKey>.SerializeKey(global::Keys.GuidKey message)
@@ -20,37 +22,96 @@ namespace Keys
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Keys.GuidKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.GuidKey value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(1);
-
-            // Id
-            global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.Id);
-        }
-
-        static global::Keys.GuidKey global::KafkaTyped.IKafkaData<global::Keys.GuidKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.GuidKey");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.GuidKey");
-            global::System.Guid IdValue = default;
-
-            if (count > 0)
-            {
-                IdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Keys.GuidKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.GuidKey> global::KafkaTyped.IKafkaData<global::Keys.GuidKey>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private GuidKey(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid IdValue)
             : this(IdValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="GuidKey"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.GuidKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="GuidKey"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Keys.GuidKey>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Keys.GuidKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(1);
+
+                // Id
+                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.Id);
+            }
+
+            public override global::Keys.GuidKey Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.GuidKey");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.GuidKey");
+                global::System.Guid IdValue = default;
+
+                if (count > 0)
+                {
+                    IdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Keys.GuidKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="GuidKey"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Keys.GuidKey>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("id");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Keys.GuidKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Id
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.Id);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Keys.GuidKey Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Keys.GuidKey");
+                global::System.Guid IdValue = default;
+                global::System.Span<bool> present = stackalloc bool[1];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("id"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        IdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadGuid(ref reader, "Keys.GuidKey", "Id");
+                        present[0] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Keys.GuidKey(new global::KafkaTyped.Serialization.PresentMembers(present), IdValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="GuidKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -69,12 +130,12 @@ namespace Keys
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Keys.GuidKey>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.GuidKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.GuidKey>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -83,9 +144,9 @@ namespace Keys
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -12,6 +12,8 @@ namespace Keys
 
         static string? global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.HasKey => false;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.NoKey>.SerializeKey(global::Keys.NoKey message)
@@ -20,37 +22,103 @@ namespace Keys
             return null;
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Keys.NoKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.NoKey value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(1);
-
-            // Text
-            writer.Write(value.Text ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Keys.NoKey", "Text"));
-        }
-
-        static global::Keys.NoKey global::KafkaTyped.IKafkaData<global::Keys.NoKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.NoKey");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.NoKey");
-            string TextValue = default!;
-
-            if (count > 0)
-            {
-                TextValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Keys.NoKey", "Text");
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Keys.NoKey(new global::KafkaTyped.Serialization.PresentMembers(count), TextValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.NoKey> global::KafkaTyped.IKafkaData<global::Keys.NoKey>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private NoKey(global::KafkaTyped.Serialization.PresentMembers present, string TextValue)
             : this(TextValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="NoKey"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.NoKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="NoKey"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Keys.NoKey>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Keys.NoKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(1);
+
+                // Text
+                writer.Write(value.Text ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Keys.NoKey", "Text"));
+            }
+
+            public override global::Keys.NoKey Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.NoKey");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.NoKey");
+                string TextValue = default!;
+
+                if (count > 0)
+                {
+                    TextValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Keys.NoKey", "Text");
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Keys.NoKey(new global::KafkaTyped.Serialization.PresentMembers(count), TextValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="NoKey"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Keys.NoKey>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("text");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Keys.NoKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Text
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.Text ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Keys.NoKey", "Text"));
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Keys.NoKey Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Keys.NoKey");
+                string TextValue = default!;
+                global::System.Span<bool> present = stackalloc bool[1];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("text"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Keys.NoKey", "Text");
+                        }
+                        else
+                        {
+                            TextValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Keys.NoKey", "Text");
+                        }
+                        present[0] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Keys.NoKey(new global::KafkaTyped.Serialization.PresentMembers(present), TextValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="NoKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -69,12 +137,12 @@ namespace Keys
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Keys.NoKey>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.NoKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.NoKey>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -83,9 +151,9 @@ namespace Keys
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -12,6 +12,8 @@ namespace Keys
 
         static string? global::KafkaTyped.IKafkaMessage<global::Keys.NullableLongKey>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Keys.NullableLongKey>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Keys.NullableLongKey>.HasKey => true;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.NullableLongKey>.SerializeKey(global::Keys.NullableLongKey message)
@@ -20,53 +22,128 @@ namespace Keys
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Keys.NullableLongKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.NullableLongKey value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(1);
-
-            // Id
-            if (value.Id.HasValue)
-            {
-                writer.Write(value.Id.Value);
-            }
-            else
-            {
-                writer.WriteNil();
-            }
-        }
-
-        static global::Keys.NullableLongKey global::KafkaTyped.IKafkaData<global::Keys.NullableLongKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.NullableLongKey");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.NullableLongKey");
-            long? IdValue = default;
-
-            if (count > 0)
-            {
-                if (reader.TryReadNil())
-                {
-                    IdValue = default;
-                }
-                else
-                {
-                    long e0;
-                    e0 = reader.ReadInt64();
-                    IdValue = e0;
-                }
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Keys.NullableLongKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.NullableLongKey> global::KafkaTyped.IKafkaData<global::Keys.NullableLongKey>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private NullableLongKey(global::KafkaTyped.Serialization.PresentMembers present, long? IdValue)
             : this(IdValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="NullableLongKey"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.NullableLongKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="NullableLongKey"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Keys.NullableLongKey>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Keys.NullableLongKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(1);
+
+                // Id
+                if (value.Id.HasValue)
+                {
+                    writer.Write(value.Id.Value);
+                }
+                else
+                {
+                    writer.WriteNil();
+                }
+            }
+
+            public override global::Keys.NullableLongKey Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.NullableLongKey");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.NullableLongKey");
+                long? IdValue = default;
+
+                if (count > 0)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        IdValue = default;
+                    }
+                    else
+                    {
+                        long e0;
+                        e0 = reader.ReadInt64();
+                        IdValue = e0;
+                    }
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Keys.NullableLongKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="NullableLongKey"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Keys.NullableLongKey>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("id");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Keys.NullableLongKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Id
+                writer.WritePropertyName(s_name0);
+                if (value.Id.HasValue)
+                {
+                    writer.WriteNumberValue(value.Id.Value);
+                }
+                else
+                {
+                    writer.WriteNullValue();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Keys.NullableLongKey Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Keys.NullableLongKey");
+                long? IdValue = default;
+                global::System.Span<bool> present = stackalloc bool[1];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("id"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            IdValue = default;
+                        }
+                        else
+                        {
+                            long e0;
+                            e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt64(ref reader, "Keys.NullableLongKey", "Id");
+                            IdValue = e0;
+                        }
+                        present[0] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Keys.NullableLongKey(new global::KafkaTyped.Serialization.PresentMembers(present), IdValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="NullableLongKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -85,12 +162,12 @@ namespace Keys
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Keys.NullableLongKey>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.NullableLongKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.NullableLongKey>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -99,9 +176,9 @@ namespace Keys
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -12,6 +12,8 @@ namespace Keys
 
         static string? global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.HasKey => true;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Keys.StringKey>.SerializeKey(global::Keys.StringKey message)
@@ -20,37 +22,103 @@ namespace Keys
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Id);
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Keys.StringKey>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Keys.StringKey value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(1);
-
-            // Id
-            writer.Write(value.Id);
-        }
-
-        static global::Keys.StringKey global::KafkaTyped.IKafkaData<global::Keys.StringKey>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.StringKey");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.StringKey");
-            string? IdValue = default!;
-
-            if (count > 0)
-            {
-                IdValue = reader.ReadString();
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Keys.StringKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.StringKey> global::KafkaTyped.IKafkaData<global::Keys.StringKey>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private StringKey(global::KafkaTyped.Serialization.PresentMembers present, string? IdValue)
             : this(IdValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="StringKey"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.StringKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="StringKey"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Keys.StringKey>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Keys.StringKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(1);
+
+                // Id
+                writer.Write(value.Id);
+            }
+
+            public override global::Keys.StringKey Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Keys.StringKey");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Keys.StringKey");
+                string? IdValue = default!;
+
+                if (count > 0)
+                {
+                    IdValue = reader.ReadString();
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Keys.StringKey(new global::KafkaTyped.Serialization.PresentMembers(count), IdValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="StringKey"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Keys.StringKey>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("id");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Keys.StringKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Id
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.Id);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Keys.StringKey Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Keys.StringKey");
+                string? IdValue = default!;
+                global::System.Span<bool> present = stackalloc bool[1];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("id"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            IdValue = default;
+                        }
+                        else
+                        {
+                            IdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Keys.StringKey", "Id");
+                        }
+                        present[0] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Keys.StringKey(new global::KafkaTyped.Serialization.PresentMembers(present), IdValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="StringKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -69,12 +137,12 @@ namespace Keys
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Keys.StringKey>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Keys.StringKey? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Keys.StringKey>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -83,9 +151,9 @@ namespace Keys
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -14,6 +14,8 @@ namespace Shop
 
             static string? global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.DefaultTopic => null;
 
+            static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
             static bool global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.HasKey => false;
 
             static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.Contracts.CartCheckedOut>.SerializeKey(global::Shop.Contracts.CartCheckedOut message)
@@ -22,141 +24,326 @@ namespace Shop
                 return null;
             }
 
-            static void global::KafkaTyped.IKafkaData<global::Shop.Contracts.CartCheckedOut>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.CartCheckedOut value)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(value);
-                writer.WriteArrayHeader(5);
-
-                // CartId
-                writer.Write(value.CartId ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "CartId"));
-
-                // Lines
-                if (value.Lines is null)
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
-                }
-                else
-                {
-                    writer.WriteArrayHeader(value.Lines.Length);
-                    foreach (var e0 in value.Lines)
-                    {
-                        if (e0 is null)
-                        {
-                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
-                        }
-                        else
-                        {
-                            KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Line>(ref writer, e0);
-                        }
-                    }
-                }
-
-                // Highlight
-                if (value.Highlight is null)
-                {
-                    writer.WriteNil();
-                }
-                else
-                {
-                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Line>(ref writer, value.Highlight);
-                }
-
-                // Totals
-                KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Totals>(ref writer, value.Totals);
-
-                // Previous
-                if (value.Previous.HasValue)
-                {
-                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Totals>(ref writer, value.Previous.Value);
-                }
-                else
-                {
-                    writer.WriteNil();
-                }
-            }
-
-            static global::Shop.Contracts.CartCheckedOut global::KafkaTyped.IKafkaData<global::Shop.Contracts.CartCheckedOut>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-            {
-                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Contracts.CartCheckedOut");
-                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Contracts.CartCheckedOut");
-                string CartIdValue = default!;
-                global::Shop.Contracts.Line[] LinesValue = default!;
-                global::Shop.Contracts.Line? HighlightValue = default!;
-                global::Shop.Contracts.Totals TotalsValue = default;
-                global::Shop.Contracts.Totals? PreviousValue = default;
-
-                if (count > 0)
-                {
-                    CartIdValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Contracts.CartCheckedOut", "CartId");
-                }
-
-                if (count > 1)
-                {
-                    if (reader.TryReadNil())
-                    {
-                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
-                    }
-                    else
-                    {
-                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                        var c0 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<global::Shop.Contracts.Line>(n0);
-                        for (var i0 = 0; i0 < n0; i0++)
-                        {
-                            if (reader.TryReadNil())
-                            {
-                                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
-                            }
-                            else
-                            {
-                                c0[i0] = KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Line>(ref reader);
-                            }
-                        }
-                        LinesValue = c0;
-                    }
-                }
-
-                if (count > 2)
-                {
-                    if (reader.TryReadNil())
-                    {
-                        HighlightValue = default;
-                    }
-                    else
-                    {
-                        HighlightValue = KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Line>(ref reader);
-                    }
-                }
-
-                if (count > 3)
-                {
-                    TotalsValue = KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Totals>(ref reader);
-                }
-
-                if (count > 4)
-                {
-                    if (reader.TryReadNil())
-                    {
-                        PreviousValue = default;
-                    }
-                    else
-                    {
-                        global::Shop.Contracts.Totals e0;
-                        e0 = KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Totals>(ref reader);
-                        PreviousValue = e0;
-                    }
-                }
-
-                // Members a newer writer added after the known ones are skipped.
-                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 5);
-                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-                return new global::Shop.Contracts.CartCheckedOut(new global::KafkaTyped.Serialization.PresentMembers(count), CartIdValue, LinesValue, HighlightValue, TotalsValue, PreviousValue);
-            }
+            static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.CartCheckedOut> global::KafkaTyped.IKafkaData<global::Shop.Contracts.CartCheckedOut>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
             /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
             [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
             private CartCheckedOut(global::KafkaTyped.Serialization.PresentMembers present, string CartIdValue, global::Shop.Contracts.Line[] LinesValue, global::Shop.Contracts.Line? HighlightValue, global::Shop.Contracts.Totals TotalsValue, global::Shop.Contracts.Totals? PreviousValue)
                 : this(CartIdValue, LinesValue, HighlightValue, TotalsValue, PreviousValue)
             {
+            }
+
+            /// <summary>The serializers of <see cref="CartCheckedOut"/>, one per format.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private static class KafkaTypedTypeInfo
+            {
+                public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.CartCheckedOut> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            }
+
+            /// <summary>The MessagePack serializer of <see cref="CartCheckedOut"/>: an array of its members in encoding order.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.Contracts.CartCheckedOut>
+            {
+                public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+                public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.CartCheckedOut value)
+                {
+                    global::System.ArgumentNullException.ThrowIfNull(value);
+                    writer.WriteArrayHeader(5);
+
+                    // CartId
+                    writer.Write(value.CartId ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "CartId"));
+
+                    // Lines
+                    if (value.Lines is null)
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
+                    }
+                    else
+                    {
+                        writer.WriteArrayHeader(value.Lines.Length);
+                        foreach (var e0 in value.Lines)
+                        {
+                            if (e0 is null)
+                            {
+                                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
+                            }
+                            else
+                            {
+                                KafkaTypedContractAccess.MessagePack<global::Shop.Contracts.Line>().Write(ref writer, e0);
+                            }
+                        }
+                    }
+
+                    // Highlight
+                    if (value.Highlight is null)
+                    {
+                        writer.WriteNil();
+                    }
+                    else
+                    {
+                        KafkaTypedContractAccess.MessagePack<global::Shop.Contracts.Line>().Write(ref writer, value.Highlight);
+                    }
+
+                    // Totals
+                    KafkaTypedContractAccess.MessagePack<global::Shop.Contracts.Totals>().Write(ref writer, value.Totals);
+
+                    // Previous
+                    if (value.Previous.HasValue)
+                    {
+                        KafkaTypedContractAccess.MessagePack<global::Shop.Contracts.Totals>().Write(ref writer, value.Previous.Value);
+                    }
+                    else
+                    {
+                        writer.WriteNil();
+                    }
+                }
+
+                public override global::Shop.Contracts.CartCheckedOut Read(ref global::MessagePack.MessagePackReader reader)
+                {
+                    global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Contracts.CartCheckedOut");
+                    var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Contracts.CartCheckedOut");
+                    string CartIdValue = default!;
+                    global::Shop.Contracts.Line[] LinesValue = default!;
+                    global::Shop.Contracts.Line? HighlightValue = default!;
+                    global::Shop.Contracts.Totals TotalsValue = default;
+                    global::Shop.Contracts.Totals? PreviousValue = default;
+
+                    if (count > 0)
+                    {
+                        CartIdValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Contracts.CartCheckedOut", "CartId");
+                    }
+
+                    if (count > 1)
+                    {
+                        if (reader.TryReadNil())
+                        {
+                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
+                        }
+                        else
+                        {
+                            var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                            var c0 = global::KafkaTyped.Serialization.MessagePackPrimitives.NewArray<global::Shop.Contracts.Line>(n0);
+                            for (var i0 = 0; i0 < n0; i0++)
+                            {
+                                if (reader.TryReadNil())
+                                {
+                                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
+                                }
+                                else
+                                {
+                                    c0[i0] = KafkaTypedContractAccess.MessagePack<global::Shop.Contracts.Line>().Read(ref reader);
+                                }
+                            }
+                            LinesValue = c0;
+                        }
+                    }
+
+                    if (count > 2)
+                    {
+                        if (reader.TryReadNil())
+                        {
+                            HighlightValue = default;
+                        }
+                        else
+                        {
+                            HighlightValue = KafkaTypedContractAccess.MessagePack<global::Shop.Contracts.Line>().Read(ref reader);
+                        }
+                    }
+
+                    if (count > 3)
+                    {
+                        TotalsValue = KafkaTypedContractAccess.MessagePack<global::Shop.Contracts.Totals>().Read(ref reader);
+                    }
+
+                    if (count > 4)
+                    {
+                        if (reader.TryReadNil())
+                        {
+                            PreviousValue = default;
+                        }
+                        else
+                        {
+                            global::Shop.Contracts.Totals e0;
+                            e0 = KafkaTypedContractAccess.MessagePack<global::Shop.Contracts.Totals>().Read(ref reader);
+                            PreviousValue = e0;
+                        }
+                    }
+
+                    // Members a newer writer added after the known ones are skipped.
+                    global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 5);
+                    global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                    return new global::Shop.Contracts.CartCheckedOut(new global::KafkaTyped.Serialization.PresentMembers(count), CartIdValue, LinesValue, HighlightValue, TotalsValue, PreviousValue);
+                }
+            }
+
+            /// <summary>The JSON serializer of <see cref="CartCheckedOut"/>: an object of its members by their JSON names.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.Contracts.CartCheckedOut>
+            {
+                public static readonly KafkaTypedJsonCodec Instance = new();
+                private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("cartId");
+                private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("lines");
+                private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("highlight");
+                private static readonly global::System.Text.Json.JsonEncodedText s_name3 = global::System.Text.Json.JsonEncodedText.Encode("totals");
+                private static readonly global::System.Text.Json.JsonEncodedText s_name4 = global::System.Text.Json.JsonEncodedText.Encode("previous");
+
+                public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.Contracts.CartCheckedOut value)
+                {
+                    global::System.ArgumentNullException.ThrowIfNull(value);
+                    writer.WriteStartObject();
+
+                    // CartId
+                    writer.WritePropertyName(s_name0);
+                    writer.WriteStringValue(value.CartId ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Contracts.CartCheckedOut", "CartId"));
+
+                    // Lines
+                    writer.WritePropertyName(s_name1);
+                    if (value.Lines is null)
+                    {
+                        throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Contracts.CartCheckedOut", "Lines");
+                    }
+                    else
+                    {
+                        writer.WriteStartArray();
+                        foreach (var e0 in value.Lines)
+                        {
+                            if (e0 is null)
+                            {
+                                throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Contracts.CartCheckedOut", "Lines");
+                            }
+                            else
+                            {
+                                KafkaTypedContractAccess.Json<global::Shop.Contracts.Line>().Write(writer, e0);
+                            }
+                        }
+                        writer.WriteEndArray();
+                    }
+
+                    // Highlight
+                    writer.WritePropertyName(s_name2);
+                    if (value.Highlight is null)
+                    {
+                        writer.WriteNullValue();
+                    }
+                    else
+                    {
+                        KafkaTypedContractAccess.Json<global::Shop.Contracts.Line>().Write(writer, value.Highlight);
+                    }
+
+                    // Totals
+                    writer.WritePropertyName(s_name3);
+                    KafkaTypedContractAccess.Json<global::Shop.Contracts.Totals>().Write(writer, value.Totals);
+
+                    // Previous
+                    writer.WritePropertyName(s_name4);
+                    if (value.Previous.HasValue)
+                    {
+                        KafkaTypedContractAccess.Json<global::Shop.Contracts.Totals>().Write(writer, value.Previous.Value);
+                    }
+                    else
+                    {
+                        writer.WriteNullValue();
+                    }
+
+                    writer.WriteEndObject();
+                }
+
+                public override global::Shop.Contracts.CartCheckedOut Read(ref global::System.Text.Json.Utf8JsonReader reader)
+                {
+                    global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.Contracts.CartCheckedOut");
+                    string CartIdValue = default!;
+                    global::Shop.Contracts.Line[] LinesValue = default!;
+                    global::Shop.Contracts.Line? HighlightValue = default!;
+                    global::Shop.Contracts.Totals TotalsValue = default;
+                    global::Shop.Contracts.Totals? PreviousValue = default;
+                    global::System.Span<bool> present = stackalloc bool[5];
+                    while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                    {
+                        if (reader.ValueTextEquals("cartId"u8))
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                            if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                            {
+                                throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "CartId");
+                            }
+                            else
+                            {
+                                CartIdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.Contracts.CartCheckedOut", "CartId");
+                            }
+                            present[0] = true;
+                        }
+                        else if (reader.ValueTextEquals("lines"u8))
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                            if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                            {
+                                throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
+                            }
+                            else
+                            {
+                                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Shop.Contracts.CartCheckedOut", "Lines");
+                                var c0 = new global::System.Collections.Generic.List<global::Shop.Contracts.Line>();
+                                while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                                {
+                                    global::Shop.Contracts.Line e0;
+                                    if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                                    {
+                                        throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Contracts.CartCheckedOut", "Lines");
+                                    }
+                                    else
+                                    {
+                                        e0 = KafkaTypedContractAccess.Json<global::Shop.Contracts.Line>().Read(ref reader);
+                                    }
+                                    c0.Add(e0);
+                                }
+                                LinesValue = c0.ToArray();
+                            }
+                            present[1] = true;
+                        }
+                        else if (reader.ValueTextEquals("highlight"u8))
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                            if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                            {
+                                HighlightValue = default;
+                            }
+                            else
+                            {
+                                HighlightValue = KafkaTypedContractAccess.Json<global::Shop.Contracts.Line>().Read(ref reader);
+                            }
+                            present[2] = true;
+                        }
+                        else if (reader.ValueTextEquals("totals"u8))
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                            TotalsValue = KafkaTypedContractAccess.Json<global::Shop.Contracts.Totals>().Read(ref reader);
+                            present[3] = true;
+                        }
+                        else if (reader.ValueTextEquals("previous"u8))
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                            if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                            {
+                                PreviousValue = default;
+                            }
+                            else
+                            {
+                                global::Shop.Contracts.Totals e0;
+                                e0 = KafkaTypedContractAccess.Json<global::Shop.Contracts.Totals>().Read(ref reader);
+                                PreviousValue = e0;
+                            }
+                            present[4] = true;
+                        }
+                        else
+                        {
+                            // A property a newer writer added, or another service's: skipped.
+                            global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                        }
+                    }
+
+                    return new global::Shop.Contracts.CartCheckedOut(new global::KafkaTyped.Serialization.PresentMembers(present), CartIdValue, LinesValue, HighlightValue, TotalsValue, PreviousValue);
+                }
             }
 
             /// <summary>The MessagePack-CSharp formatter of <see cref="CartCheckedOut"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -175,12 +362,12 @@ namespace Shop
                         return;
                     }
 
-                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.CartCheckedOut>(ref writer, value);
+                    KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
                 }
 
                 /// <inheritdoc/>
                 public global::Shop.Contracts.CartCheckedOut? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                    => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.CartCheckedOut>(ref reader);
+                    => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
             }
         }
     }
@@ -190,9 +377,9 @@ namespace Shop
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

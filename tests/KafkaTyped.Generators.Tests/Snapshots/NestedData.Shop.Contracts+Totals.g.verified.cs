@@ -8,39 +8,7 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         partial struct Totals : global::KafkaTyped.IKafkaData<global::Shop.Contracts.Totals>
         {
-            static void global::KafkaTyped.IKafkaData<global::Shop.Contracts.Totals>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Totals value)
-            {
-                writer.WriteArrayHeader(2);
-
-                // Net
-                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Net);
-
-                // Tax
-                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Tax);
-            }
-
-            static global::Shop.Contracts.Totals global::KafkaTyped.IKafkaData<global::Shop.Contracts.Totals>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-            {
-                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Contracts.Totals");
-                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Contracts.Totals");
-                decimal NetValue = default;
-                decimal TaxValue = default;
-
-                if (count > 0)
-                {
-                    NetValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDecimal(ref reader);
-                }
-
-                if (count > 1)
-                {
-                    TaxValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDecimal(ref reader);
-                }
-
-                // Members a newer writer added after the known ones are skipped.
-                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
-                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-                return new global::Shop.Contracts.Totals(new global::KafkaTyped.Serialization.PresentMembers(count), NetValue, TaxValue);
-            }
+            static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.Totals> global::KafkaTyped.IKafkaData<global::Shop.Contracts.Totals>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
             /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
             [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
@@ -54,6 +22,108 @@ namespace Shop
                 if (present.Has(1))
                 {
                     this.Tax = TaxValue;
+                }
+            }
+
+            /// <summary>The serializers of <see cref="Totals"/>, one per format.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private static class KafkaTypedTypeInfo
+            {
+                public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.Totals> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            }
+
+            /// <summary>The MessagePack serializer of <see cref="Totals"/>: an array of its members in encoding order.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.Contracts.Totals>
+            {
+                public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+                public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Totals value)
+                {
+                    writer.WriteArrayHeader(2);
+
+                    // Net
+                    global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Net);
+
+                    // Tax
+                    global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Tax);
+                }
+
+                public override global::Shop.Contracts.Totals Read(ref global::MessagePack.MessagePackReader reader)
+                {
+                    global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Contracts.Totals");
+                    var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Contracts.Totals");
+                    decimal NetValue = default;
+                    decimal TaxValue = default;
+
+                    if (count > 0)
+                    {
+                        NetValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDecimal(ref reader);
+                    }
+
+                    if (count > 1)
+                    {
+                        TaxValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDecimal(ref reader);
+                    }
+
+                    // Members a newer writer added after the known ones are skipped.
+                    global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
+                    global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                    return new global::Shop.Contracts.Totals(new global::KafkaTyped.Serialization.PresentMembers(count), NetValue, TaxValue);
+                }
+            }
+
+            /// <summary>The JSON serializer of <see cref="Totals"/>: an object of its members by their JSON names.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.Contracts.Totals>
+            {
+                public static readonly KafkaTypedJsonCodec Instance = new();
+                private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("net");
+                private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("tax");
+
+                public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.Contracts.Totals value)
+                {
+                    writer.WriteStartObject();
+
+                    // Net
+                    writer.WritePropertyName(s_name0);
+                    writer.WriteNumberValue(value.Net);
+
+                    // Tax
+                    writer.WritePropertyName(s_name1);
+                    writer.WriteNumberValue(value.Tax);
+
+                    writer.WriteEndObject();
+                }
+
+                public override global::Shop.Contracts.Totals Read(ref global::System.Text.Json.Utf8JsonReader reader)
+                {
+                    global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.Contracts.Totals");
+                    decimal NetValue = default;
+                    decimal TaxValue = default;
+                    global::System.Span<bool> present = stackalloc bool[2];
+                    while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                    {
+                        if (reader.ValueTextEquals("net"u8))
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                            NetValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDecimal(ref reader, "Shop.Contracts.Totals", "Net");
+                            present[0] = true;
+                        }
+                        else if (reader.ValueTextEquals("tax"u8))
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                            TaxValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDecimal(ref reader, "Shop.Contracts.Totals", "Tax");
+                            present[1] = true;
+                        }
+                        else
+                        {
+                            // A property a newer writer added, or another service's: skipped.
+                            global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                        }
+                    }
+
+                    return new global::Shop.Contracts.Totals(new global::KafkaTyped.Serialization.PresentMembers(present), NetValue, TaxValue);
                 }
             }
 
@@ -73,18 +143,18 @@ namespace Shop
                         return;
                     }
 
-                    KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Totals>(ref writer, value.Value);
+                    KafkaTypedMessagePackCodec.Instance.Write(ref writer, value.Value);
                 }
 
                 /// <inheritdoc/>
-                public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Totals value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Serialize<global::Shop.Contracts.Totals>(ref writer, value);
+                public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Contracts.Totals value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
 
                 /// <inheritdoc/>
-                public global::Shop.Contracts.Totals Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Totals>(ref reader);
+                public global::Shop.Contracts.Totals Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedMessagePackCodec.Instance.Read(ref reader);
 
                 /// <inheritdoc/>
                 global::Shop.Contracts.Totals? global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Totals?>.Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                    => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Contracts.Totals>(ref reader);
+                    => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
             }
         }
     }
@@ -94,9 +164,9 @@ namespace Shop
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -96,8 +96,8 @@ namespace KafkaTyped.Generated.KafkaTyped.SnapshotSubject
         public override global::System.Collections.Generic.IReadOnlyList<global::System.Type> HandlerTypes => s_handlerTypes;
 
         /// <inheritdoc/>
-        public override global::Shop.OrderCompacted Deserialize(global::System.ReadOnlyMemory<byte> payload)
-            => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.OrderCompacted>(payload);
+        public override global::Shop.OrderCompacted Deserialize(global::System.ReadOnlyMemory<byte> payload, global::KafkaTyped.MessageFormat format)
+            => global::KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<global::Shop.OrderCompacted>(payload, format);
     }
 
     /// <summary>The route of <c>order-cancelled</c>: deserializes <see cref="global::Shop.OrderCancelled"/> for its handlers.</summary>
@@ -118,8 +118,8 @@ namespace KafkaTyped.Generated.KafkaTyped.SnapshotSubject
         public override global::System.Collections.Generic.IReadOnlyList<global::System.Type> HandlerTypes => s_handlerTypes;
 
         /// <inheritdoc/>
-        public override global::Shop.OrderCancelled Deserialize(global::System.ReadOnlyMemory<byte> payload)
-            => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.OrderCancelled>(payload);
+        public override global::Shop.OrderCancelled Deserialize(global::System.ReadOnlyMemory<byte> payload, global::KafkaTyped.MessageFormat format)
+            => global::KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<global::Shop.OrderCancelled>(payload, format);
     }
 
     /// <summary>The route of <c>order-created</c>: deserializes <see cref="global::Shop.OrderCreated"/> for its handlers.</summary>
@@ -140,7 +140,7 @@ namespace KafkaTyped.Generated.KafkaTyped.SnapshotSubject
         public override global::System.Collections.Generic.IReadOnlyList<global::System.Type> HandlerTypes => s_handlerTypes;
 
         /// <inheritdoc/>
-        public override global::Shop.OrderCreated Deserialize(global::System.ReadOnlyMemory<byte> payload)
-            => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.OrderCreated>(payload);
+        public override global::Shop.OrderCreated Deserialize(global::System.ReadOnlyMemory<byte> payload, global::KafkaTyped.MessageFormat format)
+            => global::KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<global::Shop.OrderCreated>(payload, format);
     }
 }

@@ -12,6 +12,8 @@ namespace Shop
 
         static string? global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.HasKey => false;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.OrderCancelled>.SerializeKey(global::Shop.OrderCancelled message)
@@ -20,46 +22,124 @@ namespace Shop
             return null;
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Shop.OrderCancelled>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.OrderCancelled value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(2);
-
-            // OrderId
-            global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
-
-            // Reason
-            writer.Write(value.Reason ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.OrderCancelled", "Reason"));
-        }
-
-        static global::Shop.OrderCancelled global::KafkaTyped.IKafkaData<global::Shop.OrderCancelled>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.OrderCancelled");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.OrderCancelled");
-            global::System.Guid OrderIdValue = default;
-            string ReasonValue = default!;
-
-            if (count > 0)
-            {
-                OrderIdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
-            }
-
-            if (count > 1)
-            {
-                ReasonValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.OrderCancelled", "Reason");
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Shop.OrderCancelled(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue, ReasonValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.OrderCancelled> global::KafkaTyped.IKafkaData<global::Shop.OrderCancelled>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private OrderCancelled(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid OrderIdValue, string ReasonValue)
             : this(OrderIdValue, ReasonValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="OrderCancelled"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.OrderCancelled> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="OrderCancelled"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.OrderCancelled>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.OrderCancelled value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(2);
+
+                // OrderId
+                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
+
+                // Reason
+                writer.Write(value.Reason ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.OrderCancelled", "Reason"));
+            }
+
+            public override global::Shop.OrderCancelled Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.OrderCancelled");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.OrderCancelled");
+                global::System.Guid OrderIdValue = default;
+                string ReasonValue = default!;
+
+                if (count > 0)
+                {
+                    OrderIdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
+                }
+
+                if (count > 1)
+                {
+                    ReasonValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.OrderCancelled", "Reason");
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Shop.OrderCancelled(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue, ReasonValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="OrderCancelled"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.OrderCancelled>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("orderId");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("reason");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.OrderCancelled value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // OrderId
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.OrderId);
+
+                // Reason
+                writer.WritePropertyName(s_name1);
+                writer.WriteStringValue(value.Reason ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.OrderCancelled", "Reason"));
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Shop.OrderCancelled Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.OrderCancelled");
+                global::System.Guid OrderIdValue = default;
+                string ReasonValue = default!;
+                global::System.Span<bool> present = stackalloc bool[2];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("orderId"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        OrderIdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadGuid(ref reader, "Shop.OrderCancelled", "OrderId");
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("reason"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.OrderCancelled", "Reason");
+                        }
+                        else
+                        {
+                            ReasonValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.OrderCancelled", "Reason");
+                        }
+                        present[1] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Shop.OrderCancelled(new global::KafkaTyped.Serialization.PresentMembers(present), OrderIdValue, ReasonValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCancelled"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -78,12 +158,12 @@ namespace Shop
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Shop.OrderCancelled>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.OrderCancelled? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.OrderCancelled>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -92,9 +172,9 @@ namespace Shop
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

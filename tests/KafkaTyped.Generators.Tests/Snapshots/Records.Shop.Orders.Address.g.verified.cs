@@ -6,40 +6,7 @@ namespace Shop.Orders
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial record Address : global::KafkaTyped.IKafkaData<global::Shop.Orders.Address>
     {
-        static void global::KafkaTyped.IKafkaData<global::Shop.Orders.Address>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Orders.Address value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(2);
-
-            // Street
-            writer.Write(value.Street ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.Address", "Street"));
-
-            // City
-            writer.Write(value.City);
-        }
-
-        static global::Shop.Orders.Address global::KafkaTyped.IKafkaData<global::Shop.Orders.Address>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Orders.Address");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Orders.Address");
-            string StreetValue = default!;
-            string? CityValue = default!;
-
-            if (count > 0)
-            {
-                StreetValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.Address", "Street");
-            }
-
-            if (count > 1)
-            {
-                CityValue = reader.ReadString();
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Shop.Orders.Address(new global::KafkaTyped.Serialization.PresentMembers(count), StreetValue, CityValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Orders.Address> global::KafkaTyped.IKafkaData<global::Shop.Orders.Address>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a <see cref="Address"/> with the initial values of its members.</summary>
         public Address()
@@ -63,6 +30,124 @@ namespace Shop.Orders
         }
         #pragma warning restore CS8618
 
+        /// <summary>The serializers of <see cref="Address"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Orders.Address> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="Address"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.Orders.Address>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.Orders.Address value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(2);
+
+                // Street
+                writer.Write(value.Street ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.Address", "Street"));
+
+                // City
+                writer.Write(value.City);
+            }
+
+            public override global::Shop.Orders.Address Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Orders.Address");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Orders.Address");
+                string StreetValue = default!;
+                string? CityValue = default!;
+
+                if (count > 0)
+                {
+                    StreetValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.Address", "Street");
+                }
+
+                if (count > 1)
+                {
+                    CityValue = reader.ReadString();
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 2);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Shop.Orders.Address(new global::KafkaTyped.Serialization.PresentMembers(count), StreetValue, CityValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="Address"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.Orders.Address>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("street");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("city");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.Orders.Address value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Street
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.Street ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Orders.Address", "Street"));
+
+                // City
+                writer.WritePropertyName(s_name1);
+                writer.WriteStringValue(value.City);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Shop.Orders.Address Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.Orders.Address");
+                string StreetValue = default!;
+                string? CityValue = default!;
+                global::System.Span<bool> present = stackalloc bool[2];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("street"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Orders.Address", "Street");
+                        }
+                        else
+                        {
+                            StreetValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.Orders.Address", "Street");
+                        }
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("city"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            CityValue = default;
+                        }
+                        else
+                        {
+                            CityValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.Orders.Address", "City");
+                        }
+                        present[1] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Shop.Orders.Address(new global::KafkaTyped.Serialization.PresentMembers(present), StreetValue, CityValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="Address"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Orders.Address?>
@@ -79,12 +164,12 @@ namespace Shop.Orders
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Shop.Orders.Address>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.Orders.Address? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Orders.Address>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -93,9 +178,9 @@ namespace Shop.Orders
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -12,6 +12,8 @@ namespace Shop.Orders
 
         static string? global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.DefaultTopic => "orders";
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.HasKey => true;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.Orders.OrderCreated>.SerializeKey(global::Shop.Orders.OrderCreated message)
@@ -20,102 +22,7 @@ namespace Shop.Orders
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.OrderId);
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Shop.Orders.OrderCreated>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.Orders.OrderCreated value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(6);
-
-            // OrderId
-            global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
-
-            // Customer
-            writer.Write(value.Customer ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Customer"));
-
-            // Amount
-            global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Amount);
-
-            // Channel
-            writer.Write(value.Channel ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Channel"));
-
-            // Tags
-            if (value.Tags is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Tags");
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Tags.Count);
-                foreach (var e0 in value.Tags)
-                {
-                    writer.Write(e0 ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Tags"));
-                }
-            }
-
-            // Note
-            writer.Write(value.Note);
-        }
-
-        static global::Shop.Orders.OrderCreated global::KafkaTyped.IKafkaData<global::Shop.Orders.OrderCreated>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Orders.OrderCreated");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Orders.OrderCreated");
-            global::System.Guid OrderIdValue = default;
-            string CustomerValue = default!;
-            decimal AmountValue = default;
-            string ChannelValue = (string)("web");
-            global::System.Collections.Generic.List<string> TagsValue = default!;
-            string? NoteValue = default!;
-
-            if (count > 0)
-            {
-                OrderIdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
-            }
-
-            if (count > 1)
-            {
-                CustomerValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.OrderCreated", "Customer");
-            }
-
-            if (count > 2)
-            {
-                AmountValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDecimal(ref reader);
-            }
-
-            if (count > 3)
-            {
-                ChannelValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.OrderCreated", "Channel");
-            }
-
-            if (count > 4)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.OrderCreated", "Tags");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = new global::System.Collections.Generic.List<string>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        string e0;
-                        e0 = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.OrderCreated", "Tags");
-                        c0.Add(e0);
-                    }
-                    TagsValue = c0;
-                }
-            }
-
-            if (count > 5)
-            {
-                NoteValue = reader.ReadString();
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 6);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Shop.Orders.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue, CustomerValue, AmountValue, ChannelValue, TagsValue, NoteValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Orders.OrderCreated> global::KafkaTyped.IKafkaData<global::Shop.Orders.OrderCreated>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
@@ -135,6 +42,275 @@ namespace Shop.Orders
         }
         #pragma warning restore CS8618
 
+        /// <summary>The serializers of <see cref="OrderCreated"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Orders.OrderCreated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="OrderCreated"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.Orders.OrderCreated>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.Orders.OrderCreated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(6);
+
+                // OrderId
+                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
+
+                // Customer
+                writer.Write(value.Customer ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Customer"));
+
+                // Amount
+                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDecimal(ref writer, value.Amount);
+
+                // Channel
+                writer.Write(value.Channel ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Channel"));
+
+                // Tags
+                if (value.Tags is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Tags");
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Tags.Count);
+                    foreach (var e0 in value.Tags)
+                    {
+                        writer.Write(e0 ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Tags"));
+                    }
+                }
+
+                // Note
+                writer.Write(value.Note);
+            }
+
+            public override global::Shop.Orders.OrderCreated Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.Orders.OrderCreated");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.Orders.OrderCreated");
+                global::System.Guid OrderIdValue = default;
+                string CustomerValue = default!;
+                decimal AmountValue = default;
+                string ChannelValue = (string)("web");
+                global::System.Collections.Generic.List<string> TagsValue = default!;
+                string? NoteValue = default!;
+
+                if (count > 0)
+                {
+                    OrderIdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
+                }
+
+                if (count > 1)
+                {
+                    CustomerValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.OrderCreated", "Customer");
+                }
+
+                if (count > 2)
+                {
+                    AmountValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDecimal(ref reader);
+                }
+
+                if (count > 3)
+                {
+                    ChannelValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.OrderCreated", "Channel");
+                }
+
+                if (count > 4)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.OrderCreated", "Tags");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = new global::System.Collections.Generic.List<string>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            string e0;
+                            e0 = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Shop.Orders.OrderCreated", "Tags");
+                            c0.Add(e0);
+                        }
+                        TagsValue = c0;
+                    }
+                }
+
+                if (count > 5)
+                {
+                    NoteValue = reader.ReadString();
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 6);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Shop.Orders.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue, CustomerValue, AmountValue, ChannelValue, TagsValue, NoteValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="OrderCreated"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.Orders.OrderCreated>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("orderId");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("customer");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("amount");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name3 = global::System.Text.Json.JsonEncodedText.Encode("channel");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name4 = global::System.Text.Json.JsonEncodedText.Encode("tags");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name5 = global::System.Text.Json.JsonEncodedText.Encode("note");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.Orders.OrderCreated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // OrderId
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.OrderId);
+
+                // Customer
+                writer.WritePropertyName(s_name1);
+                writer.WriteStringValue(value.Customer ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Orders.OrderCreated", "Customer"));
+
+                // Amount
+                writer.WritePropertyName(s_name2);
+                writer.WriteNumberValue(value.Amount);
+
+                // Channel
+                writer.WritePropertyName(s_name3);
+                writer.WriteStringValue(value.Channel ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Orders.OrderCreated", "Channel"));
+
+                // Tags
+                writer.WritePropertyName(s_name4);
+                if (value.Tags is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Orders.OrderCreated", "Tags");
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.Tags)
+                    {
+                        writer.WriteStringValue(e0 ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Shop.Orders.OrderCreated", "Tags"));
+                    }
+                    writer.WriteEndArray();
+                }
+
+                // Note
+                writer.WritePropertyName(s_name5);
+                writer.WriteStringValue(value.Note);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Shop.Orders.OrderCreated Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.Orders.OrderCreated");
+                global::System.Guid OrderIdValue = default;
+                string CustomerValue = default!;
+                decimal AmountValue = default;
+                string ChannelValue = (string)("web");
+                global::System.Collections.Generic.List<string> TagsValue = default!;
+                string? NoteValue = default!;
+                global::System.Span<bool> present = stackalloc bool[6];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("orderId"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        OrderIdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadGuid(ref reader, "Shop.Orders.OrderCreated", "OrderId");
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("customer"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Customer");
+                        }
+                        else
+                        {
+                            CustomerValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.Orders.OrderCreated", "Customer");
+                        }
+                        present[1] = true;
+                    }
+                    else if (reader.ValueTextEquals("amount"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        AmountValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDecimal(ref reader, "Shop.Orders.OrderCreated", "Amount");
+                        present[2] = true;
+                    }
+                    else if (reader.ValueTextEquals("channel"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Channel");
+                        }
+                        else
+                        {
+                            ChannelValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.Orders.OrderCreated", "Channel");
+                        }
+                        present[3] = true;
+                    }
+                    else if (reader.ValueTextEquals("tags"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Tags");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Shop.Orders.OrderCreated", "Tags");
+                            var c0 = new global::System.Collections.Generic.List<string>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                string e0;
+                                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                                {
+                                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Shop.Orders.OrderCreated", "Tags");
+                                }
+                                else
+                                {
+                                    e0 = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.Orders.OrderCreated", "Tags");
+                                }
+                                c0.Add(e0);
+                            }
+                            TagsValue = c0;
+                        }
+                        present[4] = true;
+                    }
+                    else if (reader.ValueTextEquals("note"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            NoteValue = default;
+                        }
+                        else
+                        {
+                            NoteValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Shop.Orders.OrderCreated", "Note");
+                        }
+                        present[5] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Shop.Orders.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(present), OrderIdValue, CustomerValue, AmountValue, ChannelValue, TagsValue, NoteValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCreated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Orders.OrderCreated?>
@@ -151,12 +327,12 @@ namespace Shop.Orders
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Shop.Orders.OrderCreated>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.Orders.OrderCreated? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.Orders.OrderCreated>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -165,9 +341,9 @@ namespace Shop.Orders
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -84,7 +84,7 @@ namespace KafkaTyped.Generated.KafkaTyped.SnapshotSubject
         public override global::System.Collections.Generic.IReadOnlyList<global::System.Type> HandlerTypes => s_handlerTypes;
 
         /// <inheritdoc/>
-        public override global::Shop.OrderCreated Deserialize(global::System.ReadOnlyMemory<byte> payload)
-            => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shop.OrderCreated>(payload);
+        public override global::Shop.OrderCreated Deserialize(global::System.ReadOnlyMemory<byte> payload, global::KafkaTyped.MessageFormat format)
+            => global::KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<global::Shop.OrderCreated>(payload, format);
     }
 }

@@ -12,6 +12,8 @@ namespace Shop
 
         static string? global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.HasKey => false;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.NeverHandled>.SerializeKey(global::Shop.NeverHandled message)
@@ -20,37 +22,96 @@ namespace Shop
             return null;
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Shop.NeverHandled>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.NeverHandled value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(1);
-
-            // Value
-            writer.Write(value.Value);
-        }
-
-        static global::Shop.NeverHandled global::KafkaTyped.IKafkaData<global::Shop.NeverHandled>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.NeverHandled");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.NeverHandled");
-            int ValueValue = default;
-
-            if (count > 0)
-            {
-                ValueValue = reader.ReadInt32();
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Shop.NeverHandled(new global::KafkaTyped.Serialization.PresentMembers(count), ValueValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.NeverHandled> global::KafkaTyped.IKafkaData<global::Shop.NeverHandled>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private NeverHandled(global::KafkaTyped.Serialization.PresentMembers present, int ValueValue)
             : this(ValueValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="NeverHandled"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.NeverHandled> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="NeverHandled"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.NeverHandled>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.NeverHandled value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(1);
+
+                // Value
+                writer.Write(value.Value);
+            }
+
+            public override global::Shop.NeverHandled Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.NeverHandled");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.NeverHandled");
+                int ValueValue = default;
+
+                if (count > 0)
+                {
+                    ValueValue = reader.ReadInt32();
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Shop.NeverHandled(new global::KafkaTyped.Serialization.PresentMembers(count), ValueValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="NeverHandled"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.NeverHandled>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("value");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.NeverHandled value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // Value
+                writer.WritePropertyName(s_name0);
+                writer.WriteNumberValue(value.Value);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Shop.NeverHandled Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.NeverHandled");
+                int ValueValue = default;
+                global::System.Span<bool> present = stackalloc bool[1];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("value"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        ValueValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt32(ref reader, "Shop.NeverHandled", "Value");
+                        present[0] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Shop.NeverHandled(new global::KafkaTyped.Serialization.PresentMembers(present), ValueValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="NeverHandled"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -69,12 +130,12 @@ namespace Shop
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Shop.NeverHandled>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.NeverHandled? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.NeverHandled>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -83,9 +144,9 @@ namespace Shop
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

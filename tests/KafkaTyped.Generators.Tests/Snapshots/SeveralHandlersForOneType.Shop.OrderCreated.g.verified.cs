@@ -12,6 +12,8 @@ namespace Shop
 
         static string? global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.HasKey => false;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Shop.OrderCreated>.SerializeKey(global::Shop.OrderCreated message)
@@ -20,37 +22,96 @@ namespace Shop
             return null;
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Shop.OrderCreated>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Shop.OrderCreated value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(1);
-
-            // OrderId
-            global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
-        }
-
-        static global::Shop.OrderCreated global::KafkaTyped.IKafkaData<global::Shop.OrderCreated>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.OrderCreated");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.OrderCreated");
-            global::System.Guid OrderIdValue = default;
-
-            if (count > 0)
-            {
-                OrderIdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Shop.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.OrderCreated> global::KafkaTyped.IKafkaData<global::Shop.OrderCreated>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private OrderCreated(global::KafkaTyped.Serialization.PresentMembers present, global::System.Guid OrderIdValue)
             : this(OrderIdValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="OrderCreated"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.OrderCreated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="OrderCreated"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Shop.OrderCreated>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Shop.OrderCreated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(1);
+
+                // OrderId
+                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteGuid(ref writer, value.OrderId);
+            }
+
+            public override global::Shop.OrderCreated Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Shop.OrderCreated");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Shop.OrderCreated");
+                global::System.Guid OrderIdValue = default;
+
+                if (count > 0)
+                {
+                    OrderIdValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadGuid(ref reader);
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 1);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Shop.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(count), OrderIdValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="OrderCreated"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Shop.OrderCreated>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("orderId");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Shop.OrderCreated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // OrderId
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.OrderId);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Shop.OrderCreated Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Shop.OrderCreated");
+                global::System.Guid OrderIdValue = default;
+                global::System.Span<bool> present = stackalloc bool[1];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("orderId"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        OrderIdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadGuid(ref reader, "Shop.OrderCreated", "OrderId");
+                        present[0] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Shop.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(present), OrderIdValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCreated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -69,12 +130,12 @@ namespace Shop
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Shop.OrderCreated>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Shop.OrderCreated? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Shop.OrderCreated>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -83,9 +144,9 @@ namespace Shop
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -6,48 +6,7 @@ namespace Geo
     [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
     partial struct Position : global::KafkaTyped.IKafkaData<global::Geo.Position>
     {
-        static void global::KafkaTyped.IKafkaData<global::Geo.Position>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Position value)
-        {
-            writer.WriteArrayHeader(3);
-
-            // Latitude
-            writer.Write(value.Latitude);
-
-            // Longitude
-            writer.Write(value.Longitude);
-
-            // At
-            global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDateTimeOffset(ref writer, value.At);
-        }
-
-        static global::Geo.Position global::KafkaTyped.IKafkaData<global::Geo.Position>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.Position");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.Position");
-            double LatitudeValue = default;
-            double LongitudeValue = default;
-            global::System.DateTimeOffset AtValue = default;
-
-            if (count > 0)
-            {
-                LatitudeValue = reader.ReadDouble();
-            }
-
-            if (count > 1)
-            {
-                LongitudeValue = reader.ReadDouble();
-            }
-
-            if (count > 2)
-            {
-                AtValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDateTimeOffset(ref reader);
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 3);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Geo.Position(new global::KafkaTyped.Serialization.PresentMembers(count), LatitudeValue, LongitudeValue, AtValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.Position> global::KafkaTyped.IKafkaData<global::Geo.Position>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
@@ -69,6 +28,129 @@ namespace Geo
             }
         }
 
+        /// <summary>The serializers of <see cref="Position"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.Position> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="Position"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Geo.Position>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Geo.Position value)
+            {
+                writer.WriteArrayHeader(3);
+
+                // Latitude
+                writer.Write(value.Latitude);
+
+                // Longitude
+                writer.Write(value.Longitude);
+
+                // At
+                global::KafkaTyped.Serialization.MessagePackPrimitives.WriteDateTimeOffset(ref writer, value.At);
+            }
+
+            public override global::Geo.Position Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.Position");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.Position");
+                double LatitudeValue = default;
+                double LongitudeValue = default;
+                global::System.DateTimeOffset AtValue = default;
+
+                if (count > 0)
+                {
+                    LatitudeValue = reader.ReadDouble();
+                }
+
+                if (count > 1)
+                {
+                    LongitudeValue = reader.ReadDouble();
+                }
+
+                if (count > 2)
+                {
+                    AtValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDateTimeOffset(ref reader);
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 3);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Geo.Position(new global::KafkaTyped.Serialization.PresentMembers(count), LatitudeValue, LongitudeValue, AtValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="Position"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Geo.Position>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("latitude");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("longitude");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("at");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Geo.Position value)
+            {
+                writer.WriteStartObject();
+
+                // Latitude
+                writer.WritePropertyName(s_name0);
+                writer.WriteNumberValue(value.Latitude);
+
+                // Longitude
+                writer.WritePropertyName(s_name1);
+                writer.WriteNumberValue(value.Longitude);
+
+                // At
+                writer.WritePropertyName(s_name2);
+                writer.WriteStringValue(value.At);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Geo.Position Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Geo.Position");
+                double LatitudeValue = default;
+                double LongitudeValue = default;
+                global::System.DateTimeOffset AtValue = default;
+                global::System.Span<bool> present = stackalloc bool[3];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("latitude"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        LatitudeValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDouble(ref reader, "Geo.Position", "Latitude");
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("longitude"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        LongitudeValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDouble(ref reader, "Geo.Position", "Longitude");
+                        present[1] = true;
+                    }
+                    else if (reader.ValueTextEquals("at"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        AtValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDateTimeOffset(ref reader, "Geo.Position", "At");
+                        present[2] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Geo.Position(new global::KafkaTyped.Serialization.PresentMembers(present), LatitudeValue, LongitudeValue, AtValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="Position"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position?>
@@ -85,18 +167,18 @@ namespace Geo
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Geo.Position>(ref writer, value.Value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value.Value);
             }
 
             /// <inheritdoc/>
-            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Position value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Serialize<global::Geo.Position>(ref writer, value);
+            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Position value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
 
             /// <inheritdoc/>
-            public global::Geo.Position Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Deserialize<global::Geo.Position>(ref reader);
+            public global::Geo.Position Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedMessagePackCodec.Instance.Read(ref reader);
 
             /// <inheritdoc/>
             global::Geo.Position? global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position?>.Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Geo.Position>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -105,9 +187,9 @@ namespace Geo
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

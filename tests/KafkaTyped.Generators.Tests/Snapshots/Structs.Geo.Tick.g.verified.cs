@@ -12,6 +12,8 @@ namespace Geo
 
         static string? global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.HasKey => true;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Geo.Tick>.SerializeKey(global::Geo.Tick message)
@@ -19,48 +21,7 @@ namespace Geo
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.Sequence);
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Geo.Tick>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Tick value)
-        {
-            writer.WriteArrayHeader(3);
-
-            // Sequence
-            writer.Write(value.Sequence);
-
-            // At
-            writer.Write(value.At.Ticks);
-
-            // Day
-            writer.Write(value.Day.DayNumber);
-        }
-
-        static global::Geo.Tick global::KafkaTyped.IKafkaData<global::Geo.Tick>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.Tick");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.Tick");
-            long SequenceValue = default;
-            global::System.TimeOnly AtValue = default;
-            global::System.DateOnly DayValue = default;
-
-            if (count > 0)
-            {
-                SequenceValue = reader.ReadInt64();
-            }
-
-            if (count > 1)
-            {
-                AtValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadTimeOnly(ref reader);
-            }
-
-            if (count > 2)
-            {
-                DayValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDateOnly(ref reader);
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 3);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Geo.Tick(new global::KafkaTyped.Serialization.PresentMembers(count), SequenceValue, AtValue, DayValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.Tick> global::KafkaTyped.IKafkaData<global::Geo.Tick>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
@@ -82,6 +43,129 @@ namespace Geo
             }
         }
 
+        /// <summary>The serializers of <see cref="Tick"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.Tick> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="Tick"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Geo.Tick>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Geo.Tick value)
+            {
+                writer.WriteArrayHeader(3);
+
+                // Sequence
+                writer.Write(value.Sequence);
+
+                // At
+                writer.Write(value.At.Ticks);
+
+                // Day
+                writer.Write(value.Day.DayNumber);
+            }
+
+            public override global::Geo.Tick Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.Tick");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.Tick");
+                long SequenceValue = default;
+                global::System.TimeOnly AtValue = default;
+                global::System.DateOnly DayValue = default;
+
+                if (count > 0)
+                {
+                    SequenceValue = reader.ReadInt64();
+                }
+
+                if (count > 1)
+                {
+                    AtValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadTimeOnly(ref reader);
+                }
+
+                if (count > 2)
+                {
+                    DayValue = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadDateOnly(ref reader);
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 3);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Geo.Tick(new global::KafkaTyped.Serialization.PresentMembers(count), SequenceValue, AtValue, DayValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="Tick"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Geo.Tick>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("sequence");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("at");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("day");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Geo.Tick value)
+            {
+                writer.WriteStartObject();
+
+                // Sequence
+                writer.WritePropertyName(s_name0);
+                writer.WriteNumberValue(value.Sequence);
+
+                // At
+                writer.WritePropertyName(s_name1);
+                global::KafkaTyped.Serialization.JsonPrimitives.WriteTimeOnly(writer, value.At);
+
+                // Day
+                writer.WritePropertyName(s_name2);
+                global::KafkaTyped.Serialization.JsonPrimitives.WriteDateOnly(writer, value.Day);
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Geo.Tick Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Geo.Tick");
+                long SequenceValue = default;
+                global::System.TimeOnly AtValue = default;
+                global::System.DateOnly DayValue = default;
+                global::System.Span<bool> present = stackalloc bool[3];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("sequence"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        SequenceValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt64(ref reader, "Geo.Tick", "Sequence");
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("at"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        AtValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadTimeOnly(ref reader, "Geo.Tick", "At");
+                        present[1] = true;
+                    }
+                    else if (reader.ValueTextEquals("day"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        DayValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadDateOnly(ref reader, "Geo.Tick", "Day");
+                        present[2] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Geo.Tick(new global::KafkaTyped.Serialization.PresentMembers(present), SequenceValue, AtValue, DayValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="Tick"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick?>
@@ -98,18 +182,18 @@ namespace Geo
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Geo.Tick>(ref writer, value.Value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value.Value);
             }
 
             /// <inheritdoc/>
-            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Tick value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Serialize<global::Geo.Tick>(ref writer, value);
+            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.Tick value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
 
             /// <inheritdoc/>
-            public global::Geo.Tick Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Deserialize<global::Geo.Tick>(ref reader);
+            public global::Geo.Tick Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedMessagePackCodec.Instance.Read(ref reader);
 
             /// <inheritdoc/>
             global::Geo.Tick? global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick?>.Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Geo.Tick>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -118,9 +202,9 @@ namespace Geo
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -12,6 +12,8 @@ namespace Geo
 
         static string? global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.HasKey => true;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Geo.VehicleMoved>.SerializeKey(global::Geo.VehicleMoved message)
@@ -19,70 +21,168 @@ namespace Geo
             return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.VehicleId);
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Geo.VehicleMoved>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.VehicleMoved value)
-        {
-            writer.WriteArrayHeader(3);
-
-            // VehicleId
-            writer.Write(value.VehicleId);
-
-            // Position
-            KafkaTypedContractAccess.Serialize<global::Geo.Position>(ref writer, value.Position);
-
-            // Previous
-            if (value.Previous.HasValue)
-            {
-                KafkaTypedContractAccess.Serialize<global::Geo.Position>(ref writer, value.Previous.Value);
-            }
-            else
-            {
-                writer.WriteNil();
-            }
-        }
-
-        static global::Geo.VehicleMoved global::KafkaTyped.IKafkaData<global::Geo.VehicleMoved>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.VehicleMoved");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.VehicleMoved");
-            int VehicleIdValue = default;
-            global::Geo.Position PositionValue = default;
-            global::Geo.Position? PreviousValue = default;
-
-            if (count > 0)
-            {
-                VehicleIdValue = reader.ReadInt32();
-            }
-
-            if (count > 1)
-            {
-                PositionValue = KafkaTypedContractAccess.Deserialize<global::Geo.Position>(ref reader);
-            }
-
-            if (count > 2)
-            {
-                if (reader.TryReadNil())
-                {
-                    PreviousValue = default;
-                }
-                else
-                {
-                    global::Geo.Position e0;
-                    e0 = KafkaTypedContractAccess.Deserialize<global::Geo.Position>(ref reader);
-                    PreviousValue = e0;
-                }
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 3);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Geo.VehicleMoved(new global::KafkaTyped.Serialization.PresentMembers(count), VehicleIdValue, PositionValue, PreviousValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.VehicleMoved> global::KafkaTyped.IKafkaData<global::Geo.VehicleMoved>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private VehicleMoved(global::KafkaTyped.Serialization.PresentMembers present, int VehicleIdValue, global::Geo.Position PositionValue, global::Geo.Position? PreviousValue)
             : this(VehicleIdValue, PositionValue, PreviousValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="VehicleMoved"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.VehicleMoved> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="VehicleMoved"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Geo.VehicleMoved>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Geo.VehicleMoved value)
+            {
+                writer.WriteArrayHeader(3);
+
+                // VehicleId
+                writer.Write(value.VehicleId);
+
+                // Position
+                KafkaTypedContractAccess.MessagePack<global::Geo.Position>().Write(ref writer, value.Position);
+
+                // Previous
+                if (value.Previous.HasValue)
+                {
+                    KafkaTypedContractAccess.MessagePack<global::Geo.Position>().Write(ref writer, value.Previous.Value);
+                }
+                else
+                {
+                    writer.WriteNil();
+                }
+            }
+
+            public override global::Geo.VehicleMoved Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Geo.VehicleMoved");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Geo.VehicleMoved");
+                int VehicleIdValue = default;
+                global::Geo.Position PositionValue = default;
+                global::Geo.Position? PreviousValue = default;
+
+                if (count > 0)
+                {
+                    VehicleIdValue = reader.ReadInt32();
+                }
+
+                if (count > 1)
+                {
+                    PositionValue = KafkaTypedContractAccess.MessagePack<global::Geo.Position>().Read(ref reader);
+                }
+
+                if (count > 2)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        PreviousValue = default;
+                    }
+                    else
+                    {
+                        global::Geo.Position e0;
+                        e0 = KafkaTypedContractAccess.MessagePack<global::Geo.Position>().Read(ref reader);
+                        PreviousValue = e0;
+                    }
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 3);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Geo.VehicleMoved(new global::KafkaTyped.Serialization.PresentMembers(count), VehicleIdValue, PositionValue, PreviousValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="VehicleMoved"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Geo.VehicleMoved>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("vehicleId");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("position");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("previous");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Geo.VehicleMoved value)
+            {
+                writer.WriteStartObject();
+
+                // VehicleId
+                writer.WritePropertyName(s_name0);
+                writer.WriteNumberValue(value.VehicleId);
+
+                // Position
+                writer.WritePropertyName(s_name1);
+                KafkaTypedContractAccess.Json<global::Geo.Position>().Write(writer, value.Position);
+
+                // Previous
+                writer.WritePropertyName(s_name2);
+                if (value.Previous.HasValue)
+                {
+                    KafkaTypedContractAccess.Json<global::Geo.Position>().Write(writer, value.Previous.Value);
+                }
+                else
+                {
+                    writer.WriteNullValue();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Geo.VehicleMoved Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Geo.VehicleMoved");
+                int VehicleIdValue = default;
+                global::Geo.Position PositionValue = default;
+                global::Geo.Position? PreviousValue = default;
+                global::System.Span<bool> present = stackalloc bool[3];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("vehicleId"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        VehicleIdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadInt32(ref reader, "Geo.VehicleMoved", "VehicleId");
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("position"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        PositionValue = KafkaTypedContractAccess.Json<global::Geo.Position>().Read(ref reader);
+                        present[1] = true;
+                    }
+                    else if (reader.ValueTextEquals("previous"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            PreviousValue = default;
+                        }
+                        else
+                        {
+                            global::Geo.Position e0;
+                            e0 = KafkaTypedContractAccess.Json<global::Geo.Position>().Read(ref reader);
+                            PreviousValue = e0;
+                        }
+                        present[2] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Geo.VehicleMoved(new global::KafkaTyped.Serialization.PresentMembers(present), VehicleIdValue, PositionValue, PreviousValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="VehicleMoved"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -101,18 +201,18 @@ namespace Geo
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Geo.VehicleMoved>(ref writer, value.Value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value.Value);
             }
 
             /// <inheritdoc/>
-            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.VehicleMoved value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Serialize<global::Geo.VehicleMoved>(ref writer, value);
+            public void Serialize(ref global::MessagePack.MessagePackWriter writer, global::Geo.VehicleMoved value, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
 
             /// <inheritdoc/>
-            public global::Geo.VehicleMoved Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedContractAccess.Deserialize<global::Geo.VehicleMoved>(ref reader);
+            public global::Geo.VehicleMoved Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options) => KafkaTypedMessagePackCodec.Instance.Read(ref reader);
 
             /// <inheritdoc/>
             global::Geo.VehicleMoved? global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.VehicleMoved?>.Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Geo.VehicleMoved>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -121,9 +221,9 @@ namespace Geo
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -12,6 +12,8 @@ namespace Billing
 
         static string? global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.DefaultTopic => null;
 
+        static global::KafkaTyped.MessageFormat global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.Format => global::KafkaTyped.MessageFormat.MessagePack;
+
         static bool global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.HasKey => false;
 
         static byte[]? global::KafkaTyped.IKafkaMessage<global::Billing.RefundIssued>.SerializeKey(global::Billing.RefundIssued message)
@@ -20,109 +22,254 @@ namespace Billing
             return null;
         }
 
-        static void global::KafkaTyped.IKafkaData<global::Billing.RefundIssued>.Serialize(ref global::MessagePack.MessagePackWriter writer, global::Billing.RefundIssued value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            writer.WriteArrayHeader(3);
-
-            // PaymentId
-            writer.Write(value.PaymentId ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Billing.RefundIssued", "PaymentId"));
-
-            // Refund
-            if (value.Refund is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Billing.RefundIssued", "Refund");
-            }
-            else
-            {
-                KafkaTypedContractAccess.Serialize<global::Shared.Contracts.Money>(ref writer, value.Refund);
-            }
-
-            // Payments
-            if (value.Payments is null)
-            {
-                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Billing.RefundIssued", "Payments");
-            }
-            else
-            {
-                writer.WriteArrayHeader(value.Payments.Count);
-                foreach (var e0 in value.Payments)
-                {
-                    if (e0 is null)
-                    {
-                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Billing.RefundIssued", "Payments");
-                    }
-                    else
-                    {
-                        KafkaTypedContractAccess.Serialize<global::Shared.Contracts.PaymentReceived>(ref writer, e0);
-                    }
-                }
-            }
-        }
-
-        static global::Billing.RefundIssued global::KafkaTyped.IKafkaData<global::Billing.RefundIssued>.Deserialize(ref global::MessagePack.MessagePackReader reader)
-        {
-            global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Billing.RefundIssued");
-            var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Billing.RefundIssued");
-            string PaymentIdValue = default!;
-            global::Shared.Contracts.Money RefundValue = default!;
-            global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived> PaymentsValue = default!;
-
-            if (count > 0)
-            {
-                PaymentIdValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Billing.RefundIssued", "PaymentId");
-            }
-
-            if (count > 1)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Billing.RefundIssued", "Refund");
-                }
-                else
-                {
-                    RefundValue = KafkaTypedContractAccess.Deserialize<global::Shared.Contracts.Money>(ref reader);
-                }
-            }
-
-            if (count > 2)
-            {
-                if (reader.TryReadNil())
-                {
-                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Billing.RefundIssued", "Payments");
-                }
-                else
-                {
-                    var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
-                    var c0 = new global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived>(n0);
-                    for (var i0 = 0; i0 < n0; i0++)
-                    {
-                        global::Shared.Contracts.PaymentReceived e0;
-                        if (reader.TryReadNil())
-                        {
-                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Billing.RefundIssued", "Payments");
-                        }
-                        else
-                        {
-                            e0 = KafkaTypedContractAccess.Deserialize<global::Shared.Contracts.PaymentReceived>(ref reader);
-                        }
-                        c0.Add(e0);
-                    }
-                    PaymentsValue = c0;
-                }
-            }
-
-            // Members a newer writer added after the known ones are skipped.
-            global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 3);
-            global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
-            return new global::Billing.RefundIssued(new global::KafkaTyped.Serialization.PresentMembers(count), PaymentIdValue, RefundValue, PaymentsValue);
-        }
+        static global::KafkaTyped.Serialization.KafkaTypeInfo<global::Billing.RefundIssued> global::KafkaTyped.IKafkaData<global::Billing.RefundIssued>.TypeInfo => KafkaTypedTypeInfo.Instance;
 
         /// <summary>Creates a value read by the generated deserializer: members the payload lacks keep their initial values.</summary>
         [global::System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
         private RefundIssued(global::KafkaTyped.Serialization.PresentMembers present, string PaymentIdValue, global::Shared.Contracts.Money RefundValue, global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived> PaymentsValue)
             : this(PaymentIdValue, RefundValue, PaymentsValue)
         {
+        }
+
+        /// <summary>The serializers of <see cref="RefundIssued"/>, one per format.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private static class KafkaTypedTypeInfo
+        {
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Billing.RefundIssued> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+        }
+
+        /// <summary>The MessagePack serializer of <see cref="RefundIssued"/>: an array of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedMessagePackCodec : global::KafkaTyped.Serialization.MessagePackCodec<global::Billing.RefundIssued>
+        {
+            public static readonly KafkaTypedMessagePackCodec Instance = new();
+
+            public override void Write(ref global::MessagePack.MessagePackWriter writer, global::Billing.RefundIssued value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteArrayHeader(3);
+
+                // PaymentId
+                writer.Write(value.PaymentId ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Billing.RefundIssued", "PaymentId"));
+
+                // Refund
+                if (value.Refund is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Billing.RefundIssued", "Refund");
+                }
+                else
+                {
+                    KafkaTypedContractAccess.MessagePack<global::Shared.Contracts.Money>().Write(ref writer, value.Refund);
+                }
+
+                // Payments
+                if (value.Payments is null)
+                {
+                    throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Billing.RefundIssued", "Payments");
+                }
+                else
+                {
+                    writer.WriteArrayHeader(value.Payments.Count);
+                    foreach (var e0 in value.Payments)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.MessagePackPrimitives.NullForNonNullable("Billing.RefundIssued", "Payments");
+                        }
+                        else
+                        {
+                            KafkaTypedContractAccess.MessagePack<global::Shared.Contracts.PaymentReceived>().Write(ref writer, e0);
+                        }
+                    }
+                }
+            }
+
+            public override global::Billing.RefundIssued Read(ref global::MessagePack.MessagePackReader reader)
+            {
+                global::KafkaTyped.Serialization.MessagePackPrimitives.EnterObject(ref reader, "Billing.RefundIssued");
+                var count = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadObjectHeader(ref reader, "Billing.RefundIssued");
+                string PaymentIdValue = default!;
+                global::Shared.Contracts.Money RefundValue = default!;
+                global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived> PaymentsValue = default!;
+
+                if (count > 0)
+                {
+                    PaymentIdValue = reader.ReadString() ?? throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Billing.RefundIssued", "PaymentId");
+                }
+
+                if (count > 1)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Billing.RefundIssued", "Refund");
+                    }
+                    else
+                    {
+                        RefundValue = KafkaTypedContractAccess.MessagePack<global::Shared.Contracts.Money>().Read(ref reader);
+                    }
+                }
+
+                if (count > 2)
+                {
+                    if (reader.TryReadNil())
+                    {
+                        throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Billing.RefundIssued", "Payments");
+                    }
+                    else
+                    {
+                        var n0 = global::KafkaTyped.Serialization.MessagePackPrimitives.ReadArrayHeader(ref reader);
+                        var c0 = new global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived>(n0);
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            global::Shared.Contracts.PaymentReceived e0;
+                            if (reader.TryReadNil())
+                            {
+                                throw global::KafkaTyped.Serialization.MessagePackPrimitives.NilForNonNullable("Billing.RefundIssued", "Payments");
+                            }
+                            else
+                            {
+                                e0 = KafkaTypedContractAccess.MessagePack<global::Shared.Contracts.PaymentReceived>().Read(ref reader);
+                            }
+                            c0.Add(e0);
+                        }
+                        PaymentsValue = c0;
+                    }
+                }
+
+                // Members a newer writer added after the known ones are skipped.
+                global::KafkaTyped.Serialization.MessagePackPrimitives.Skip(ref reader, count - 3);
+                global::KafkaTyped.Serialization.MessagePackPrimitives.LeaveObject(ref reader);
+                return new global::Billing.RefundIssued(new global::KafkaTyped.Serialization.PresentMembers(count), PaymentIdValue, RefundValue, PaymentsValue);
+            }
+        }
+
+        /// <summary>The JSON serializer of <see cref="RefundIssued"/>: an object of its members by their JSON names.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedJsonCodec : global::KafkaTyped.Serialization.JsonCodec<global::Billing.RefundIssued>
+        {
+            public static readonly KafkaTypedJsonCodec Instance = new();
+            private static readonly global::System.Text.Json.JsonEncodedText s_name0 = global::System.Text.Json.JsonEncodedText.Encode("paymentId");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name1 = global::System.Text.Json.JsonEncodedText.Encode("refund");
+            private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::System.Text.Json.JsonEncodedText.Encode("payments");
+
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Billing.RefundIssued value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+
+                // PaymentId
+                writer.WritePropertyName(s_name0);
+                writer.WriteStringValue(value.PaymentId ?? throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Billing.RefundIssued", "PaymentId"));
+
+                // Refund
+                writer.WritePropertyName(s_name1);
+                if (value.Refund is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Billing.RefundIssued", "Refund");
+                }
+                else
+                {
+                    KafkaTypedContractAccess.Json<global::Shared.Contracts.Money>().Write(writer, value.Refund);
+                }
+
+                // Payments
+                writer.WritePropertyName(s_name2);
+                if (value.Payments is null)
+                {
+                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Billing.RefundIssued", "Payments");
+                }
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var e0 in value.Payments)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullWhenWriting("Billing.RefundIssued", "Payments");
+                        }
+                        else
+                        {
+                            KafkaTypedContractAccess.Json<global::Shared.Contracts.PaymentReceived>().Write(writer, e0);
+                        }
+                    }
+                    writer.WriteEndArray();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            public override global::Billing.RefundIssued Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartObject(ref reader, "Billing.RefundIssued");
+                string PaymentIdValue = default!;
+                global::Shared.Contracts.Money RefundValue = default!;
+                global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived> PaymentsValue = default!;
+                global::System.Span<bool> present = stackalloc bool[3];
+                while (global::KafkaTyped.Serialization.JsonPrimitives.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("paymentId"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Billing.RefundIssued", "PaymentId");
+                        }
+                        else
+                        {
+                            PaymentIdValue = global::KafkaTyped.Serialization.JsonPrimitives.ReadString(ref reader, "Billing.RefundIssued", "PaymentId");
+                        }
+                        present[0] = true;
+                    }
+                    else if (reader.ValueTextEquals("refund"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Billing.RefundIssued", "Refund");
+                        }
+                        else
+                        {
+                            RefundValue = KafkaTypedContractAccess.Json<global::Shared.Contracts.Money>().Read(ref reader);
+                        }
+                        present[1] = true;
+                    }
+                    else if (reader.ValueTextEquals("payments"u8))
+                    {
+                        global::KafkaTyped.Serialization.JsonPrimitives.Read(ref reader);
+                        if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                        {
+                            throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Billing.RefundIssued", "Payments");
+                        }
+                        else
+                        {
+                            global::KafkaTyped.Serialization.JsonPrimitives.ExpectStartArray(ref reader, "Billing.RefundIssued", "Payments");
+                            var c0 = new global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived>();
+                            while (global::KafkaTyped.Serialization.JsonPrimitives.NextElement(ref reader))
+                            {
+                                global::Shared.Contracts.PaymentReceived e0;
+                                if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
+                                {
+                                    throw global::KafkaTyped.Serialization.JsonPrimitives.NullForNonNullable("Billing.RefundIssued", "Payments");
+                                }
+                                else
+                                {
+                                    e0 = KafkaTypedContractAccess.Json<global::Shared.Contracts.PaymentReceived>().Read(ref reader);
+                                }
+                                c0.Add(e0);
+                            }
+                            PaymentsValue = c0;
+                        }
+                        present[2] = true;
+                    }
+                    else
+                    {
+                        // A property a newer writer added, or another service's: skipped.
+                        global::KafkaTyped.Serialization.JsonPrimitives.SkipValue(ref reader);
+                    }
+                }
+
+                return new global::Billing.RefundIssued(new global::KafkaTyped.Serialization.PresentMembers(present), PaymentIdValue, RefundValue, PaymentsValue);
+            }
         }
 
         /// <summary>The MessagePack-CSharp formatter of <see cref="RefundIssued"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
@@ -141,12 +288,12 @@ namespace Billing
                     return;
                 }
 
-                KafkaTypedContractAccess.Serialize<global::Billing.RefundIssued>(ref writer, value);
+                KafkaTypedMessagePackCodec.Instance.Write(ref writer, value);
             }
 
             /// <inheritdoc/>
             public global::Billing.RefundIssued? Deserialize(ref global::MessagePack.MessagePackReader reader, global::MessagePack.MessagePackSerializerOptions options)
-                => reader.TryReadNil() ? null : KafkaTypedContractAccess.Deserialize<global::Billing.RefundIssued>(ref reader);
+                => reader.TryReadNil() ? null : KafkaTypedMessagePackCodec.Instance.Read(ref reader);
         }
     }
 
@@ -155,9 +302,9 @@ namespace Billing
     file static class KafkaTypedContractAccess
     {
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void Serialize<T>(ref global::MessagePack.MessagePackWriter writer, T value) where T : global::KafkaTyped.IKafkaData<T> => T.Serialize(ref writer, value);
+        public static global::KafkaTyped.Serialization.MessagePackCodec<T> MessagePack<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.MessagePack;
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static T Deserialize<T>(ref global::MessagePack.MessagePackReader reader) where T : global::KafkaTyped.IKafkaData<T> => T.Deserialize(ref reader);
+        public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
     }
 }

@@ -76,7 +76,7 @@ namespace KafkaTyped.Generated.KafkaTyped.SnapshotSubject
         public override global::System.Collections.Generic.IReadOnlyList<global::System.Type> HandlerTypes => s_handlerTypes;
 
         /// <inheritdoc/>
-        public override global::Shared.Contracts.PaymentReceived Deserialize(global::System.ReadOnlyMemory<byte> payload)
-            => global::KafkaTyped.Serialization.KafkaSerializer.Deserialize<global::Shared.Contracts.PaymentReceived>(payload);
+        public override global::Shared.Contracts.PaymentReceived Deserialize(global::System.ReadOnlyMemory<byte> payload, global::KafkaTyped.MessageFormat format)
+            => global::KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<global::Shared.Contracts.PaymentReceived>(payload, format);
     }
 }

@@ -10,3 +10,7 @@ public sealed partial record PaymentCaptured([property: MessageKey] string Order
 
 [KafkaMessage("it.order-shipped")]
 public sealed partial record OrderShipped([property: MessageKey] string OrderId, long Sequence, string Carrier);
+
+// Published as the typed JSON envelope {"type":"it.order-noted","payload":{...}} that JSON services route by.
+[KafkaMessage("it.order-noted", Format = MessageFormat.JsonEnvelope)]
+public sealed partial record OrderNoted([property: MessageKey] string OrderId, long Sequence, decimal Amount, string? Note);

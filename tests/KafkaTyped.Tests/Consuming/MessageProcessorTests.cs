@@ -30,7 +30,7 @@ public sealed class MessageProcessorTests
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
-        T.Serialize(ref writer, message);
+        T.TypeInfo.MessagePack.Write(ref writer, message);
         writer.Flush();
         var headers = new Headers { { "ce_type", System.Text.Encoding.UTF8.GetBytes(typeId ?? T.TypeId) }, { "ce_id", "0192d6c4-0000-7000-8000-000000000001"u8.ToArray() } };
         return Records.At("orders", 2, offset, headers, buffer.WrittenSpan.ToArray(), T.SerializeKey(message));
@@ -97,6 +97,49 @@ public sealed class MessageProcessorTests
         Assert.Equal("orders-poison", deadLetter.Topic);
         Assert.Empty(services.GetRequiredService<Calls>().All);
         Assert.Empty(dlqServices.GetRequiredService<Calls>().All);
+    }
+
+    [Theory]
+    [InlineData(null, "order-placed", """{"orderId":"0192d6c4-0000-7000-8000-000000000001","customer":"ada","sequence":3}""", "application/json")]
+    [InlineData(null, "order-placed", """{"type":"ignored","payload":{"sequence":3,"customer":"ada","orderId":"0192d6c4-0000-7000-8000-000000000001"}}""", "application/vnd.kafkatyped.envelope+json")]
+    [InlineData(null, null, """ {"payload":{"sequence":3,"customer":"ada","orderId":"0192d6c4-0000-7000-8000-000000000001"},"type":"order-placed"}""", null)]
+    [InlineData(null, null, """{"specversion":"1.0","type":"order-placed","data":{"sequence":3,"customer":"ada","orderId":"0192d6c4-0000-7000-8000-000000000001"}}""", "application/cloudevents+json")]
+    [InlineData(DeadLetterReason.InvalidPayload, "order-placed", """{"orderId":"x"}""", "application/json")]
+    [InlineData(DeadLetterReason.InvalidPayload, "order-placed", """<order/>""", "text/xml")]
+    [InlineData(DeadLetterReason.InvalidPayload, "order-placed", """{"orderId":"0192d6c4-0000-7000-8000-000000000001"}""", "application/vnd.kafkatyped.envelope+json")]
+    [InlineData(DeadLetterReason.InvalidPayload, null, """{"type":"order-placed","payload":{"orderId":""", null)]
+    [InlineData(DeadLetterReason.MissingType, null, """{"type":1,"payload":{}}""", null)]
+    [InlineData(DeadLetterReason.MissingType, null, """{"type":"order-placed","payload":[]}""", null)]
+    public async Task Json_records_are_dispatched_by_content_type_and_envelope(DeadLetterReason? expected, string? typeId, string value, string? contentType)
+    {
+        var sink = new RecordingDeadLetterSink();
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>(), sink: sink);
+        await using var _ = services;
+        var headers = new Headers();
+        if (typeId is not null)
+        {
+            headers.Add("ce_type", System.Text.Encoding.UTF8.GetBytes(typeId));
+        }
+
+        if (contentType is not null)
+        {
+            headers.Add("content-type", System.Text.Encoding.UTF8.GetBytes(contentType));
+        }
+
+        var outcome = await processor.ProcessAsync(Records.At("orders", 0, 1, headers, System.Text.Encoding.UTF8.GetBytes(value)), Ct);
+        if (expected is null)
+        {
+            Assert.Equal(MessageOutcome.Handled, outcome);
+            var call = Assert.Single(services.GetRequiredService<Calls>().All);
+            Assert.Equal(new OrderPlaced(Guid.Parse("0192d6c4-0000-7000-8000-000000000001"), "ada", 3), call.Message);
+            Assert.Empty(sink.Sent);
+        }
+        else
+        {
+            Assert.Equal(MessageOutcome.DeadLettered, outcome);
+            Assert.Empty(services.GetRequiredService<Calls>().All);
+            Assert.Equal(expected, Assert.Single(sink.Sent).Reason);
+        }
     }
 
     [Theory]

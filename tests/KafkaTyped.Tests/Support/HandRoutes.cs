@@ -24,10 +24,15 @@ public class HandRoute<TMessage>(params Type[] handlerTypes) : MessageRoute<TMes
 
     public override IReadOnlyList<Type> HandlerTypes { get; } = handlerTypes;
 
-    public override TMessage Deserialize(ReadOnlyMemory<byte> payload)
+    public override TMessage Deserialize(ReadOnlyMemory<byte> payload, MessageFormat format)
     {
+        if (format != MessageFormat.MessagePack)
+        {
+            return KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<TMessage>(payload, format);
+        }
+
         var reader = new MessagePackReader(payload);
-        return TMessage.Deserialize(ref reader);
+        return TMessage.TypeInfo.MessagePack.Read(ref reader);
     }
 }
 

@@ -12,5 +12,5 @@ internal static class MessageContract
         where T : IKafkaMessage<T> => T.SerializeKey(message);
 
     public static T Deserialize<T>(ref MessagePackReader reader)
-        where T : IKafkaData<T> => T.Deserialize(ref reader);
+        where T : IKafkaData<T> => T.TypeInfo.MessagePack.Read(ref reader);
 }
