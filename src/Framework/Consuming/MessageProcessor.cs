@@ -11,7 +11,9 @@ namespace KafkaTyped.Consuming;
 /// The per-record stages of a consumer group: read the envelope (<c>ce_type</c>, payload size) -> route -> the route's
 /// <see cref="RouteChain"/> (deserialize -> per handler: retry -> handle -> outcome). Poison input (no type, a value
 /// above <see cref="ConsumerOptions.MaxPayloadBytes"/>, an invalid payload) is dead-lettered at once, never blocking the
-/// partition; an unknown type is skipped and counted unless the group dead-letters it. See <c>docs/failures.md</c>.
+/// partition; an unknown type is skipped and counted unless the group dead-letters it. See <c>docs/failures.md</c>. A
+/// replayed dead letter (<see cref="ReplayHeaders"/>) addressed to another group is skipped first; one addressed to a
+/// handler runs that handler only (<c>docs/cli.md</c>).
 /// </summary>
 internal sealed class MessageProcessor : IRecordProcessor
 {
@@ -37,6 +39,17 @@ internal sealed class MessageProcessor : IRecordProcessor
         if (KafkaTypedTelemetry.ConsumedMessages.Enabled)
         {
             KafkaTypedTelemetry.ConsumedMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
+        }
+
+        // A replayed dead letter addressed to another group is not this group's business, whatever it holds: it is skipped
+        // before anything else, so that even poison input replayed to one group is not dead-lettered again by the others.
+        string? replayHandler = null;
+        if (ReplayHeaders.TryReadAddress(record.Message.Headers, out var replayGroup, out replayHandler)
+            && replayGroup is not null && !string.Equals(replayGroup, _stages.GroupId, StringComparison.Ordinal))
+        {
+            Log.ReplayForOtherGroup(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, replayGroup, _stages.GroupId);
+            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "replay_for_other_group"));
+            return new(MessageOutcome.SkippedReplay);
         }
 
         // Read the envelope: the ce_type header, and the value's size before anything decodes it.
@@ -65,7 +78,9 @@ internal sealed class MessageProcessor : IRecordProcessor
                 : new(MessageOutcome.SkippedUnknownType);
         }
 
-        // The typed stages, in the route's chain for this group.
-        return _chains[binding.Index].ProcessAsync(record, cancellationToken);
+        // The typed stages, in the route's chain for this group (only the addressed handler for a replay that names one).
+        return replayHandler is null
+            ? _chains[binding.Index].ProcessAsync(record, cancellationToken)
+            : _chains[binding.Index].ProcessReplayAsync(record, replayHandler, cancellationToken);
     }
 }
