@@ -66,8 +66,12 @@ internal static class Cli
 
         var root = new RootCommand("Inspect KafkaTyped topics and dead letters, decode records, replay dead letters to the group and handler that failed.")
         {
-            bootstrapServers, properties, output, timeout, schema,
+            HelpName = "kafkatyped",
         };
+        foreach (var option in new Option[] { bootstrapServers, properties, output, timeout, schema })
+        {
+            root.Add(option);
+        }
 
         ToolContext Context(ParseResult parse)
         {

@@ -33,6 +33,13 @@ internal static class LagCommand
 
         if (topic is null && committed.Count == 0)
         {
+            // A broker that does not list a group's offsets without topics (the embedded cluster): ask for every partition.
+            using var probe = new TopicReader(settings, group);
+            committed = [.. probe.Committed(TopicReader.AllPartitions(settings)).Where(c => c.Offset.Value >= 0)];
+        }
+
+        if (topic is null && committed.Count == 0)
+        {
             throw new ToolException(ExitCodes.NotFound, $"Consumer group '{group}' has committed no offsets.");
         }
 

@@ -29,7 +29,8 @@ internal sealed class TopicReader : IDisposable
         Metadata metadata;
         try
         {
-            metadata = admin.GetMetadata(topic, settings.Timeout);
+            // The metadata of every topic: asking for one by name makes a broker with auto.create.topics.enable create it.
+            metadata = admin.GetMetadata(settings.Timeout);
         }
         catch (KafkaException ex)
         {
@@ -37,6 +38,27 @@ internal sealed class TopicReader : IDisposable
         }
 
         var found = metadata.Topics.SingleOrDefault(t => t.Topic == topic);
+        return Check(settings, topic, found);
+    }
+
+    /// <summary>The partitions of every topic but Kafka's internal ones.</summary>
+    public static IReadOnlyList<TopicPartition> AllPartitions(KafkaSettings settings)
+    {
+        using var admin = new AdminClientBuilder(settings.AdminConfig()).SetLogHandler((_, _) => { }).Build();
+        try
+        {
+            return [.. admin.GetMetadata(settings.Timeout).Topics
+                .Where(t => !t.Topic.StartsWith("__", StringComparison.Ordinal) && !t.Error.IsError)
+                .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))];
+        }
+        catch (KafkaException ex)
+        {
+            throw new ToolException(ExitCodes.KafkaError, $"Kafka at {settings.BootstrapServers} did not answer: {ex.Error.Reason}");
+        }
+    }
+
+    private static IReadOnlyList<TopicPartition> Check(KafkaSettings settings, string topic, TopicMetadata? found)
+    {
         if (found is null || found.Error.Code == ErrorCode.UnknownTopicOrPart || found.Partitions.Count == 0)
         {
             throw new ToolException(ExitCodes.NotFound, $"Topic '{topic}' does not exist on {settings.BootstrapServers}.");
