@@ -19,6 +19,7 @@ internal sealed class HandlerStage<TMessage>
     {
         _stages = stages;
         _handlerType = handlerType;
+        HandlerName = handlerType.FullName ?? handlerType.Name;
         Singleton = singleton;
         Policy = policy;
         Deduplication = deduplication;
@@ -31,6 +32,9 @@ internal sealed class HandlerStage<TMessage>
     public IHandle<TMessage>? Singleton { get; }
 
     public HandlerPolicy Policy { get; }
+
+    /// <summary>The handler's full type name, as in <see cref="DeadLetterHeaders.Handler"/> and <see cref="ReplayHeaders.Handler"/>.</summary>
+    public string HandlerName { get; }
 
     /// <summary>
     /// Runs the handler until it succeeds (<see langword="true"/>) or was dead-lettered (<see langword="false"/>); throws

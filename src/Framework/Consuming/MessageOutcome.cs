@@ -14,4 +14,10 @@ internal enum MessageOutcome
     /// attempt (the others completed).
     /// </summary>
     DeadLettered,
+
+    /// <summary>
+    /// A replayed record addressed to another consumer group, or to a handler this group does not have
+    /// (<see cref="ReplayHeaders"/>); no handler ran.
+    /// </summary>
+    SkippedReplay,
 }

@@ -12,7 +12,9 @@ namespace KafkaTyped.Consuming;
 /// The per-record stages of a consumer group: read the envelope (<c>ce_type</c>, payload size) -> route -> the route's
 /// <see cref="RouteChain"/> (deserialize -> per handler: retry -> handle -> outcome). Poison input (no type, a value
 /// above <see cref="ConsumerOptions.MaxPayloadBytes"/>, an invalid payload) is dead-lettered at once, never blocking the
-/// partition; an unknown type is skipped and counted unless the group dead-letters it. See <c>docs/failures.md</c>.
+/// partition; an unknown type is skipped and counted unless the group dead-letters it. See <c>docs/failures.md</c>. A
+/// replayed dead letter (<see cref="ReplayHeaders"/>) addressed to another group is skipped first; one addressed to a
+/// handler runs that handler only (<c>docs/cli.md</c>).
 /// </summary>
 internal sealed class MessageProcessor : IRecordProcessor
 {
@@ -40,6 +42,17 @@ internal sealed class MessageProcessor : IRecordProcessor
             KafkaTypedTelemetry.ConsumedMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
         }
 
+        // A replayed dead letter addressed to another group is not this group's business, whatever it holds: it is skipped
+        // before anything else, so that even poison input replayed to one group is not dead-lettered again by the others.
+        string? replayHandler = null;
+        if (ReplayHeaders.TryReadAddress(record.Message.Headers, out var replayGroup, out replayHandler)
+            && replayGroup is not null && !string.Equals(replayGroup, _stages.GroupId, StringComparison.Ordinal))
+        {
+            Log.ReplayForOtherGroup(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, replayGroup, _stages.GroupId);
+            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "replay_for_other_group"));
+            return new(MessageOutcome.SkippedReplay);
+        }
+
         // Read the envelope: the ce_type header, and the value's size before anything decodes it.
         var value = record.Message.Value;
         var kind = CloudEventHeaders.ClassifyContentType(record.Message.Headers);
@@ -53,9 +66,9 @@ internal sealed class MessageProcessor : IRecordProcessor
 
             return kind switch
             {
-                CloudEventHeaders.ValueKind.MessagePack => Dispatch(record, typeId, value, MessageFormat.MessagePack, cancellationToken),
-                CloudEventHeaders.ValueKind.Json => Dispatch(record, typeId, value, MessageFormat.Json, cancellationToken),
-                CloudEventHeaders.ValueKind.JsonEnvelope => DispatchEnvelope(record, typeId, JsonEnvelope.PayloadProperty, cancellationToken),
+                CloudEventHeaders.ValueKind.MessagePack => Dispatch(record, typeId, value, MessageFormat.MessagePack, replayHandler, cancellationToken),
+                CloudEventHeaders.ValueKind.Json => Dispatch(record, typeId, value, MessageFormat.Json, replayHandler, cancellationToken),
+                CloudEventHeaders.ValueKind.JsonEnvelope => DispatchEnvelope(record, typeId, JsonEnvelope.PayloadProperty, replayHandler, cancellationToken),
                 _ => UnsupportedContentType(record, typeId, cancellationToken),
             };
         }
@@ -70,7 +83,7 @@ internal sealed class MessageProcessor : IRecordProcessor
             }
 
             return DispatchEnvelope(
-                record, typeId: null, kind is CloudEventHeaders.ValueKind.Structured ? JsonEnvelope.DataProperty : JsonEnvelope.PayloadProperty, cancellationToken);
+                record, typeId: null, kind is CloudEventHeaders.ValueKind.Structured ? JsonEnvelope.DataProperty : JsonEnvelope.PayloadProperty, replayHandler, cancellationToken);
         }
 
         Log.MissingTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
@@ -80,7 +93,7 @@ internal sealed class MessageProcessor : IRecordProcessor
 
     /// <summary>Routes by <paramref name="typeId"/> and runs the route's chain on <paramref name="payload"/>.</summary>
     private ValueTask<MessageOutcome> Dispatch(
-        ConsumeResult<byte[], byte[]> record, ReadOnlySpan<byte> typeId, ReadOnlyMemory<byte> payload, MessageFormat format, CancellationToken cancellationToken)
+        ConsumeResult<byte[], byte[]> record, ReadOnlySpan<byte> typeId, ReadOnlyMemory<byte> payload, MessageFormat format, string? replayHandler, CancellationToken cancellationToken)
     {
         // Route.
         var binding = _routes.Find(typeId);
@@ -93,8 +106,10 @@ internal sealed class MessageProcessor : IRecordProcessor
                 : new(MessageOutcome.SkippedUnknownType);
         }
 
-        // The typed stages, in the route's chain for this group.
-        return _chains[binding.Index].ProcessAsync(record, payload, format, cancellationToken);
+        // The typed stages, in the route's chain for this group (only the addressed handler for a replay that names one).
+        return replayHandler is null
+            ? _chains[binding.Index].ProcessAsync(record, payload, format, cancellationToken)
+            : _chains[binding.Index].ProcessReplayAsync(record, payload, format, replayHandler, cancellationToken);
     }
 
     /// <summary>
@@ -103,14 +118,14 @@ internal sealed class MessageProcessor : IRecordProcessor
     /// when it is well-formed JSON without a string type or an object payload, invalid payload when it is broken JSON.
     /// </summary>
     private ValueTask<MessageOutcome> DispatchEnvelope(
-        ConsumeResult<byte[], byte[]> record, byte[]? typeId, ReadOnlySpan<byte> property, CancellationToken cancellationToken)
+        ConsumeResult<byte[], byte[]> record, byte[]? typeId, ReadOnlySpan<byte> property, string? replayHandler, CancellationToken cancellationToken)
     {
         var value = record.Message.Value;
         Span<byte> typeBuffer = stackalloc byte[JsonEnvelope.MaxTypeIdBytes];
         var result = JsonEnvelope.TryRead(value, property, typeBuffer, out var envelopeType, out var range, out var error);
         if (result == JsonEnvelope.Result.Found)
         {
-            return Dispatch(record, typeId ?? envelopeType, value.AsMemory()[range], MessageFormat.Json, cancellationToken);
+            return Dispatch(record, typeId ?? envelopeType, value.AsMemory()[range], MessageFormat.Json, replayHandler, cancellationToken);
         }
 
         if (result == JsonEnvelope.Result.Malformed)

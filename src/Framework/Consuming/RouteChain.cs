@@ -23,6 +23,12 @@ internal abstract class RouteChain
     /// </summary>
     public abstract ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, ReadOnlyMemory<byte> payload, MessageFormat format, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="ProcessAsync"/> for a replayed record addressed to one handler (<see cref="ReplayHeaders.Handler"/>,
+    /// its full type name): only that handler runs; a record addressed to a handler this route does not have is skipped.
+    /// </summary>
+    public abstract ValueTask<MessageOutcome> ProcessReplayAsync(ConsumeResult<byte[], byte[]> record, ReadOnlyMemory<byte> payload, MessageFormat format, string handler, CancellationToken cancellationToken);
+
     /// <summary>The context of one delivery attempt; a value, so creating it allocates nothing.</summary>
     internal static MessageContext CreateContext(ConsumeResult<byte[], byte[]> record, string typeId, string groupId, int attempt) => new()
     {
@@ -77,16 +83,9 @@ internal sealed class RouteChain<TMessage> : RouteChain
     public override ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, ReadOnlyMemory<byte> payload, MessageFormat format, CancellationToken cancellationToken)
     {
         // Deserialize; a payload that is not a valid encoding is poison, dead-lettered rather than stopping the partition.
-        TMessage message;
-        try
+        if (!TryDeserialize(record, payload, format, out var message, out var poison, cancellationToken))
         {
-            message = _route.Deserialize(payload, format);
-        }
-        catch (Exception ex)
-        {
-            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, _route.TypeId, ex);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
-            return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, ex, cancellationToken);
+            return poison;
         }
 
         // One singleton handler, nobody tracing or timing, and a handler that completes synchronously (the usual no-I/O
@@ -116,8 +115,44 @@ internal sealed class RouteChain<TMessage> : RouteChain
         return HandleAsync(record, message, firstAttempt: null, cancellationToken);
     }
 
-    /// <summary>Every handler in route order, each with its own retry; a scope per record for scoped handlers, tracing and timing.</summary>
-    private async ValueTask<MessageOutcome> HandleAsync(ConsumeResult<byte[], byte[]> record, TMessage message, ValueTask? firstAttempt, CancellationToken cancellationToken)
+    public override ValueTask<MessageOutcome> ProcessReplayAsync(ConsumeResult<byte[], byte[]> record, ReadOnlyMemory<byte> payload, MessageFormat format, string handler, CancellationToken cancellationToken)
+    {
+        var only = Array.FindIndex(_handlers, h => string.Equals(h.HandlerName, handler, StringComparison.Ordinal));
+        if (only < 0)
+        {
+            Log.ReplayForMissingHandler(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, _route.TypeId, handler, _stages.GroupId);
+            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "replay_for_missing_handler"));
+            return new(MessageOutcome.SkippedReplay);
+        }
+
+        return TryDeserialize(record, payload, format, out var message, out var poison, cancellationToken)
+            ? HandleAsync(record, message, firstAttempt: null, cancellationToken, only)
+            : poison;
+    }
+
+    private bool TryDeserialize(ConsumeResult<byte[], byte[]> record, ReadOnlyMemory<byte> payload, MessageFormat format, out TMessage message, out ValueTask<MessageOutcome> poison, CancellationToken cancellationToken)
+    {
+        try
+        {
+            message = _route.Deserialize(payload, format);
+            poison = default;
+            return true;
+        }
+        catch (Exception ex)
+        {
+            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, _route.TypeId, ex);
+            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
+            message = default!;
+            poison = _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, ex, cancellationToken);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Every handler in route order (or only the one at <paramref name="only"/>), each with its own retry; a scope per
+    /// record for scoped handlers, tracing and timing.
+    /// </summary>
+    private async ValueTask<MessageOutcome> HandleAsync(ConsumeResult<byte[], byte[]> record, TMessage message, ValueTask? firstAttempt, CancellationToken cancellationToken, int only = -1)
     {
         // A started first attempt was begun unobserved: it is not traced or timed halfway.
         using var activity = firstAttempt is null ? StartActivity(record) : null;
@@ -132,6 +167,11 @@ internal sealed class RouteChain<TMessage> : RouteChain
         {
             for (var i = 0; i < _handlers.Length; i++)
             {
+                if (only >= 0 && i != only)
+                {
+                    continue;
+                }
+
                 var handled = await _handlers[i].RunAsync(
                     record, _route.TypeId, message, scope?.ServiceProvider, i == 0 ? firstAttempt : null, cancellationToken).ConfigureAwait(false);
                 if (!handled)

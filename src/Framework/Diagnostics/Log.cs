@@ -65,6 +65,12 @@ internal static partial class Log
     [LoggerMessage(232, LogLevel.Error, "Dead-lettering {Topic}[{Partition}]@{Offset} to {DeadLetterTopic} failed (attempt {Attempt}); trying again in {Delay}, the offset is not committed meanwhile")]
     public static partial void DeadLetterFailed(ILogger logger, string topic, int partition, long offset, string deadLetterTopic, int attempt, TimeSpan delay, Exception exception);
 
+    [LoggerMessage(240, LogLevel.Debug, "Record {Topic}[{Partition}]@{Offset} is a replay addressed to consumer group '{AddressedGroup}'; skipped by '{GroupId}'")]
+    public static partial void ReplayForOtherGroup(ILogger logger, string topic, int partition, long offset, string addressedGroup, string groupId);
+
+    [LoggerMessage(241, LogLevel.Warning, "Record {Topic}[{Partition}]@{Offset} of type '{TypeId}' is a replay addressed to handler '{Handler}', which consumer group '{GroupId}' does not run for this type; skipped")]
+    public static partial void ReplayForMissingHandler(ILogger logger, string topic, int partition, long offset, string typeId, string handler, string groupId);
+
     [LoggerMessage(210, LogLevel.Warning, "Consumer group '{GroupId}': committing offsets ({Occasion}) failed: {Reason}; partitions still owned are committed again later")]
     public static partial void CommitFailed(ILogger logger, string groupId, string occasion, string reason, Exception exception);
 
