@@ -63,4 +63,23 @@ public sealed class MessageDeclarationAnalyzerTests
         [KafkaMessage("order-created")]
         public partial record OrderCreated([property: MessageKey] decimal Total);
         """);
+
+    [Fact]
+    public Task Float_and_double_members_of_json_messages_are_reported_wherever_they_are_nested() => Verify.VerifyAsync(
+        """
+        [KafkaMessage("reading-taken", Format = MessageFormat.Json)]
+        public partial record ReadingTaken(string Sensor, double {|#0:Value|}, List<float?> {|#1:History|}, long Sequence, decimal Price);
+
+        [KafkaMessage("batch-taken", Format = MessageFormat.JsonEnvelope)]
+        public partial record {|#2:BatchTaken|}(Probe[] Probes);
+
+        [KafkaData]
+        public partial record Probe(string Name, double Level);
+
+        [KafkaMessage("reading-packed")]
+        public partial record ReadingPacked(double Value);
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.JsonUnrepresentableMember).WithLocation(0).WithArguments("Value", "ReadingTaken", "double", "Json", "NaN and Infinity have no JSON number, so publishing one fails"),
+        new DiagnosticResult(DiagnosticDescriptors.JsonUnrepresentableMember).WithLocation(1).WithArguments("History", "ReadingTaken", "float", "Json", "NaN and Infinity have no JSON number, so publishing one fails"),
+        new DiagnosticResult(DiagnosticDescriptors.JsonUnrepresentableMember).WithLocation(2).WithArguments("Probe.Level", "BatchTaken", "double", "JsonEnvelope", "NaN and Infinity have no JSON number, so publishing one fails"));
 }

@@ -63,6 +63,18 @@ public sealed class SchemaCompatibilityAnalyzerTests
         new DiagnosticResult(DiagnosticDescriptors.SchemaLockOutdated).WithLocation(1).WithArguments("message 'order-cancelled' (OrderCancelled)"));
 
     [Fact]
+    public Task A_format_change_is_compatible_and_only_noted_and_a_recorded_format_is_read() => Verify.VerifyAsync(
+        """
+        [KafkaMessage("order-created", Format = MessageFormat.Json)]
+        public partial record {|#0:OrderCreated|}(Guid OrderId, string Customer, decimal Amount, List<string> Lines);
+
+        [KafkaMessage("order-shipped", Format = MessageFormat.JsonEnvelope)]
+        public partial record OrderShipped(Guid Id, int? Carrier);
+        """,
+        [(LockPath, Lock.Replace("message order-shipped", "message order-shipped format=json-envelope", StringComparison.Ordinal))],
+        new DiagnosticResult(DiagnosticDescriptors.SchemaLockOutdated).WithLocation(0).WithArguments("the format of message 'order-created' (json)"));
+
+    [Fact]
     public Task Removed_member_is_reported_on_the_type() => Verify.VerifyAsync(
         """
         [KafkaMessage("order-created")]

@@ -39,7 +39,7 @@ public sealed class SchemaLockGeneratorTests
         public record NotAMessage(int X);
 
         #nullable disable
-        [KafkaMessage("legacy")]
+        [KafkaMessage("legacy", Format = MessageFormat.Json)]
         public partial class Legacy
         {
             public string Name { get; set; }
@@ -51,7 +51,7 @@ public sealed class SchemaLockGeneratorTests
     private const string ExpectedLock = """
         # KafkaTyped schema lock: the wire shape of every message, members in wire order.
         # Checked by the KafkaTyped analyzers (KT0040-KT0044). Update: dotnet build -p:KafkaTypedUpdateSchemaLock=true
-        message legacy
+        message legacy format=json
           0 Name: string?
           1 Tags: System.Collections.Generic.List<string>?
         message order-created
@@ -94,6 +94,8 @@ public sealed class SchemaLockGeneratorTests
         Assert.Empty(parsed.Errors);
         Assert.Equal(["legacy", "order-created", "order-shipped"], parsed.Messages.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(new LockedMember("Prices", "System.Collections.Generic.IReadOnlyDictionary<string, decimal?>"), parsed.Messages["order-shipped"].Members[3]);
+        Assert.Equal("json", parsed.Messages["legacy"].Format);
+        Assert.Equal(string.Empty, parsed.Messages["order-created"].Format);
     }
 
     [Fact]

@@ -32,6 +32,14 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "Kafka accepts topic names of 1 to 249 characters from [a-zA-Z0-9._-], other than '.' and '..'. A publish to an invalid topic fails at run time.");
 
+    public static readonly DiagnosticDescriptor JsonUnrepresentableMember = Create(
+        DiagnosticIds.JsonUnrepresentableMember,
+        "Member JSON cannot represent faithfully",
+        "'{0}' of '{1}' is {2}, which JSON cannot represent faithfully in a message published as {3}: {4}",
+        DeclarationCategory,
+        DiagnosticSeverity.Warning,
+        "JSON numbers have no NaN or Infinity, so publishing a float or double member holding one as JSON fails. Keep such members finite, declare them as decimal or string, or publish the message as MessagePack.");
+
     public static readonly DiagnosticDescriptor MessageNeverUsed = Create(
         DiagnosticIds.MessageNeverUsed,
         "Message is neither handled nor published",

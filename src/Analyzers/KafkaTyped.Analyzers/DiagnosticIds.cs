@@ -39,6 +39,9 @@ internal static class DiagnosticIds
     /// <summary>A message is neither handled nor published in the compilation.</summary>
     public const string MessageNeverUsed = "KT0013";
 
+    /// <summary>A message published as JSON has a member whose values JSON cannot all represent.</summary>
+    public const string JsonUnrepresentableMember = "KT0014";
+
     // KT0020-KT0029: handlers.
 
     /// <summary>IHandle&lt;T&gt; where T is not a [KafkaMessage] type.</summary>

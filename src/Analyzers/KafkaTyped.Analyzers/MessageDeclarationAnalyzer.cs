@@ -15,7 +15,8 @@ public sealed class MessageDeclarationAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.InvalidTypeId,
-        DiagnosticDescriptors.InvalidTopicName);
+        DiagnosticDescriptors.InvalidTopicName,
+        DiagnosticDescriptors.JsonUnrepresentableMember);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -68,6 +69,64 @@ public sealed class MessageDeclarationAnalyzer : DiagnosticAnalyzer
                     AttributeArguments.Quote(topic),
                     type.Name,
                     reason));
+            }
+        }
+
+        if (AttributeArguments.TryGetNamed(attribute, "Format", out var format) && format.Value is int value and (1 or 2))
+        {
+            AnalyzeJsonMembers(context, type, type, value == 1 ? "Json" : "JsonEnvelope", new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default), known);
+        }
+    }
+
+    // Members of the message and of the data types it contains (collections and nullable wrappers included) whose values
+    // JSON cannot all carry: float and double (NaN, Infinity). 64-bit integers are written digit for digit and read exactly by
+    // KafkaTyped and Go; JavaScript readers rounding them above 2^53 is documented in serialization.md, not reported.
+    private static void AnalyzeJsonMembers(SymbolAnalysisContext context, INamedTypeSymbol message, INamedTypeSymbol type, string format, HashSet<ITypeSymbol> visited, KnownTypeSymbols known)
+    {
+        if (!visited.Add(type))
+        {
+            return;
+        }
+
+        foreach (var member in MessageShape.GetMembers(type, context.CancellationToken))
+        {
+            foreach (var part in Parts(member.Type))
+            {
+                var problem = part.SpecialType switch
+                {
+                    SpecialType.System_Single or SpecialType.System_Double => "NaN and Infinity have no JSON number, so publishing one fails",
+                    _ => null,
+                };
+                if (problem is not null)
+                {
+                    var location = ReferenceEquals(type, message) ? member.Location : message.Locations.FirstOrDefault() ?? Location.None;
+                    var name = ReferenceEquals(type, message) ? member.Name : type.Name + "." + member.Name;
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        DiagnosticDescriptors.JsonUnrepresentableMember, location, name, message.Name, part.ToDisplayString(), format, problem));
+                }
+                else if (part is INamedTypeSymbol named && known.IsDataAttributed(named) && named.Locations.Any(l => l.IsInSource))
+                {
+                    AnalyzeJsonMembers(context, message, named, format, visited, known);
+                }
+            }
+        }
+    }
+
+    // The type, its element type, its type arguments (List<T>, Dictionary<K, V>, T?), recursively.
+    private static IEnumerable<ITypeSymbol> Parts(ITypeSymbol type)
+    {
+        yield return type;
+        var children = type switch
+        {
+            IArrayTypeSymbol array => new[] { array.ElementType },
+            INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.ToArray(),
+            _ => Array.Empty<ITypeSymbol>(),
+        };
+        foreach (var child in children)
+        {
+            foreach (var part in Parts(child))
+            {
+                yield return part;
             }
         }
     }

@@ -85,6 +85,14 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // A format change is compatible (readers take every format by content-type); the lock records it, so say it is behind.
+        var format = SchemaLock.FormatName(attribute.NamedArguments.FirstOrDefault(static a => a.Key == "Format").Value.Value);
+        if (!string.Equals(format, locked.Format, StringComparison.Ordinal))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.SchemaLockOutdated, typeLocation, $"the format of message '{typeId}' ({(format.Length == 0 ? "messagepack" : format)})"));
+        }
+
         var broken = false;
         for (var i = 0; i < locked.Members.Count; i++)
         {

@@ -22,6 +22,9 @@ internal sealed class LockedMessage
     public int Line { get; }
 
     public List<LockedMember> Members { get; } = new();
+
+    /// <summary>The declared format when it is not the default MessagePack (<c>json</c>, <c>json-envelope</c>), else empty.</summary>
+    public string Format { get; set; } = string.Empty;
 }
 
 /// <summary>A line of the lock file that could not be read.</summary>
@@ -35,8 +38,11 @@ internal readonly record struct SchemaLockError(int Line, string Message);
 /// message order-created
 ///   0 OrderId: System.Guid
 ///   1 Customer: string
+/// message stock-changed format=json
+///   0 Sku: string
 /// </code>
-/// Messages are sorted by type id (ordinal); members are listed in wire order with their position and type.
+/// Messages are sorted by type id (ordinal); members are listed in wire order with their position and type. A message
+/// published in another format than MessagePack says so after its type id (<c>format=json</c>, <c>format=json-envelope</c>).
 /// </summary>
 internal sealed class SchemaLock
 {
@@ -47,6 +53,7 @@ internal sealed class SchemaLock
     public const string UpdateProperty = "build_property.KafkaTypedUpdateSchemaLock";
 
     private const string MessagePrefix = "message ";
+    private const string FormatPrefix = "format=";
 
     private SchemaLock()
     {
@@ -75,7 +82,9 @@ internal sealed class SchemaLock
             var number = line.LineNumber;
             if (content.StartsWith(MessagePrefix, StringComparison.Ordinal))
             {
-                var typeId = content.Substring(MessagePrefix.Length).Trim();
+                var words = content.Substring(MessagePrefix.Length).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                var typeId = words.Length > 0 ? words[0] : string.Empty;
+                var format = words.Skip(1).FirstOrDefault(w => w.StartsWith(FormatPrefix, StringComparison.Ordinal))?.Substring(FormatPrefix.Length) ?? string.Empty;
                 if (typeId.Length == 0)
                 {
                     result.Errors.Add(new SchemaLockError(number, $"line {number + 1}: 'message' needs a type id"));
@@ -88,7 +97,7 @@ internal sealed class SchemaLock
                 }
                 else
                 {
-                    current = new LockedMessage(typeId, number);
+                    current = new LockedMessage(typeId, number) { Format = format };
                     result.Messages.Add(typeId, current);
                 }
 
@@ -116,7 +125,7 @@ internal sealed class SchemaLock
     }
 
     /// <summary>Writes the lock text for <paramref name="messages"/>: sorted by type id, the first of duplicate ids wins.</summary>
-    public static string Write(IEnumerable<(string TypeId, IReadOnlyList<LockedMember> Members)> messages)
+    public static string Write(IEnumerable<(string TypeId, string Format, IReadOnlyList<LockedMember> Members)> messages)
     {
         var builder = new StringBuilder();
         builder.Append("# KafkaTyped schema lock: the wire shape of every message, members in wire order.\n");
@@ -129,7 +138,13 @@ internal sealed class SchemaLock
                 continue;
             }
 
-            builder.Append(MessagePrefix).Append(message.TypeId).Append('\n');
+            builder.Append(MessagePrefix).Append(message.TypeId);
+            if (message.Format.Length > 0)
+            {
+                builder.Append(' ').Append(FormatPrefix).Append(message.Format);
+            }
+
+            builder.Append('\n');
             for (var i = 0; i < message.Members.Count; i++)
             {
                 builder.Append("  ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(' ')
@@ -139,6 +154,15 @@ internal sealed class SchemaLock
 
         return builder.ToString();
     }
+
+    /// <summary>The lock's name of a <c>MessageFormat</c> value read from <c>[KafkaMessage(Format = ...)]</c>; empty for MessagePack.</summary>
+    public static string FormatName(object? value) => value switch
+    {
+        1 => "json",
+        2 => "json-envelope",
+        null or 0 => string.Empty,
+        _ => value.ToString() ?? string.Empty,
+    };
 
     private static bool TryParseMember(string trimmed, out int position, out LockedMember member)
     {

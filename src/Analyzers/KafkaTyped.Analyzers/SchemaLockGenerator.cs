@@ -46,7 +46,7 @@ public sealed class SchemaLockGenerator : IIncrementalGenerator
                 return;
             }
 
-            var text = SchemaLock.Write(pair.Left.Select(m => (m.TypeId, (IReadOnlyList<LockedMember>)m.Members.Split('\n').Where(l => l.Length > 0).Select(ParseMember).ToList())));
+            var text = SchemaLock.Write(pair.Left.Select(m => (m.TypeId, m.Format, (IReadOnlyList<LockedMember>)m.Members.Split('\n').Where(l => l.Length > 0).Select(ParseMember).ToList())));
             output.AddSource(HintName, SourceText.From(Render(text), Encoding.UTF8));
         });
     }
@@ -101,7 +101,8 @@ public sealed class SchemaLockGenerator : IIncrementalGenerator
             members.Append(member.Name).Append('\t').Append(MessageShape.FormatType(member.Type)).Append('\n');
         }
 
-        return new MessageModel(typeId, members.ToString());
+        var format = attribute.NamedArguments.FirstOrDefault(static a => a.Key == "Format").Value.Value;
+        return new MessageModel(typeId, SchemaLock.FormatName(format), members.ToString());
     }
 
     private static LockedMember ParseMember(string line)
@@ -110,6 +111,6 @@ public sealed class SchemaLockGenerator : IIncrementalGenerator
         return new LockedMember(line.Substring(0, tab), line.Substring(tab + 1));
     }
 
-    /// <summary>The equatable model of one message: its type id and its members as "name\ttype\n" lines.</summary>
-    private readonly record struct MessageModel(string TypeId, string Members);
+    /// <summary>The equatable model of one message: its type id, its format's lock name and its members as "name\ttype\n" lines.</summary>
+    private readonly record struct MessageModel(string TypeId, string Format, string Members);
 }

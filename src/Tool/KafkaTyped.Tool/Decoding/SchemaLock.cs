@@ -49,7 +49,8 @@ internal sealed class SchemaLock
             if (trimmed.StartsWith("message ", StringComparison.Ordinal))
             {
                 current = [];
-                messages[trimmed["message ".Length..].Trim()] = current;
+                // "message <type id> [format=json]": the type id is the first word.
+                messages[trimmed["message ".Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]] = current;
                 continue;
             }
 
