@@ -64,8 +64,12 @@ internal static class CloudEventHeaders
     /// KafkaTyped wrote before formats existed.
     /// </summary>
     public static ValueKind ClassifyContentType(Headers? headers)
+        => ClassifyContentType(TryGetLast(headers, ContentType, out var value) ? value : null);
+
+    /// <summary>How a value with the <c>content-type</c> header <paramref name="value"/> (<see langword="null"/> when absent) is read.</summary>
+    public static ValueKind ClassifyContentType(byte[]? value)
     {
-        if (!TryGetLast(headers, ContentType, out var value))
+        if (value is null)
         {
             return ValueKind.MessagePack;
         }

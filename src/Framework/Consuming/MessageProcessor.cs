@@ -42,10 +42,15 @@ internal sealed class MessageProcessor : IRecordProcessor
             KafkaTypedTelemetry.ConsumedMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
         }
 
+        // One pass over the headers for ce_type, content-type and whether the record is an addressed replay.
+        var headers = record.Message.Headers;
+        var replayed = ReadEnvelope(headers, out var typeHeader, out var contentType);
+
         // A replayed dead letter addressed to another group is not this group's business, whatever it holds: it is skipped
         // before anything else, so that even poison input replayed to one group is not dead-lettered again by the others.
         string? replayHandler = null;
-        if (ReplayHeaders.TryReadAddress(record.Message.Headers, out var replayGroup, out replayHandler)
+        if (replayed
+            && ReplayHeaders.TryReadAddress(headers, out var replayGroup, out replayHandler)
             && replayGroup is not null && !string.Equals(replayGroup, _stages.GroupId, StringComparison.Ordinal))
         {
             Log.ReplayForOtherGroup(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, replayGroup, _stages.GroupId);
@@ -55,9 +60,8 @@ internal sealed class MessageProcessor : IRecordProcessor
 
         // Read the envelope: the ce_type header, and the value's size before anything decodes it.
         var value = record.Message.Value;
-        var kind = CloudEventHeaders.ClassifyContentType(record.Message.Headers);
-        if (CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Type, out var typeId)
-            && kind is not CloudEventHeaders.ValueKind.Structured)
+        var kind = CloudEventHeaders.ClassifyContentType(contentType);
+        if (typeHeader is { } typeId && kind is not CloudEventHeaders.ValueKind.Structured)
         {
             if (IsTooLarge(value))
             {
@@ -89,6 +93,41 @@ internal sealed class MessageProcessor : IRecordProcessor
         Log.MissingTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
         KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "missing_type"));
         return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.MissingType, exception: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The last <c>ce_type</c> and <c>content-type</c> values of <paramref name="headers"/> (<see langword="null"/> when
+    /// absent), and whether any header is a <see cref="ReplayHeaders"/> one; one pass, from the last header back.
+    /// </summary>
+    private static bool ReadEnvelope(Headers? headers, out byte[]? type, out byte[]? contentType)
+    {
+        type = null;
+        contentType = null;
+        var replayed = false;
+        if (headers is null)
+        {
+            return false;
+        }
+
+        for (var i = headers.Count - 1; i >= 0; i--)
+        {
+            var header = headers[i];
+            var key = header.Key;
+            if (type is null && string.Equals(key, CloudEventHeaders.Type, StringComparison.Ordinal))
+            {
+                type = header.GetValueBytes() ?? [];
+            }
+            else if (contentType is null && string.Equals(key, CloudEventHeaders.ContentType, StringComparison.Ordinal))
+            {
+                contentType = header.GetValueBytes() ?? [];
+            }
+            else if (!replayed && key.StartsWith(ReplayHeaders.Prefix, StringComparison.Ordinal))
+            {
+                replayed = true;
+            }
+        }
+
+        return replayed;
     }
 
     /// <summary>Routes by <paramref name="typeId"/> and runs the route's chain on <paramref name="payload"/>.</summary>
