@@ -160,14 +160,28 @@ internal static class Runner
         return Verdict.Judge(run, clock.Elapsed, deadLetters, notes);
     }
 
+    /// <summary>How long the group may handle nothing new, after the faults were healed, before the runner stops waiting.</summary>
+    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(45);
+
     /// <summary>Waits until every acknowledged record was handled and every hostile record dead-lettered.</summary>
     private static async Task<bool> WaitDrainedAsync(ScenarioRun run, TimeSpan deadline, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
+        var (lastUnhandled, lastProgress) = (long.MaxValue, TimeSpan.Zero);
         while (clock.Elapsed < deadline)
         {
             var (published, unhandled) = run.Ledger.Progress();
+            if (unhandled < lastUnhandled)
+            {
+                (lastUnhandled, lastProgress) = (unhandled, clock.Elapsed);
+            }
+            else if (clock.Elapsed - lastProgress > StallLimit)
+            {
+                Console.WriteLine($"   no progress for {StallLimit.TotalSeconds:0} s with {unhandled} of {published} not handled: giving up");
+                return false;
+            }
+
             if (unhandled == 0)
             {
                 if (run.PoisonLog.Count == 0)
