@@ -1,0 +1,202 @@
+namespace KafkaTyped.FaultRunner;
+
+/// <summary>The judgement of one scenario, from its ledger, its dead-letter topic and its processes.</summary>
+public sealed record Verdict
+{
+    public required string Scenario { get; init; }
+    public required int Seed { get; init; }
+    public required TimeSpan Elapsed { get; init; }
+    public required string Faults { get; init; }
+    public int Kills { get; init; }
+    public int BrokerOutages { get; init; }
+    public long Published { get; init; }
+    public long Handled { get; init; }
+    public long Lost { get; init; }
+    public long PartitionOrderViolations { get; init; }
+    public long KeyOrderViolations { get; init; }
+    public long Duplicates { get; init; }
+    public long ConcurrentHandlings { get; init; }
+    public long PoisonSent { get; init; }
+    public long PoisonDeadLettered { get; init; }
+    public long ValidDeadLettered { get; init; }
+    public long Crashes { get; init; }
+    public long Assignments { get; init; }
+    public long PublishFailures { get; init; }
+    public TimeSpan? MaxRecoveryAfterKill { get; init; }
+    public List<string> Notes { get; init; } = [];
+
+    public bool Failed => Lost > 0 || PartitionOrderViolations > 0 || KeyOrderViolations > 0 || ConcurrentHandlings > 0
+        || PoisonDeadLettered < PoisonSent || ValidDeadLettered > 0 || Crashes > 0 || Notes.Any(n => n.StartsWith("FAIL", StringComparison.Ordinal));
+
+    /// <summary>Judges the ledger of <paramref name="run"/> once every process stopped.</summary>
+    public static Verdict Judge(ScenarioRun run, TimeSpan elapsed, List<(string? Key, string? Reason)> deadLetters, List<string> notes)
+    {
+        var published = run.Ledger.Published();
+        var handled = run.Ledger.Handled();
+        var events = run.Ledger.Events();
+        var handledIds = handled.Select(h => h.Id).ToHashSet(StringComparer.Ordinal);
+        var lost = published.Where(p => !handledIds.Contains(p.Id)).ToList();
+        if (lost.Count > 0)
+        {
+            notes.Add($"FAIL lost, e.g. {string.Join(", ", lost.Take(5).Select(l => $"{l.Id} ({l.Key}#{l.Sequence})"))}");
+        }
+
+        // Order, within one uninterrupted run: one member process between two changes of its assignment.
+        long partitionOrder = 0, keyOrder = 0;
+        foreach (var segment in handled.GroupBy(h => (h.Run, h.Generation, h.Partition)))
+        {
+            var last = -1L;
+            foreach (var h in segment)
+            {
+                if (h.Offset <= last)
+                {
+                    if (partitionOrder++ < 5)
+                    {
+                        notes.Add($"FAIL partition order: run {h.Run} generation {h.Generation} handled [{h.Partition}]@{h.Offset} after @{last}");
+                    }
+                }
+
+                last = h.Offset;
+            }
+        }
+
+        foreach (var segment in handled.GroupBy(h => (h.Run, h.Generation, h.Key)))
+        {
+            var seen = new HashSet<long>();
+            var max = -1L;
+            foreach (var h in segment)
+            {
+                // A record seen again is a duplicate (the embedded cluster does not remove an idempotent producer's
+                // retried batches); a record seen for the first time after a later one of its key is a reordering.
+                if (h.Sequence < max && !seen.Contains(h.Sequence) && keyOrder++ < 5)
+                {
+                    notes.Add($"FAIL key order: run {h.Run} handled {h.Key}#{h.Sequence} after #{max}");
+                }
+
+                seen.Add(h.Sequence);
+                max = Math.Max(max, h.Sequence);
+            }
+        }
+
+        // Concurrent handling: two runs handling one partition at overlapping times.
+        long concurrent = 0;
+        foreach (var partition in handled.GroupBy(h => h.Partition))
+        {
+            var endByRun = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var h in partition.OrderBy(h => h.Start))
+            {
+                foreach (var (other, end) in endByRun)
+                {
+                    if (other != h.Run && end > h.Start)
+                    {
+                        if (concurrent++ < 5)
+                        {
+                            notes.Add($"FAIL concurrent: [{h.Partition}]@{h.Offset} by {h.Run} started {TimeSpan.FromTicks(end - h.Start).TotalMilliseconds:0.0} ms before {other} finished a handling");
+                        }
+
+                        break;
+                    }
+                }
+
+                endByRun[h.Run] = Math.Max(endByRun.GetValueOrDefault(h.Run), h.End);
+            }
+        }
+
+        // Poison: every hostile record on the dead-letter topic with its reason; no valid record there.
+        var dead = deadLetters.Where(d => d.Key is not null).GroupBy(d => d.Key!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(d => d.Reason).ToList(), StringComparer.Ordinal);
+        var poisonKeys = run.PoisonLog.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        var poisonOk = run.PoisonLog.Count(p => dead.TryGetValue(p.Key, out var reasons) && reasons.Contains(p.Reason));
+        foreach (var p in run.PoisonLog.Where(p => !(dead.TryGetValue(p.Key, out var reasons) && reasons.Contains(p.Reason))).Take(5))
+        {
+            notes.Add($"FAIL poison {p.Key} not dead-lettered as {p.Reason}{(dead.TryGetValue(p.Key, out var r) ? $" (found: {string.Join(",", r)})" : "")}");
+        }
+
+        var validDead = deadLetters.Count(d => d.Key is null || !poisonKeys.Contains(d.Key));
+        if (validDead > 0)
+        {
+            notes.Add($"FAIL {validDead} valid record(s) on the dead-letter topic");
+        }
+
+        // Crashes: exits the runner did not cause, graceful stops that failed or hung, fatal group events.
+        var crashes = 0L;
+        foreach (var child in run.EveryChild.Where(c => c != run.Producer && (c.Crashed || c.StopTimedOut)))
+        {
+            crashes++;
+            notes.Add($"FAIL {child.Name} {(child.StopTimedOut ? "did not stop in time" : $"exited {child.ExitCode}")}:{Environment.NewLine}{child.Tail}");
+        }
+
+        var fatal = events.Where(e => e.Event is RunnerEvents.ConsumerFatal or RunnerEvents.LaneFailed).ToList();
+        crashes += fatal.Count;
+        notes.AddRange(fatal.Take(5).Select(e => $"FAIL {e.Run}: event {e.Event} {e.Text}"));
+        foreach (var e in events.Where(e => e.Event == RunnerEvents.OffsetWentBack).Take(5))
+        {
+            notes.Add($"note {e.Run}: event 223 {e.Text}");
+        }
+
+        var publishFailures = 0L;
+        if (run.Producer is { HasExited: true, ExitCode: not 0 } producer)
+        {
+            publishFailures = producer.ExitCode == 4 ? CountFailures(producer.Tail) : 1;
+            notes.Add($"note the producer exited {producer.ExitCode}: publishes the broker did not acknowledge are not expected (last output: {producer.Tail.Split(Environment.NewLine).LastOrDefault()})");
+        }
+
+        return new Verdict
+        {
+            Scenario = run.Definition.Name,
+            Seed = run.Seed,
+            Elapsed = elapsed,
+            Faults = run.Faults.ToString(),
+            Kills = run.Faults.Kills,
+            BrokerOutages = run.Faults.BrokerOutages,
+            Published = published.Count,
+            Handled = handledIds.Count,
+            Lost = lost.Count,
+            PartitionOrderViolations = partitionOrder,
+            KeyOrderViolations = keyOrder,
+            Duplicates = handled.Count - handledIds.Count,
+            ConcurrentHandlings = concurrent,
+            PoisonSent = run.PoisonLog.Count,
+            PoisonDeadLettered = poisonOk,
+            ValidDeadLettered = validDead,
+            Crashes = crashes,
+            Assignments = events.Count(e => e.Event == RunnerEvents.PartitionsAssigned),
+            PublishFailures = publishFailures,
+            MaxRecoveryAfterKill = MaxRecovery(run, handled),
+            Notes = notes,
+        };
+    }
+
+    /// <summary>
+    /// After each kill, the time until every partition the killed run had handled was handled again by some run: the
+    /// longest over the kills (kills after which no record of such a partition came are left out).
+    /// </summary>
+    private static TimeSpan? MaxRecovery(ScenarioRun run, List<Handling> handled)
+    {
+        TimeSpan? max = null;
+        var byPartition = handled.GroupBy(h => h.Partition).ToDictionary(g => g.Key, g => g.Select(h => h.Start).Order().ToArray());
+        foreach (var (victim, time) in run.KillLog)
+        {
+            var partitions = handled.Where(h => h.Run == victim && h.End > time - TimeSpan.TicksPerSecond).Select(h => h.Partition).Distinct();
+            foreach (var p in partitions)
+            {
+                var starts = byPartition[p];
+                var i = Array.BinarySearch(starts, time);
+                i = i < 0 ? ~i : i;
+                if (i < starts.Length)
+                {
+                    var recovery = TimeSpan.FromTicks(starts[i] - time);
+                    max = max is null || recovery > max ? recovery : max;
+                }
+            }
+        }
+
+        return max;
+    }
+
+    private static long CountFailures(string tail)
+    {
+        var line = tail.Split(Environment.NewLine).LastOrDefault(l => l.StartsWith("producer done:", StringComparison.Ordinal));
+        var parts = line?.Split(' ');
+        return parts is { Length: > 4 } && long.TryParse(parts[4], out var failed) ? failed : 1;
+    }
+}
