@@ -705,7 +705,32 @@ public sealed partial class KafkaTypedGenerator
                 w.WriteLine("    => (uint)handlerIndex < (uint)s_retryPolicies.Length ? s_retryPolicies[handlerIndex] : null;");
             }
 
+            WriteOrderings(w, route);
+
             w.CloseBlock();
+        }
+
+        private static void WriteOrderings(SourceWriter w, RouteSpec route)
+        {
+            if (!route.HandlerOrderings.Any(o => o.Length > 0))
+            {
+                return;
+            }
+
+            // Read once, when a consumer group builds its stages; the same order as s_handlerTypes.
+            w.WriteLine();
+            w.WriteLine("private static readonly global::KafkaTyped.Routing.OrderingPolicy?[] s_orderings =");
+            w.OpenBlock();
+            foreach (var ordering in route.HandlerOrderings)
+            {
+                w.WriteLine((ordering.Length > 0 ? ordering : "null") + ",");
+            }
+
+            w.CloseBlock("};");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine("public override global::KafkaTyped.Routing.OrderingPolicy? GetOrdering(int handlerIndex)");
+            w.WriteLine("    => (uint)handlerIndex < (uint)s_orderings.Length ? s_orderings[handlerIndex] : null;");
         }
 
         private static string Local(MemberSpec member) => member.DisplayName + "Value";

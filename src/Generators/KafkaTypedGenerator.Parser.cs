@@ -173,7 +173,8 @@ public sealed partial class KafkaTypedGenerator
                     messages.Add(new HandledMessageSpec(
                         message.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualified),
                         typeId,
-                        RetryExpression(symbol, known) ?? RetryExpression(message, known) ?? string.Empty));
+                        RetryExpression(symbol, known) ?? RetryExpression(message, known) ?? string.Empty,
+                        OrderingExpression(symbol, known) ?? OrderingExpression(message, known) ?? string.Empty));
                 }
             }
 
@@ -190,6 +191,7 @@ public sealed partial class KafkaTypedGenerator
         public static RouteTableSpec BuildRouteTable(ImmutableArray<HandlerSpec> handlers, string? assemblyName)
         {
             var byMessage = new Dictionary<string, (string TypeId, SortedDictionary<string, string> Handlers)>(StringComparer.Ordinal);
+            var orderings = new Dictionary<(string Message, string Handler), string>();
             foreach (var handler in handlers)
             {
                 foreach (var message in handler.Messages)
@@ -201,6 +203,7 @@ public sealed partial class KafkaTypedGenerator
                     }
 
                     entry.Handlers[handler.TypeName] = message.Retry;
+                    orderings[(message.MessageTypeName, handler.TypeName)] = message.Ordering;
                 }
             }
 
@@ -220,7 +223,8 @@ public sealed partial class KafkaTypedGenerator
                     pair.Key,
                     UniqueRouteClassName(pair.Key, routeClassNames),
                     pair.Value.Handlers.Keys.ToEquatableArray(),
-                    pair.Value.Handlers.Values.ToEquatableArray()));
+                    pair.Value.Handlers.Values.ToEquatableArray(),
+                    pair.Value.Handlers.Keys.Select(h => orderings[(pair.Key, h)]).ToEquatableArray()));
             }
 
             return new RouteTableSpec(RegistrationNamespace(assemblyName), routes.ToEquatableArray());
@@ -258,6 +262,46 @@ public sealed partial class KafkaTypedGenerator
                 if (initializers.Count > 0)
                 {
                     expression.Append(" { ").Append(string.Join(", ", initializers.OrderBy(i => i, StringComparer.Ordinal))).Append(" }");
+                }
+
+                return expression.ToString();
+            }
+
+            return null;
+        }
+
+        // The [Ordering] declared on a handler or message as the runtime's OrderingPolicy. Impossible values are KT0031's
+        // and KT0032's; they are emitted as declared.
+        private static string? OrderingExpression(INamedTypeSymbol symbol, KnownTypeSymbols known)
+        {
+            if (known.OrderingAttribute is null)
+            {
+                return null;
+            }
+
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.OrderingAttribute)
+                    || attribute.ConstructorArguments.Length != 1
+                    || attribute.ConstructorArguments[0].Value is not int mode)
+                {
+                    continue;
+                }
+
+                var name = mode switch
+                {
+                    0 => "global::KafkaTyped.OrderingMode.Partition",
+                    1 => "global::KafkaTyped.OrderingMode.Key",
+                    2 => "global::KafkaTyped.OrderingMode.None",
+                    _ => "(global::KafkaTyped.OrderingMode)" + mode.ToString(CultureInfo.InvariantCulture),
+                };
+                var expression = new StringBuilder("new global::KafkaTyped.Routing.OrderingPolicy(").Append(name).Append(')');
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key == "MaxConcurrency" && named.Value.Value is int value)
+                    {
+                        expression.Append(" { MaxConcurrency = ").Append(value.ToString(CultureInfo.InvariantCulture)).Append(" }");
+                    }
                 }
 
                 return expression.ToString();

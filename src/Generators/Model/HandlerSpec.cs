@@ -14,7 +14,11 @@ internal sealed record HandlerSpec(string TypeName, EquatableArray<HandledMessag
 /// The C# expression of the <c>[Retry]</c> that applies to this handler of the message (the handler's own, else the
 /// message's), or empty when neither declares one.
 /// </param>
-internal sealed record HandledMessageSpec(string MessageTypeName, string TypeId, string Retry);
+/// <param name="Ordering">
+/// The C# expression of the <c>[Ordering]</c> that applies to this handler of the message (the handler's own, else the
+/// message's), or empty when neither declares one.
+/// </param>
+internal sealed record HandledMessageSpec(string MessageTypeName, string TypeId, string Retry, string Ordering = "");
 
 /// <summary>The routing table of the compilation: one route per handled message type, ordered by type id.</summary>
 /// <param name="RegistrationNamespace">The namespace of the generated registration class, derived from the assembly name and unique to it.</param>
@@ -27,4 +31,5 @@ internal sealed record RouteTableSpec(string RegistrationNamespace, EquatableArr
 /// <param name="RouteClassName">The name of the generated route class.</param>
 /// <param name="HandlerTypeNames">The handlers' <c>global::</c>-qualified names.</param>
 /// <param name="HandlerRetries">Per handler, in the same order, its <see cref="HandledMessageSpec.Retry"/>.</param>
-internal sealed record RouteSpec(string TypeId, string MessageTypeName, string RouteClassName, EquatableArray<string> HandlerTypeNames, EquatableArray<string> HandlerRetries);
+/// <param name="HandlerOrderings">Per handler, in the same order, its <see cref="HandledMessageSpec.Ordering"/>.</param>
+internal sealed record RouteSpec(string TypeId, string MessageTypeName, string RouteClassName, EquatableArray<string> HandlerTypeNames, EquatableArray<string> HandlerRetries, EquatableArray<string> HandlerOrderings);
