@@ -756,6 +756,23 @@ public sealed partial class KafkaTypedGenerator
                 w.WriteLine("    => (uint)handlerIndex < (uint)s_deduplicationPolicies.Length ? s_deduplicationPolicies[handlerIndex] : null;");
             }
 
+            if (route.HandlerPolicies.Any(p => p.Ordering.Length > 0))
+            {
+                w.WriteLine();
+                w.WriteLine("private static readonly global::KafkaTyped.Routing.OrderingPolicy?[] s_orderings =");
+                w.OpenBlock();
+                foreach (var policy in route.HandlerPolicies)
+                {
+                    w.WriteLine((policy.Ordering.Length > 0 ? policy.Ordering : "null") + ",");
+                }
+
+                w.CloseBlock("};");
+                w.WriteLine();
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine("public override global::KafkaTyped.Routing.OrderingPolicy? GetOrdering(int handlerIndex)");
+                w.WriteLine("    => (uint)handlerIndex < (uint)s_orderings.Length ? s_orderings[handlerIndex] : null;");
+            }
+
             if (route.HandlerPolicies.Any(p => p.DeadLetterTopic.Length > 0))
             {
                 w.WriteLine();

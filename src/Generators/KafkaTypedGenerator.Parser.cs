@@ -188,7 +188,8 @@ public sealed partial class KafkaTypedGenerator
                         new HandlerPolicySpec(
                             RetryExpression(symbol, known) ?? RetryExpression(message, known) ?? string.Empty,
                             DeadLetterTopic(symbol, known) ?? DeadLetterTopic(message, known) ?? string.Empty,
-                            DeduplicateExpression(symbol, known) ?? DeduplicateExpression(message, known) ?? string.Empty)));
+                            DeduplicateExpression(symbol, known) ?? DeduplicateExpression(message, known) ?? string.Empty,
+                            OrderingExpression(symbol, known) ?? OrderingExpression(message, known) ?? string.Empty)));
                 }
             }
 
@@ -314,6 +315,46 @@ public sealed partial class KafkaTypedGenerator
         // where the options validator refuses it at start-up as well.
         private static string? DeadLetterTopic(INamedTypeSymbol symbol, KnownTypeSymbols known)
             => KnownTypeSymbols.Find(symbol, known.DeadLetterTopicAttribute) is { ConstructorArguments: [{ Value: string topic }] } ? topic : null;
+
+        // The [Ordering] declared on a handler or message as the runtime's OrderingPolicy. Impossible values are KT0031's
+        // and KT0032's; they are emitted as declared.
+        private static string? OrderingExpression(INamedTypeSymbol symbol, KnownTypeSymbols known)
+        {
+            if (known.OrderingAttribute is null)
+            {
+                return null;
+            }
+
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.OrderingAttribute)
+                    || attribute.ConstructorArguments.Length != 1
+                    || attribute.ConstructorArguments[0].Value is not int mode)
+                {
+                    continue;
+                }
+
+                var name = mode switch
+                {
+                    0 => "global::KafkaTyped.OrderingMode.Partition",
+                    1 => "global::KafkaTyped.OrderingMode.Key",
+                    2 => "global::KafkaTyped.OrderingMode.None",
+                    _ => "(global::KafkaTyped.OrderingMode)" + mode.ToString(CultureInfo.InvariantCulture),
+                };
+                var expression = new StringBuilder("new global::KafkaTyped.Routing.OrderingPolicy(").Append(name).Append(')');
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key == "MaxConcurrency" && named.Value.Value is int value)
+                    {
+                        expression.Append(" { MaxConcurrency = ").Append(value.ToString(CultureInfo.InvariantCulture)).Append(" }");
+                    }
+                }
+
+                return expression.ToString();
+            }
+
+            return null;
+        }
 
         // The [Deduplicate] declared on a handler or message as the runtime's DeduplicationPolicy; an impossible window is
         // KT0033's and emitted as declared (the runtime then uses the store's window).

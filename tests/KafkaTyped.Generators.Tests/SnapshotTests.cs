@@ -324,6 +324,40 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void HandlersDeclaringTheirOrdering() => Verify("""
+        namespace Shop;
+
+        [KafkaMessage("order-placed")]
+        [Ordering(OrderingMode.Key)]
+        public partial record OrderPlaced([property: MessageKey] Guid OrderId);
+
+        [KafkaMessage("page-viewed")]
+        public partial record PageViewed(string Url);
+
+        public sealed class Billing : IHandle<OrderPlaced>
+        {
+            public ValueTask HandleAsync(OrderPlaced message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        [Ordering(OrderingMode.Partition)]
+        public sealed class Ledger : IHandle<OrderPlaced>
+        {
+            public ValueTask HandleAsync(OrderPlaced message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        [Ordering(OrderingMode.None, MaxConcurrency = 16)]
+        public sealed class Analytics : IHandle<PageViewed>
+        {
+            public ValueTask HandleAsync(PageViewed message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+
+        public sealed class Unordered : IHandle<PageViewed>
+        {
+            public ValueTask HandleAsync(PageViewed message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+        """);
+
+    [Fact]
     public void TypesFromAReferencedAssembly()
     {
         var contracts = GeneratorHarness.CompileLibrary(

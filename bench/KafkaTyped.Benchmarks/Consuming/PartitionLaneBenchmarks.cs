@@ -15,16 +15,18 @@ public enum ProcessorKind
 }
 
 /// <summary>
-/// Records through <see cref="PartitionLane"/>s as the poll thread drives them: enqueue round-robin over
-/// <see cref="Lanes"/> lanes (each a bounded channel drained by its own loop, each with its offset tracker), until every
-/// record is processed and every lane's committable offset reached its end. Lanes complete out of order relative to each
-/// other. Times are per record: enqueue, channel hand-off, processing loop, tracker completion.
+/// Records through <see cref="PartitionState"/>s as the poll thread drives them: enqueue round-robin over
+/// <see cref="Lanes"/> partitions (each with its offset tracker, in partition order, run by one group executor of 64
+/// loops), until every record is processed and every partition's committable offset reached its end. Partitions complete
+/// out of order relative to each other. Times are per record: enqueue, admission, hand-off to the executor, processing,
+/// tracker completion.
 /// </summary>
 [MemoryDiagnoser]
 public class PartitionLaneBenchmarks
 {
     private const int RecordsPerInvoke = 4096;
-    private PartitionLane[] _lanes = null!;
+    private PartitionState[] _lanes = null!;
+    private GroupExecutor _executor = null!;
     private ConsumeResult<byte[], byte[]>[] _records = null!;
     private CountingProcessor _processor = null!;
     private long _nextOffset;
@@ -39,11 +41,12 @@ public class PartitionLaneBenchmarks
     public void Setup()
     {
         _processor = new CountingProcessor(Processor == ProcessorKind.YieldEvery4th);
-        _lanes = new PartitionLane[Lanes];
+        _executor = new GroupExecutor(64, _processor, static () => { }, static (_, _) => { });
+        _executor.Start();
+        _lanes = new PartitionState[Lanes];
         for (var i = 0; i < Lanes; i++)
         {
-            _lanes[i] = new PartitionLane(new TopicPartition("bench", i), capacity: 1000, _processor);
-            _lanes[i].Start();
+            _lanes[i] = new PartitionState(new TopicPartition("bench", i), capacity: 1000, _executor, TimeProvider.System);
         }
 
         // Records are reused across invocations with fresh, increasing offsets (set before they are enqueued again,
@@ -66,6 +69,8 @@ public class PartitionLaneBenchmarks
         {
             lane.Cancel();
         }
+
+        _executor.Complete();
     }
 
     [Benchmark(OperationsPerInvoke = RecordsPerInvoke)]
@@ -78,10 +83,10 @@ public class PartitionLaneBenchmarks
             var record = _records[i];
             record.Offset = new Offset(_nextOffset + (i / Lanes));
             var lane = _lanes[i % Lanes];
-            if (!lane.Enqueue(record))
+            if (!lane.Enqueue(record, DispatchStrategy.Partition))
             {
                 // Full: what the poll thread does while the partition is paused.
-                while (!lane.TryRelieve())
+                while (!lane.CanResume)
                 {
                     Thread.SpinWait(20);
                 }
@@ -91,11 +96,6 @@ public class PartitionLaneBenchmarks
         var spinner = default(SpinWait);
         while (Volatile.Read(ref _processor.Processed) < target || !AllCommittable(_nextOffset + perLane))
         {
-            foreach (var lane in _lanes)
-            {
-                lane.TryRelieve();
-            }
-
             spinner.SpinOnce(sleep1Threshold: -1);
         }
 

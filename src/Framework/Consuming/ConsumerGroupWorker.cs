@@ -6,18 +6,18 @@ using Microsoft.Extensions.Logging;
 namespace KafkaTyped.Consuming;
 
 /// <summary>
-/// Runs one consumer group: a Kafka consumer driven by a dedicated poll thread, one <see cref="PartitionLane"/> per
-/// assigned partition, and offset commits of completed work. Every consumer call (consume, pause, resume, commit,
-/// close) happens on the poll thread, including the rebalance callbacks librdkafka raises from inside Consume.
+/// Runs one consumer group: a Kafka consumer (made by an <see cref="IGroupConsumerFactory"/>) driven by a dedicated poll
+/// thread, a <see cref="PartitionState"/> per assigned partition whose lanes admit records by their ordering mode, a
+/// <see cref="GroupExecutor"/> that runs admitted records up to <see cref="ConsumerOptions.MaxConcurrency"/> at a time, and
+/// an <see cref="IOffsetCommitter"/> that makes completed offsets durable. Every consumer call (consume, pause, resume,
+/// commit, close) happens on the poll thread, including the rebalance callbacks the client raises from inside Consume.
 /// </summary>
 internal sealed class ConsumerGroupWorker
 {
     private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_pausedPollTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan s_cancelGrace = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan s_maxStoreInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan s_commitRetryBackoff = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan s_commitRetryLimit = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_watermarkInterval = TimeSpan.FromSeconds(1);
 
     private readonly ConsumerOptions _options;
     private readonly ConsumerConfig _config;
@@ -25,31 +25,29 @@ internal sealed class ConsumerGroupWorker
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly Action? _onFatal;
+    private readonly IGroupConsumerFactory _consumerFactory;
     private readonly string _groupId;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
 
     /// <summary>
-    /// The assigned partitions this member paused because their lane is full: the one record of which partitions are
-    /// paused (no flag or counter kept beside it). Poll thread only.
-    /// </summary>
-    private readonly List<PartitionState> _paused = [];
-
-    /// <summary>
-    /// Loops of lanes that were cancelled (revoked, lost) but had not ended when the worker stopped waiting for them: a
-    /// new lane of the same partition waits for them before it handles anything.
+    /// Work of partitions that were cancelled (revoked, lost) but had not ended when the worker stopped waiting for
+    /// them: a new state of the same partition admits nothing before it ended.
     /// </summary>
     private readonly Dictionary<TopicPartition, Task> _retiring = [];
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private IConsumer<byte[], byte[]>? _consumer;
+    private readonly GroupExecutor _executor;
+    private IGroupConsumer? _consumer;
+    private IOffsetCommitter? _committer;
     private Thread? _thread;
     private volatile bool _stopRequested;
     private volatile Exception? _laneFault;
-    private readonly TimeSpan _storeInterval;
-    private int _completedSinceStore;
-    private long _lastStore;
+    private volatile PartitionState[] _snapshot = [];
+    private long _lastPoll;
+    private long _lastWatermarks;
 
-    public ConsumerGroupWorker(ConsumerOptions options, ConsumerConfig config, IRecordProcessor processor, ILogger logger, TimeProvider timeProvider, Action? onFatal)
+    public ConsumerGroupWorker(
+        ConsumerOptions options, ConsumerConfig config, IRecordProcessor processor, ILogger logger, TimeProvider timeProvider, Action? onFatal, IGroupConsumerFactory? consumerFactory = null)
     {
         _options = options;
         _config = config;
@@ -57,8 +55,25 @@ internal sealed class ConsumerGroupWorker
         _logger = logger;
         _timeProvider = timeProvider;
         _onFatal = onFatal;
+        _consumerFactory = consumerFactory ?? KafkaGroupConsumerFactory.Instance;
         _groupId = options.GroupId ?? string.Empty;
-        _storeInterval = options.CommitInterval < s_maxStoreInterval ? options.CommitInterval : s_maxStoreInterval;
+        _executor = new GroupExecutor(options.MaxConcurrency, processor, OnCompleted, OnLaneFault);
+    }
+
+    /// <summary>The group id.</summary>
+    public string GroupId => _groupId;
+
+    /// <summary>The assigned partitions' states at the last change of the assignment; any thread.</summary>
+    internal IReadOnlyList<PartitionState> Partitions => _snapshot;
+
+    /// <summary>When the poll thread last returned from polling, or <see langword="null"/> before the first poll.</summary>
+    public DateTimeOffset? LastPoll
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _lastPoll);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
     }
 
     /// <summary>Completes when the poll thread has ended and the consumer is closed.</summary>
@@ -69,14 +84,8 @@ internal sealed class ConsumerGroupWorker
     {
         try
         {
-            _consumer = new ConsumerBuilder<byte[], byte[]>(_config)
-                .SetErrorHandler(LibrdkafkaLog.ErrorHandler<IConsumer<byte[], byte[]>>(_logger, _config.ClientId ?? _groupId))
-                .SetLogHandler(LibrdkafkaLog.LogHandler<IConsumer<byte[], byte[]>>(_logger))
-                .SetPartitionsAssignedHandler(OnAssigned)
-                .SetPartitionsRevokedHandler(OnRevoked)
-                .SetPartitionsLostHandler(OnLost)
-                .SetOffsetsCommittedHandler(OnCommitted)
-                .Build();
+            var callbacks = new GroupConsumerCallbacks { Assigned = OnAssigned, Revoked = OnRevoked, Lost = OnLost, Committed = OnCommitted };
+            _consumer = _consumerFactory.Create(_config, callbacks, _logger, _config.ClientId ?? _groupId);
         }
         catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
         {
@@ -84,7 +93,8 @@ internal sealed class ConsumerGroupWorker
                 $"The Kafka consumer of group '{_groupId}' could not be created from {KafkaTypedOptions.SectionName}:Properties and {KafkaTypedOptions.SectionName}:Consumers:*:Properties: {ex.Message}", ex);
         }
 
-        _lastStore = _timeProvider.GetTimestamp();
+        _committer = new StoredOffsetCommitter(_consumer, _options, _logger, _timeProvider, _abort.Token);
+        _executor.Start();
         _thread = new Thread(PollLoop) { IsBackground = true, Name = "KafkaTyped poll " + _groupId };
         _thread.Start();
     }
@@ -116,6 +126,7 @@ internal sealed class ConsumerGroupWorker
     private void PollLoop()
     {
         var consumer = _consumer!;
+        var committer = _committer!;
         try
         {
             Log.Subscribing(_logger, _groupId, string.Join(", ", _options.Topics));
@@ -125,40 +136,37 @@ internal sealed class ConsumerGroupWorker
                 ConsumeResult<byte[], byte[]>? record = null;
                 try
                 {
-                    record = consumer.Consume(_paused.Count > 0 ? s_pausedPollTimeout : s_pollTimeout);
+                    record = consumer.Consume(AnyPaused() ? s_pausedPollTimeout : s_pollTimeout);
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
                     Log.ConsumeError(_logger, _groupId, ex.Error.Reason, ex.Error.Code);
                 }
 
+                Interlocked.Exchange(ref _lastPoll, _timeProvider.GetUtcNow().UtcTicks);
                 if (record is { IsPartitionEOF: false })
                 {
                     Dispatch(consumer, record);
                 }
 
                 ResumeDrained(consumer);
-
-                StoreIfDue(consumer);
+                committer.CommitIfDue(_partitions.Values);
+                ReadWatermarksIfDue(consumer);
             }
 
             var abort = _abort.IsCancellationRequested;
-            ShutdownLanes([.. _partitions.Values], abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
-            StoreOffsets(consumer, _partitions.Values);
-            if (!_abort.IsCancellationRequested)
-            {
-                Commit(consumer, _partitions.Values, "shutdown");
-            }
-
-            CloseLanes([.. _partitions.Values]);
+            var all = _partitions.Values.ToList();
+            ShutdownPartitions(all, abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
+            committer.CommitBeforeRelease(all, "shutdown");
+            ClosePartitions(all);
             _partitions.Clear();
-            _paused.Clear();
+            PublishSnapshot();
             Log.ConsumerStopped(_logger, _groupId, abort ? "aborted" : "drained");
             if (_laneFault is not null)
             {
-                // A lane ended on an exception the pipeline does not expect (a bug, not bad input). Its partition
-                // would otherwise never be processed again while the group looks healthy: fail loudly instead, so
-                // the process restarts and the partition resumes from its committed offset.
+                // A record's processing ended on an exception the pipeline does not expect (a bug, not bad input). Its
+                // partition would otherwise never be processed again while the group looks healthy: fail loudly
+                // instead, so the process restarts and the partition resumes from its committed offset.
                 _onFatal?.Invoke();
             }
         }
@@ -167,12 +175,12 @@ internal sealed class ConsumerGroupWorker
             Log.ConsumerFatal(_logger, _groupId, ex);
             foreach (var partition in _partitions.Values)
             {
-                partition.Lane.Cancel();
+                partition.Cancel();
             }
 
-            CloseLanes([.. _partitions.Values]);
+            ClosePartitions([.. _partitions.Values]);
             _partitions.Clear();
-            _paused.Clear();
+            PublishSnapshot();
             _onFatal?.Invoke();
         }
         finally
@@ -197,36 +205,76 @@ internal sealed class ConsumerGroupWorker
                 Log.CloseFailed(_logger, _groupId, ex);
             }
 
+            _executor.Complete();
             _stopped.TrySetResult();
         }
     }
 
-    private void Dispatch(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> record)
+    private bool AnyPaused()
+    {
+        foreach (var partition in _partitions.Values)
+        {
+            if (partition.Paused)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Dispatch(IGroupConsumer consumer, ConsumeResult<byte[], byte[]> record)
     {
         if (!_partitions.TryGetValue(record.TopicPartition, out var partition))
         {
             return; // Not assigned to this member any more; the new owner reads it.
         }
 
-        if (!partition.Lane.Enqueue(record) && !_paused.Contains(partition))
+        var strategy = DispatchStrategy.For(_processor.OrderingOf(record));
+        if (!partition.Enqueue(record, strategy) && !partition.Paused)
         {
             consumer.Pause([partition.TopicPartition]);
-            _paused.Add(partition);
+            partition.Paused = true;
             Log.PartitionPaused(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
         }
     }
 
-    private void ResumeDrained(IConsumer<byte[], byte[]> consumer)
+    private void ResumeDrained(IGroupConsumer consumer)
     {
-        for (var i = _paused.Count - 1; i >= 0; i--)
+        foreach (var partition in _partitions.Values)
         {
-            var partition = _paused[i];
-            if (partition.Lane.TryRelieve())
+            if (partition.Paused && partition.CanResume)
             {
                 consumer.Resume([partition.TopicPartition]);
-                _paused.RemoveAt(i);
+                partition.Paused = false;
                 Log.PartitionResumed(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
+            }
+        }
+    }
+
+    /// <summary>Reads the high watermarks the client last fetched (a local call) once a second, for the status.</summary>
+    private void ReadWatermarksIfDue(IGroupConsumer consumer)
+    {
+        if (_partitions.Count == 0 || _timeProvider.GetElapsedTime(_lastWatermarks) < s_watermarkInterval)
+        {
+            return;
+        }
+
+        _lastWatermarks = _timeProvider.GetTimestamp();
+        foreach (var partition in _partitions.Values)
+        {
+            try
+            {
+                var high = consumer.GetWatermarkOffsets(partition.TopicPartition).High.Value;
+                if (high >= 0)
+                {
+                    partition.HighWatermark = high;
+                }
+            }
+            catch (KafkaException)
+            {
+                // Not known yet; the next read tries again.
             }
         }
     }
@@ -236,15 +284,16 @@ internal sealed class ConsumerGroupWorker
     /// partition leaves the assignment; the application's flag survives, so a partition assigned back later would
     /// otherwise never be fetched again (librdkafka issue 1849).
     /// </summary>
-    private void ResumeReleased(IConsumer<byte[], byte[]> consumer, List<PartitionState> released)
+    private void ResumeReleased(IGroupConsumer consumer, List<PartitionState> released)
     {
         foreach (var partition in released)
         {
-            if (!_paused.Remove(partition))
+            if (!partition.Paused)
             {
                 continue;
             }
 
+            partition.Paused = false;
             try
             {
                 consumer.Resume([partition.TopicPartition]);
@@ -256,147 +305,24 @@ internal sealed class ConsumerGroupWorker
         }
     }
 
-    /// <summary>
-    /// Hands the committable offsets to librdkafka (<c>StoreOffset</c>, a local call) once <see cref="ConsumerOptions.CommitBatchSize"/>
-    /// records completed or 100 ms (at most <see cref="ConsumerOptions.CommitInterval"/>) passed. librdkafka commits the
-    /// stored offsets in the background every <c>CommitInterval</c> (<c>auto.commit.interval.ms</c>), so the poll thread
-    /// never waits for the group coordinator.
-    /// </summary>
-    private void StoreIfDue(IConsumer<byte[], byte[]> consumer)
+    /// <summary>The client's report of a commit: kept per partition for the status, then the committer's.</summary>
+    private void OnCommitted(CommittedOffsets committed)
     {
-        var completed = Volatile.Read(ref _completedSinceStore);
-        if (completed == 0 || (completed < _options.CommitBatchSize && _timeProvider.GetElapsedTime(_lastStore) < _storeInterval))
+        if (!committed.Error.IsError)
         {
-            return;
-        }
-
-        Interlocked.Exchange(ref _completedSinceStore, 0);
-        _lastStore = _timeProvider.GetTimestamp();
-        StoreOffsets(consumer, _partitions.Values);
-    }
-
-    private void StoreOffsets(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions)
-    {
-        List<PartitionState>? rewound = null;
-        foreach (var partition in partitions)
-        {
-            var (offset, leaderEpoch) = partition.Tracker.CommittablePosition;
-            if (offset == partition.LastStored || offset < 0)
+            foreach (var offset in committed.Offsets)
             {
-                continue;
-            }
-
-            if (offset < partition.LastStored)
-            {
-                // The committable offset only goes back when the log was truncated and the partition rewound (see
-                // OffsetTracker): the committed offset must come back too, or the new records below it would be skipped
-                // after a restart. Rare, so committed synchronously rather than trusting a background commit to go back.
-                Log.PartitionRewound(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value, partition.LastStored, offset);
-                (rewound ??= []).Add(partition);
-            }
-
-            try
-            {
-                consumer.StoreOffset(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
-                partition.LastStored = offset;
-            }
-            catch (KafkaException ex)
-            {
-                Log.CommitFailed(_logger, _groupId, "store", ex.Error.Reason, ex);
-            }
-        }
-
-        if (rewound is not null)
-        {
-            Commit(consumer, rewound, "rewind");
-        }
-    }
-
-    /// <summary>
-    /// Commits the committable offsets of <paramref name="partitions"/> synchronously, with their leader epochs: only on
-    /// revoke, on a graceful stop and after a rewind, where the commit must have happened before going on. A commit the
-    /// coordinator refuses because the group is rebalancing (<c>REBALANCE_IN_PROGRESS</c>, transient: a rolling deploy)
-    /// is retried with a doubling backoff for up to 5 seconds, unless the stop turns into an abort.
-    /// </summary>
-    private void Commit(IConsumer<byte[], byte[]> consumer, IEnumerable<PartitionState> partitions, string occasion)
-    {
-        List<TopicPartitionOffset>? offsets = null;
-        foreach (var partition in partitions)
-        {
-            var (offset, leaderEpoch) = partition.Tracker.CommittablePosition;
-            if (offset >= 0)
-            {
-                (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
-            }
-        }
-
-        if (offsets is null)
-        {
-            return;
-        }
-
-        var started = _timeProvider.GetTimestamp();
-        var backoff = s_commitRetryBackoff;
-        while (true)
-        {
-            try
-            {
-                consumer.Commit(offsets);
-                if (_logger.IsEnabled(LogLevel.Debug))
+                if (!offset.Error.IsError && offset.Offset.Value >= 0 && _partitions.TryGetValue(offset.TopicPartition, out var partition))
                 {
-                    Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
+                    partition.LastCommitted = offset.Offset.Value;
                 }
-
-                return;
-            }
-            catch (KafkaException ex) when (IsRebalanceInProgress(ex)
-                && !_abort.IsCancellationRequested
-                && _timeProvider.GetElapsedTime(started) + backoff < s_commitRetryLimit)
-            {
-                Log.CommitRetrying(_logger, _groupId, occasion, ex.Error.Reason, backoff);
-                _abort.Token.WaitHandle.WaitOne(backoff);
-                backoff += backoff;
-            }
-            catch (KafkaException ex)
-            {
-                Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
-                return;
             }
         }
+
+        _committer?.OnCommitted(committed);
     }
 
-    private static bool IsRebalanceInProgress(KafkaException exception)
-        => exception.Error.Code == ErrorCode.RebalanceInProgress
-            || (exception is TopicPartitionOffsetException partial && partial.Results.Exists(static r => r.Error.Code == ErrorCode.RebalanceInProgress));
-
-    /// <summary>
-    /// librdkafka's report of every commit, its own background commits of stored offsets and the synchronous ones
-    /// alike (raised from Consume or Close, on the poll thread): counted, and logged with the offsets that went through.
-    /// </summary>
-    private void OnCommitted(IConsumer<byte[], byte[]> consumer, CommittedOffsets committed)
-    {
-        if (committed.Error.Code == ErrorCode.Local_NoOffset)
-        {
-            return; // nothing was stored since the last commit
-        }
-
-        var group = new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId);
-        var failed = committed.Error.IsError ? committed.Error : committed.Offsets.FirstOrDefault(o => o.Error.IsError)?.Error;
-        if (failed is not null)
-        {
-            KafkaTypedTelemetry.Commits.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
-            Log.CommitFailed(_logger, _groupId, "auto", failed.Reason, new KafkaException(failed));
-            return;
-        }
-
-        KafkaTypedTelemetry.Commits.Add(1, group);
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            Log.Committed(_logger, _groupId, "auto", string.Join(", ", committed.Offsets.Where(o => o.Offset.Value >= 0).Select(o => o.TopicPartitionOffset)));
-        }
-    }
-
-    private void OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    private void OnAssigned(List<TopicPartition> partitions)
     {
         if (partitions.Count == 0)
         {
@@ -406,7 +332,7 @@ internal sealed class ConsumerGroupWorker
         Log.PartitionsAssigned(_logger, _groupId, Describe(partitions));
         if (_stopRequested)
         {
-            return; // stopping: nothing more is dispatched, so no lane is started; closing releases the partitions
+            return; // stopping: nothing more is dispatched, so no state is made; closing releases the partitions
         }
 
         foreach (var partition in partitions)
@@ -423,15 +349,15 @@ internal sealed class ConsumerGroupWorker
                 Log.LaneWaitsForPredecessor(_logger, _groupId, partition.Topic, partition.Partition.Value);
             }
 
-            var lane = new PartitionLane(partition, _options.LaneCapacity, _processor, OnCompleted, OnLaneFault);
-            _partitions.Add(partition, new PartitionState(lane));
-            lane.Start(predecessor);
+            _partitions.Add(partition, new PartitionState(partition, _options.LaneCapacity, _executor, _timeProvider, predecessor));
         }
+
+        PublishSnapshot();
     }
 
-    private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+    private void OnRevoked(List<TopicPartitionOffset> partitions)
     {
-        var revoked = TakeLanes(partitions.Select(p => p.TopicPartition));
+        var revoked = TakePartitions(partitions.Select(p => p.TopicPartition));
         if (revoked.Count == 0)
         {
             return;
@@ -439,27 +365,22 @@ internal sealed class ConsumerGroupWorker
 
         Log.PartitionsRevoked(_logger, _groupId, Describe(revoked.Select(l => l.TopicPartition)));
 
-        ShutdownLanes(revoked, _abort.IsCancellationRequested ? TimeSpan.Zero : _options.RevokeDrainTimeout);
-        StoreOffsets(consumer, revoked);
-        if (!_abort.IsCancellationRequested)
-        {
-            Commit(consumer, revoked, "revoke");
-        }
-
-        ResumeReleased(consumer, revoked);
-        CloseLanes(revoked);
+        ShutdownPartitions(revoked, _abort.IsCancellationRequested ? TimeSpan.Zero : _options.RevokeDrainTimeout);
+        _committer!.CommitBeforeRelease(revoked, "revoke");
+        ResumeReleased(_consumer!, revoked);
+        ClosePartitions(revoked);
     }
 
-    private void OnLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+    private void OnLost(List<TopicPartitionOffset> partitions)
     {
         Log.PartitionsLost(_logger, _groupId, Describe(partitions.Select(p => p.TopicPartition)));
-        var lost = TakeLanes(partitions.Select(p => p.TopicPartition));
-        ShutdownLanes(lost, TimeSpan.Zero);
-        ResumeReleased(consumer, lost);
-        CloseLanes(lost);
+        var lost = TakePartitions(partitions.Select(p => p.TopicPartition));
+        ShutdownPartitions(lost, TimeSpan.Zero);
+        ResumeReleased(_consumer!, lost);
+        ClosePartitions(lost);
     }
 
-    private List<PartitionState> TakeLanes(IEnumerable<TopicPartition> partitions)
+    private List<PartitionState> TakePartitions(IEnumerable<TopicPartition> partitions)
     {
         var taken = new List<PartitionState>();
         foreach (var topicPartition in partitions)
@@ -470,28 +391,34 @@ internal sealed class ConsumerGroupWorker
             }
         }
 
+        if (taken.Count > 0)
+        {
+            PublishSnapshot();
+        }
+
         return taken;
     }
 
+    private void PublishSnapshot() => _snapshot = [.. _partitions.Values];
+
     /// <summary>
-    /// Lets lanes finish their buffered records within <paramref name="drainTimeout"/> (zero: cancel at once), then
+    /// Lets partitions finish their buffered records within <paramref name="drainTimeout"/> (zero: cancel at once), then
     /// cancels what is left and waits a short grace for handlers to observe the cancellation.
     /// </summary>
-    private void ShutdownLanes(List<PartitionState> partitions, TimeSpan drainTimeout)
+    private void ShutdownPartitions(List<PartitionState> partitions, TimeSpan drainTimeout)
     {
         if (partitions.Count == 0)
         {
             return;
         }
 
-        var lanes = partitions.ConvertAll(static p => p.Lane);
-        var all = Task.WhenAll(lanes.Select(l => l.Completion));
+        var all = Task.WhenAll(partitions.Select(p => p.Completion));
         var drained = false;
         if (drainTimeout > TimeSpan.Zero)
         {
-            foreach (var lane in lanes)
+            foreach (var partition in partitions)
             {
-                lane.CompleteWriting();
+                partition.CompleteWriting();
             }
 
             try
@@ -505,30 +432,30 @@ internal sealed class ConsumerGroupWorker
 
             if (!drained)
             {
-                Log.DrainTimedOut(_logger, _groupId, Describe(lanes.Select(l => l.TopicPartition)), drainTimeout);
+                Log.DrainTimedOut(_logger, _groupId, Describe(partitions.Select(l => l.TopicPartition)), drainTimeout);
             }
         }
 
         if (!drained)
         {
-            foreach (var lane in lanes)
+            foreach (var partition in partitions)
             {
-                lane.Cancel();
+                partition.Cancel();
             }
 
             all.Wait(s_cancelGrace);
-            foreach (var lane in lanes)
+            foreach (var partition in partitions)
             {
-                if (!lane.Completion.IsCompleted)
+                if (!partition.Completion.IsCompleted)
                 {
-                    // A handler that does not observe its token is still running: the partition's next lane waits for it.
-                    _retiring[lane.TopicPartition] = lane.Completion;
+                    // A handler that does not observe its token is still running: the partition's next state waits for it.
+                    _retiring[partition.TopicPartition] = partition.Completion;
                 }
             }
         }
     }
 
-    private static void CloseLanes(List<PartitionState> partitions)
+    private static void ClosePartitions(List<PartitionState> partitions)
     {
         foreach (var partition in partitions)
         {
@@ -540,15 +467,16 @@ internal sealed class ConsumerGroupWorker
     private static string Describe(IEnumerable<TopicPartition> partitions)
         => string.Join(", ", partitions.Select(static p => $"{p.Topic}[{p.Partition.Value}]"));
 
-    private void OnCompleted() => Interlocked.Increment(ref _completedSinceStore);
+    private void OnCompleted() => _committer?.RecordCompleted();
 
     /// <summary>
-    /// A lane ended on an unexpected exception (processors throw only when cancelled). The group stops as if asked to:
-    /// other lanes drain, offsets completed before the failure are committed, and the host is told the group failed.
+    /// A record's processing ended on an unexpected exception (processors throw only when cancelled). The group stops as
+    /// if asked to: other partitions drain, offsets completed before the failure are committed, and the host is told
+    /// the group failed.
     /// </summary>
-    private void OnLaneFault(PartitionLane lane, Exception exception)
+    private void OnLaneFault(PartitionState partition, Exception exception)
     {
-        Log.LaneFailed(_logger, _groupId, lane.TopicPartition.Topic, lane.TopicPartition.Partition.Value, exception);
+        Log.LaneFailed(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value, exception);
         _laneFault = exception;
         _stopRequested = true;
     }

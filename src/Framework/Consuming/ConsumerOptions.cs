@@ -22,8 +22,17 @@ public sealed class ConsumerOptions
     /// <summary>librdkafka consumer properties; they win over KafkaTyped's defaults and over <see cref="KafkaTypedOptions.Properties"/>.</summary>
     public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Records buffered per assigned partition; when a lane is full its partition is paused. Default 1000.</summary>
+    /// <summary>
+    /// Records buffered per assigned partition (polled and not completed, waiting or being handled); when a partition
+    /// holds this many it is paused, and resumed once it drained to half. Default 1000.
+    /// </summary>
     public int LaneCapacity { get; set; } = 1000;
+
+    /// <summary>
+    /// Handler calls in flight at once in this group, over all its partitions (each record counts once, whatever its
+    /// number of handlers). Default 64. See <c>docs/ordering.md</c>.
+    /// </summary>
+    public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>
     /// How often librdkafka commits, in the background, the offsets stored for completed records

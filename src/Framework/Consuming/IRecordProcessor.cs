@@ -2,9 +2,12 @@ using Confluent.Kafka;
 
 namespace KafkaTyped.Consuming;
 
-/// <summary>Processes one consumed record through the stages of the pipeline; what a lane calls for each record, in order.</summary>
+/// <summary>Processes one consumed record through the stages of the pipeline; what the group's executor calls for each record its ordering admits.</summary>
 internal interface IRecordProcessor
 {
     /// <summary>Processes a record. Completes (with any outcome) when its offset may be committed; throws only when cancelled.</summary>
     ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken);
+
+    /// <summary>The ordering mode a record is dispatched in (read on the poll thread, before it is processed).</summary>
+    OrderingMode OrderingOf(ConsumeResult<byte[], byte[]> record) => OrderingMode.Partition;
 }

@@ -3,19 +3,300 @@ using Confluent.Kafka;
 namespace KafkaTyped.Consuming;
 
 /// <summary>
-/// What the worker keeps for one assigned partition: its lane (with its offset tracker) and the offset last stored for
-/// librdkafka to commit. Whether it is paused is the worker's list of paused partitions. Owned and touched by the poll thread only (the lane's tracker is thread-safe).
+/// Everything a consumer group keeps for one assigned partition, created fresh on each assignment: its offset tracker,
+/// whether this member paused it, the offset last stored for commit, and its lanes: the records dispatched from the
+/// poll and not yet completed, admitted to run by the <see cref="DispatchStrategy"/> of each record's ordering mode.
+/// The poll thread enqueues records and reads the flags; the group's <see cref="GroupExecutor"/> runs admitted records
+/// and reports their completion from any thread (the lanes are guarded by a lock).
 /// </summary>
-internal sealed class PartitionState(PartitionLane lane)
+internal sealed class PartitionState
 {
-    public TopicPartition TopicPartition => Lane.TopicPartition;
+    private readonly Lock _lock = new();
+    private readonly Queue<DispatchedRecord> _held = new();
+    private readonly Queue<DispatchedRecord> _inOffsetOrder = new();
+    private readonly CancellationTokenSource _cancellation = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly GroupExecutor _executor;
+    private readonly TimeProvider _timeProvider;
+    private readonly int _capacity;
+    private readonly Task? _predecessor;
+    private int _buffered;
+    private int _executing;
+    private bool _writingCompleted;
+    private bool _cancelled;
+    private long _lastCommitted = -1;
+    private long _highWatermark = -1;
 
-    /// <summary>The partition's ordered work queue and its processing loop.</summary>
-    public PartitionLane Lane { get; } = lane;
+    /// <param name="topicPartition">The partition.</param>
+    /// <param name="capacity">Records dispatched and not completed beyond which the poll thread pauses the partition.</param>
+    /// <param name="executor">Runs the group's admitted records, bounded by its concurrency.</param>
+    /// <param name="timeProvider">The clock of the status (ages).</param>
+    /// <param name="predecessor">
+    /// The work of an earlier state of the same partition that was cancelled but has not ended (a handler that does not
+    /// observe its token): nothing is admitted before it ended, so one partition never has two owners' handler calls at once.
+    /// </param>
+    public PartitionState(TopicPartition topicPartition, int capacity, GroupExecutor executor, TimeProvider timeProvider, Task? predecessor = null)
+    {
+        TopicPartition = topicPartition;
+        _capacity = capacity;
+        _executor = executor;
+        _timeProvider = timeProvider;
+        AssignedAt = timeProvider.GetUtcNow();
+        if (predecessor is { IsCompleted: false })
+        {
+            _predecessor = predecessor;
+            predecessor.ContinueWith(
+                static (_, state) =>
+                {
+                    var partition = (PartitionState)state!;
+                    lock (partition._lock)
+                    {
+                        partition.Pump();
+                    }
+                },
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
 
-    /// <summary>Dispatched and not yet completed offsets of the partition.</summary>
-    public OffsetTracker Tracker => Lane.Tracker;
+    public TopicPartition TopicPartition { get; }
 
-    /// <summary>The last offset stored for the partition (librdkafka commits it), or -1.</summary>
+    /// <summary>Dispatched and not yet completed offsets of the partition; what may be committed.</summary>
+    public OffsetTracker Tracker { get; } = new();
+
+    /// <summary>Whether this member paused the partition because it was full. Poll thread only.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>The last offset stored for librdkafka to commit, or -1. Poll thread only.</summary>
     public long LastStored { get; set; } = -1;
+
+    /// <summary>The last offset the client reported committed for this partition, or -1.</summary>
+    public long LastCommitted
+    {
+        get => Volatile.Read(ref _lastCommitted);
+        set => Volatile.Write(ref _lastCommitted, value);
+    }
+
+    /// <summary>The partition's high watermark as last fetched, or -1.</summary>
+    public long HighWatermark
+    {
+        get => Volatile.Read(ref _highWatermark);
+        set => Volatile.Write(ref _highWatermark, value);
+    }
+
+    /// <summary>When the partition was assigned to this member.</summary>
+    public DateTimeOffset AssignedAt { get; }
+
+    /// <summary>The cancellation of the partition's handler calls (revoked, lost, aborted).</summary>
+    public CancellationToken Token => _cancellation.Token;
+
+    /// <summary>Completes when nothing of the partition runs any more: drained after <see cref="CompleteWriting"/>, or cancelled.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Records dispatched and not completed: waiting in the lanes or being handled.</summary>
+    public int Buffered => Volatile.Read(ref _buffered);
+
+    /// <summary>Records being handled now.</summary>
+    public int InFlight => Volatile.Read(ref _executing);
+
+    /// <summary>Whether the partition drained enough to be resumed (half its capacity).</summary>
+    public bool CanResume => Buffered <= _capacity / 2;
+
+    /// <summary>How long the oldest record dispatched and not completed has waited since it was polled, or zero.</summary>
+    public TimeSpan OldestInFlightAge
+    {
+        get
+        {
+            long since;
+            lock (_lock)
+            {
+                if (!_inOffsetOrder.TryPeek(out var oldest))
+                {
+                    return TimeSpan.Zero;
+                }
+
+                since = oldest.DispatchedAt;
+            }
+
+            return _timeProvider.GetElapsedTime(since);
+        }
+    }
+
+    /// <summary>
+    /// Adds a polled record (poll thread only, in the order the client delivers them) and admits what its ordering
+    /// allows. A record at or below an offset already taken is a rewind (see <see cref="OffsetTracker"/>): it is handled,
+    /// and the commit waits for it.
+    /// </summary>
+    /// <returns><see langword="false"/> when the partition is full and should be paused.</returns>
+    public bool Enqueue(ConsumeResult<byte[], byte[]> record, DispatchStrategy strategy)
+    {
+        if (!Tracker.Register(record.Offset.Value, record.LeaderEpoch, out var generation))
+        {
+            return true; // closed: released, nothing more is dispatched
+        }
+
+        var dispatched = new DispatchedRecord(this, record, generation, strategy, _timeProvider.GetTimestamp());
+        lock (_lock)
+        {
+            if (_cancelled || _writingCompleted)
+            {
+                return true;
+            }
+
+            _buffered++;
+            _inOffsetOrder.Enqueue(dispatched);
+            _held.Enqueue(dispatched);
+            Pump();
+            return _buffered < _capacity;
+        }
+    }
+
+    /// <summary>Accepts no more records; <see cref="Completion"/> completes once every buffered record completed.</summary>
+    public void CompleteWriting()
+    {
+        lock (_lock)
+        {
+            _writingCompleted = true;
+            CheckDone();
+        }
+    }
+
+    /// <summary>
+    /// Cancels the records being handled and drops the waiting ones (never completed, so never committed);
+    /// <see cref="Completion"/> completes once the handler calls under way returned.
+    /// </summary>
+    public void Cancel()
+    {
+        lock (_lock)
+        {
+            _cancelled = true;
+            _held.Clear();
+            CheckDone();
+        }
+
+        _cancellation.Cancel();
+    }
+
+    // ---- What the strategies use, under the lock ----
+
+    /// <summary>Records admitted and not completed. Under the lock.</summary>
+    internal int Admitted { get; set; }
+
+    /// <summary>Whether a <see cref="OrderingMode.Partition"/> record is admitted and not completed. Under the lock.</summary>
+    internal bool BarrierHeld { get; set; }
+
+    /// <summary>Per record key, the admitted key-ordered records: the head runs, the others wait for it. Under the lock.</summary>
+    internal Dictionary<byte[], Queue<DispatchedRecord>> KeyLanes { get; } = new(KeyComparer.Instance);
+
+    /// <summary>Hands an admitted record whose turn it is to the group's executor. Under the lock.</summary>
+    internal void Run(DispatchedRecord record) => _executor.Submit(record);
+
+    // ---- What the executor calls ----
+
+    /// <summary>Whether <paramref name="record"/> may start (the partition was not cancelled meanwhile); counts it in flight.</summary>
+    internal bool TryBegin(DispatchedRecord record)
+    {
+        lock (_lock)
+        {
+            if (_cancelled)
+            {
+                return false;
+            }
+
+            _executing++;
+            return true;
+        }
+    }
+
+    /// <summary>The record's processing ended: its offset completes and what waited for it is admitted.</summary>
+    internal void Completed(DispatchedRecord record)
+    {
+        Tracker.Complete(record.Record.Offset.Value, record.Generation);
+        lock (_lock)
+        {
+            _executing--;
+            _buffered--;
+            Admitted--;
+            record.Done = true;
+            record.Strategy.Completed(this, record);
+            while (_inOffsetOrder.TryPeek(out var oldest) && oldest.Done)
+            {
+                _inOffsetOrder.Dequeue();
+            }
+
+            Pump();
+            CheckDone();
+        }
+    }
+
+    /// <summary>The record's processing was cancelled or failed: its offset stays uncompleted.</summary>
+    internal void Abandoned(DispatchedRecord record)
+    {
+        lock (_lock)
+        {
+            _executing--;
+            CheckDone();
+        }
+    }
+
+    /// <summary>Admits held records, in offset order, as far as their strategies allow. Under the lock.</summary>
+    private void Pump()
+    {
+        if (_cancelled || _predecessor is { IsCompleted: false })
+        {
+            return;
+        }
+
+        while (_held.TryPeek(out var next) && next.Strategy.TryAdmit(this, next))
+        {
+            _held.Dequeue();
+        }
+    }
+
+    private void CheckDone()
+    {
+        if ((_cancelled && _executing == 0) || (_writingCompleted && _buffered == 0))
+        {
+            _completion.TrySetResult();
+        }
+    }
+
+    /// <summary>Record keys compared by content; a record without a key has the empty key.</summary>
+    private sealed class KeyComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+}
+
+/// <summary>A polled record in its partition's lanes.</summary>
+internal sealed class DispatchedRecord(PartitionState partition, ConsumeResult<byte[], byte[]> record, int generation, DispatchStrategy strategy, long dispatchedAt)
+{
+    public PartitionState Partition { get; } = partition;
+
+    public ConsumeResult<byte[], byte[]> Record { get; } = record;
+
+    /// <summary>The tracker generation the offset was registered in.</summary>
+    public int Generation { get; } = generation;
+
+    public DispatchStrategy Strategy { get; } = strategy;
+
+    /// <summary>When it was polled (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long DispatchedAt { get; } = dispatchedAt;
+
+    /// <summary>The record key as its key lane knows it (the empty key when it has none).</summary>
+    public byte[] Key => Record.Message.Key ?? [];
+
+    /// <summary>Whether it completed. Under the partition's lock.</summary>
+    public bool Done { get; set; }
 }

@@ -103,6 +103,11 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:LaneCapacity must be at least 1.");
         }
 
+        if (consumer.MaxConcurrency is < 1 or > 4096)
+        {
+            failures.Add($"{path}:MaxConcurrency must be between 1 and 4096.");
+        }
+
         if (consumer.CommitBatchSize < 1)
         {
             failures.Add($"{path}:CommitBatchSize must be at least 1.");

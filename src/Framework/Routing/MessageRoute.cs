@@ -43,6 +43,15 @@ public abstract class MessageRoute
     /// <returns>The declared policy, or <see langword="null"/>.</returns>
     public virtual DeduplicationPolicy? GetDeduplicationPolicy(int handlerIndex) => null;
 
+    /// <summary>
+    /// The <see cref="OrderingAttribute"/> that applies to the handler at <paramref name="handlerIndex"/> in
+    /// <see cref="HandlerTypes"/> (declared on the handler, else on the message), or <see langword="null"/> when neither
+    /// declares one (partition order).
+    /// </summary>
+    /// <param name="handlerIndex">A position in <see cref="HandlerTypes"/>.</param>
+    /// <returns>The declared ordering, or <see langword="null"/>.</returns>
+    public virtual OrderingPolicy? GetOrdering(int handlerIndex) => null;
+
     /// <summary>Calls <paramref name="visitor"/> with this route typed by its message type (no reflection).</summary>
     internal abstract TResult Accept<TResult>(IMessageRouteVisitor<TResult> visitor);
 }

@@ -20,7 +20,8 @@ internal sealed record HandledMessageSpec(string MessageTypeName, string TypeId,
 /// <param name="Retry">The C# expression of the <c>[Retry]</c> as a runtime <c>RetryPolicy</c>, or empty when none is declared.</param>
 /// <param name="DeadLetterTopic">The <c>[DeadLetterTopic]</c> topic, or empty when none is declared.</param>
 /// <param name="Deduplicate">The C# expression of the <c>[Deduplicate]</c> as a runtime <c>DeduplicationPolicy</c>, or empty when none is declared.</param>
-internal sealed record HandlerPolicySpec(string Retry, string DeadLetterTopic, string Deduplicate);
+/// <param name="Ordering">The C# expression of the <c>[Ordering]</c> as a runtime <c>OrderingPolicy</c>, or empty when none is declared.</param>
+internal sealed record HandlerPolicySpec(string Retry, string DeadLetterTopic, string Deduplicate, string Ordering);
 
 /// <summary>The routing table of the compilation: one route per handled message type, ordered by type id.</summary>
 /// <param name="RegistrationNamespace">The namespace of the generated registration class, derived from the assembly name and unique to it.</param>

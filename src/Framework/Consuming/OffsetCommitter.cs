@@ -1,0 +1,209 @@
+using Confluent.Kafka;
+using KafkaTyped.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaTyped.Consuming;
+
+/// <summary>
+/// How a consumer group makes completed offsets durable. The worker tells it when records complete and when partitions
+/// are released or the group stops; it decides what is committed when. Called on the poll thread, except
+/// <see cref="RecordCompleted"/>. A transactional committer (offsets sent with a producer transaction) replaces
+/// <see cref="StoredOffsetCommitter"/> behind this seam.
+/// </summary>
+internal interface IOffsetCommitter
+{
+    /// <summary>A record's offset completed; any thread.</summary>
+    void RecordCompleted();
+
+    /// <summary>Called after every poll: makes the committable offsets of <paramref name="partitions"/> durable once due.</summary>
+    void CommitIfDue(IEnumerable<PartitionState> partitions);
+
+    /// <summary>
+    /// Makes the committable offsets of <paramref name="partitions"/> durable before they are released (revoke) or the
+    /// group stops; synchronously unless the stop became an abort.
+    /// </summary>
+    void CommitBeforeRelease(IReadOnlyCollection<PartitionState> partitions, string occasion);
+
+    /// <summary>The client's report of a commit (raised on the poll thread).</summary>
+    void OnCommitted(CommittedOffsets committed);
+}
+
+/// <summary>
+/// The default committer: hands committable offsets to librdkafka (<c>StoreOffset</c>, a local call) once
+/// <see cref="ConsumerOptions.CommitBatchSize"/> records completed or 100 ms (at most <see cref="ConsumerOptions.CommitInterval"/>)
+/// passed, and librdkafka commits the stored offsets in the background every <c>CommitInterval</c>
+/// (<c>auto.commit.interval.ms</c>), so the poll thread never waits for the group coordinator. Commits synchronously
+/// only on revoke, on a graceful stop and after a rewind. See docs/consumer.md, "Offsets and commits".
+/// </summary>
+internal sealed class StoredOffsetCommitter : IOffsetCommitter
+{
+    private static readonly TimeSpan s_maxStoreInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_commitRetryBackoff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_commitRetryLimit = TimeSpan.FromSeconds(5);
+
+    private readonly IGroupConsumer _consumer;
+    private readonly ConsumerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationToken _abort;
+    private readonly string _groupId;
+    private readonly TimeSpan _storeInterval;
+    private int _completedSinceStore;
+    private long _lastStore;
+
+    public StoredOffsetCommitter(IGroupConsumer consumer, ConsumerOptions options, ILogger logger, TimeProvider timeProvider, CancellationToken abort)
+    {
+        _consumer = consumer;
+        _options = options;
+        _logger = logger;
+        _timeProvider = timeProvider;
+        _abort = abort;
+        _groupId = options.GroupId ?? string.Empty;
+        _storeInterval = options.CommitInterval < s_maxStoreInterval ? options.CommitInterval : s_maxStoreInterval;
+        _lastStore = timeProvider.GetTimestamp();
+    }
+
+    public void RecordCompleted() => Interlocked.Increment(ref _completedSinceStore);
+
+    public void CommitIfDue(IEnumerable<PartitionState> partitions)
+    {
+        var completed = Volatile.Read(ref _completedSinceStore);
+        if (completed == 0 || (completed < _options.CommitBatchSize && _timeProvider.GetElapsedTime(_lastStore) < _storeInterval))
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _completedSinceStore, 0);
+        _lastStore = _timeProvider.GetTimestamp();
+        Store(partitions);
+    }
+
+    public void CommitBeforeRelease(IReadOnlyCollection<PartitionState> partitions, string occasion)
+    {
+        Store(partitions);
+        if (!_abort.IsCancellationRequested)
+        {
+            Commit(partitions, occasion);
+        }
+    }
+
+    private void Store(IEnumerable<PartitionState> partitions)
+    {
+        List<PartitionState>? rewound = null;
+        foreach (var partition in partitions)
+        {
+            var (offset, leaderEpoch) = partition.Tracker.CommittablePosition;
+            if (offset == partition.LastStored || offset < 0)
+            {
+                continue;
+            }
+
+            if (offset < partition.LastStored)
+            {
+                // The committable offset only goes back when the log was truncated and the partition rewound (see
+                // OffsetTracker): the committed offset must come back too, or the new records below it would be skipped
+                // after a restart. Rare, so committed synchronously rather than trusting a background commit to go back.
+                Log.PartitionRewound(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value, partition.LastStored, offset);
+                (rewound ??= []).Add(partition);
+            }
+
+            try
+            {
+                _consumer.StoreOffset(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
+                partition.LastStored = offset;
+            }
+            catch (KafkaException ex)
+            {
+                Log.CommitFailed(_logger, _groupId, "store", ex.Error.Reason, ex);
+            }
+        }
+
+        if (rewound is not null)
+        {
+            Commit(rewound, "rewind");
+        }
+    }
+
+    /// <summary>
+    /// Commits the committable offsets of <paramref name="partitions"/> synchronously, with their leader epochs. A commit
+    /// the coordinator refuses because the group is rebalancing (<c>REBALANCE_IN_PROGRESS</c>, transient: a rolling
+    /// deploy) is retried with a doubling backoff for up to 5 seconds, unless the stop turns into an abort.
+    /// </summary>
+    private void Commit(IEnumerable<PartitionState> partitions, string occasion)
+    {
+        List<TopicPartitionOffset>? offsets = null;
+        foreach (var partition in partitions)
+        {
+            var (offset, leaderEpoch) = partition.Tracker.CommittablePosition;
+            if (offset >= 0)
+            {
+                (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
+            }
+        }
+
+        if (offsets is null)
+        {
+            return;
+        }
+
+        var started = _timeProvider.GetTimestamp();
+        var backoff = s_commitRetryBackoff;
+        while (true)
+        {
+            try
+            {
+                _consumer.Commit(offsets);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
+                }
+
+                return;
+            }
+            catch (KafkaException ex) when (IsRebalanceInProgress(ex)
+                && !_abort.IsCancellationRequested
+                && _timeProvider.GetElapsedTime(started) + backoff < s_commitRetryLimit)
+            {
+                Log.CommitRetrying(_logger, _groupId, occasion, ex.Error.Reason, backoff);
+                _abort.WaitHandle.WaitOne(backoff);
+                backoff += backoff;
+            }
+            catch (KafkaException ex)
+            {
+                Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
+                return;
+            }
+        }
+    }
+
+    private static bool IsRebalanceInProgress(KafkaException exception)
+        => exception.Error.Code == ErrorCode.RebalanceInProgress
+            || (exception is TopicPartitionOffsetException partial && partial.Results.Exists(static r => r.Error.Code == ErrorCode.RebalanceInProgress));
+
+    /// <summary>
+    /// librdkafka's report of every commit, its own background commits of stored offsets and the synchronous ones
+    /// alike: counted, and logged with the offsets that went through.
+    /// </summary>
+    public void OnCommitted(CommittedOffsets committed)
+    {
+        if (committed.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            return; // nothing was stored since the last commit
+        }
+
+        var group = new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId);
+        var failed = committed.Error.IsError ? committed.Error : committed.Offsets.FirstOrDefault(o => o.Error.IsError)?.Error;
+        if (failed is not null)
+        {
+            KafkaTypedTelemetry.Commits.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
+            Log.CommitFailed(_logger, _groupId, "auto", failed.Reason, new KafkaException(failed));
+            return;
+        }
+
+        KafkaTypedTelemetry.Commits.Add(1, group);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.Committed(_logger, _groupId, "auto", string.Join(", ", committed.Offsets.Where(o => o.Offset.Value >= 0).Select(o => o.TopicPartitionOffset)));
+        }
+    }
+}

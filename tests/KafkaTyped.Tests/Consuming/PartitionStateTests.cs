@@ -1,0 +1,295 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using KafkaTyped.Consuming;
+using KafkaTyped.Tests.Support;
+
+namespace KafkaTyped.Tests.Consuming;
+
+public sealed class PartitionStateTests
+{
+    private static readonly TopicPartition s_partition = new("orders", 3);
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(10);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static (PartitionState Partition, GroupExecutor Executor) Create(IRecordProcessor processor, int capacity = 1000, int concurrency = 8)
+    {
+        var executor = new GroupExecutor(concurrency, processor, static () => { }, static (_, _) => { });
+        executor.Start();
+        return (new PartitionState(s_partition, capacity, executor, TimeProvider.System), executor);
+    }
+
+    private static ConsumeResult<byte[], byte[]> At(long offset, string? key = null)
+        => Records.At("orders", 3, offset, key: key is null ? null : System.Text.Encoding.UTF8.GetBytes(key));
+
+    [Fact]
+    public async Task Partition_ordered_records_are_processed_once_each_in_offset_order_one_at_a_time()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 3);
+        var (partition, _) = Create(processor);
+        for (long o = 0; o < 500; o++)
+        {
+            Assert.True(partition.Enqueue(At(o), DispatchStrategy.Partition));
+        }
+
+        partition.CompleteWriting();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), processor.Processed);
+        Assert.Equal(1, processor.MaxConcurrent);
+        Assert.Equal(500, partition.Tracker.Committable);
+    }
+
+    [Fact]
+    public async Task A_full_partition_asks_for_a_pause_and_can_resume_once_drained_to_half()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 0) { Gate = new TaskCompletionSource() };
+        var (partition, _) = Create(processor, capacity: 4);
+
+        Assert.True(partition.Enqueue(At(0), DispatchStrategy.Partition));
+        Assert.True(partition.Enqueue(At(1), DispatchStrategy.Partition));
+        Assert.True(partition.Enqueue(At(2), DispatchStrategy.Partition));
+        Assert.False(partition.Enqueue(At(3), DispatchStrategy.Partition));
+        Assert.False(partition.Enqueue(At(4), DispatchStrategy.Partition)); // fetched before the pause took effect: kept, in order
+        Assert.False(partition.CanResume);
+        Assert.Equal(5, partition.Buffered);
+        Assert.Equal(0, partition.Tracker.Committable);
+
+        processor.Gate.SetResult();
+        await Records.WaitUntil(() => partition.CanResume && processor.Processed.Count == 5, "the partition drained");
+        Assert.Equal([0L, 1L, 2L, 3L, 4L], processor.Processed);
+        Assert.Equal(5, partition.Tracker.Committable);
+    }
+
+    [Fact]
+    public async Task Cancel_leaves_the_in_flight_record_uncommitted_and_drops_the_waiting_ones()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 0) { Gate = new TaskCompletionSource(), BlockAt = 2 };
+        var (partition, _) = Create(processor);
+        for (long o = 0; o < 10; o++)
+        {
+            partition.Enqueue(At(o), DispatchStrategy.Partition);
+        }
+
+        await Records.WaitUntil(() => processor.Started.Contains(2), "offset 2 started");
+        partition.Cancel();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+
+        Assert.Equal([0L, 1L], processor.Processed);
+        Assert.Equal(2, partition.Tracker.Committable);
+    }
+
+    [Fact]
+    public async Task A_record_delivered_again_is_handled_again_and_the_commit_waits_for_it()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 0);
+        var (partition, _) = Create(processor);
+        foreach (var offset in new long[] { 0, 1, 1, 0, 2 })
+        {
+            partition.Enqueue(At(offset), DispatchStrategy.Partition);
+        }
+
+        partition.CompleteWriting();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+
+        // Offsets at or below one already taken are a rewind (log truncation reuses offsets for new records): handled.
+        Assert.Equal([0L, 1L, 1L, 0L, 2L], processor.Processed);
+        Assert.Equal(3, partition.Tracker.Committable);
+    }
+
+    [Fact]
+    public async Task Key_ordered_records_keep_each_key_in_order_while_other_keys_go_on()
+    {
+        // Key "a" blocks at its first record; keys "b" and "c" must all be handled meanwhile, "a" after, in order.
+        var processor = new RecordingProcessor(yieldEvery: 2) { Gate = new TaskCompletionSource(), BlockKey = "a" };
+        var (partition, _) = Create(processor, concurrency: 4);
+        var keys = new[] { "a", "b", "c" };
+        for (long o = 0; o < 30; o++)
+        {
+            partition.Enqueue(At(o, keys[o % 3]), DispatchStrategy.Key);
+        }
+
+        await Records.WaitUntil(() => processor.Processed.Count == 20, "keys b and c handled while a is blocked");
+        Assert.Equal(0, partition.Tracker.Committable); // offset 0 (key a) is unfinished: nothing past it is committable
+        processor.Gate.SetResult();
+        partition.CompleteWriting();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+
+        foreach (var key in keys)
+        {
+            var expected = Enumerable.Range(0, 30).Where(o => keys[o % 3] == key).Select(o => (long)o);
+            Assert.Equal(expected, processor.ProcessedOfKey(key));
+        }
+
+        Assert.Equal(30, partition.Tracker.Committable);
+    }
+
+    [Fact]
+    public async Task A_partition_ordered_record_waits_for_every_earlier_record_and_every_later_record_waits_for_it()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 1);
+        var (partition, _) = Create(processor, concurrency: 8);
+        var modes = new[] { DispatchStrategy.None, DispatchStrategy.Key, DispatchStrategy.None, DispatchStrategy.Partition, DispatchStrategy.Key, DispatchStrategy.None };
+        for (long o = 0; o < 60; o++)
+        {
+            partition.Enqueue(At(o, "k" + (o % 4)), modes[o % modes.Length]);
+        }
+
+        partition.CompleteWriting();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+
+        var finished = processor.Processed.ToArray();
+        Assert.Equal(60, finished.Length);
+        for (long barrier = 3; barrier < 60; barrier += modes.Length)
+        {
+            // Every earlier record finished before the barrier started; no later record started before it finished.
+            var finishedBefore = finished.Take(processor.FinishedCountWhenStarted[barrier]).ToHashSet();
+            Assert.All(Enumerable.Range(0, (int)barrier), earlier => Assert.Contains((long)earlier, finishedBefore));
+            for (var later = barrier + 1; later < 60; later++)
+            {
+                Assert.Contains(barrier, finished.Take(processor.FinishedCountWhenStarted[later]));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Unordered_records_completing_out_of_order_never_move_the_committable_offset_past_an_unfinished_one()
+    {
+        var gates = Enumerable.Range(0, 8).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var processor = new RecordingProcessor(yieldEvery: 0) { Gates = gates };
+        var (partition, _) = Create(processor, concurrency: 8);
+        for (long o = 0; o < 8; o++)
+        {
+            partition.Enqueue(At(o), DispatchStrategy.None);
+        }
+
+        await Records.WaitUntil(() => processor.Started.Count == 8, "every record started");
+        foreach (var (offset, committable) in new (int, long)[] { (5, 0), (7, 0), (1, 0), (0, 2), (3, 2), (2, 4), (6, 4), (4, 8) })
+        {
+            gates[offset].SetResult();
+            await Records.WaitUntil(() => processor.Processed.Contains(offset), $"offset {offset} completed");
+            await Records.WaitUntil(() => partition.Tracker.Committable == committable, $"committable {committable} after {offset}");
+        }
+    }
+
+    [Fact]
+    public async Task Complete_writing_drains_what_is_buffered()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 1);
+        var (partition, _) = Create(processor);
+        for (long o = 0; o < 50; o++)
+        {
+            partition.Enqueue(At(o), DispatchStrategy.Partition);
+        }
+
+        partition.CompleteWriting();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+        Assert.Equal(50, processor.Processed.Count);
+        Assert.Equal(50, partition.Tracker.Committable);
+    }
+
+    [Fact]
+    public async Task A_successor_admits_nothing_before_its_predecessor_ended()
+    {
+        var predecessor = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = new RecordingProcessor(yieldEvery: 0);
+        var executor = new GroupExecutor(4, processor, static () => { }, static (_, _) => { });
+        executor.Start();
+        var partition = new PartitionState(s_partition, 100, executor, TimeProvider.System, predecessor.Task);
+        partition.Enqueue(At(0), DispatchStrategy.None);
+        partition.Enqueue(At(1), DispatchStrategy.None);
+        await Task.Delay(50, Ct); // a chance to run wrongly; the assertion below does not depend on it
+        Assert.Empty(processor.Started);
+
+        predecessor.SetResult();
+        partition.CompleteWriting();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+        Assert.Equal(2, processor.Processed.Count);
+    }
+
+    internal sealed class RecordingProcessor(int yieldEvery) : IRecordProcessor
+    {
+        private readonly List<(long Offset, string? Key)> _processed = [];
+        private int _calls;
+        private int _concurrent;
+
+        public TaskCompletionSource? Gate { get; init; }
+
+        public TaskCompletionSource[]? Gates { get; init; }
+
+        public long BlockAt { get; init; }
+
+        public string? BlockKey { get; init; }
+
+        public int MaxConcurrent { get; private set; }
+
+        public List<long> Processed
+        {
+            get
+            {
+                lock (_processed)
+                {
+                    return [.. _processed.Select(p => p.Offset)];
+                }
+            }
+        }
+
+        public ConcurrentQueue<long> StartOrder { get; } = new();
+
+        public ConcurrentDictionary<long, int> FinishedCountWhenStarted { get; } = new();
+
+        public ConcurrentBag<long> Started { get; } = [];
+
+        public List<long> ProcessedOfKey(string key)
+        {
+            lock (_processed)
+            {
+                return [.. _processed.Where(p => p.Key == key).Select(p => p.Offset)];
+            }
+        }
+
+        public async ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)
+        {
+            var key = record.Message.Key is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+            lock (_processed)
+            {
+                FinishedCountWhenStarted[record.Offset.Value] = _processed.Count;
+                StartOrder.Enqueue(record.Offset.Value);
+                MaxConcurrent = Math.Max(MaxConcurrent, ++_concurrent);
+            }
+
+            Started.Add(record.Offset.Value);
+            try
+            {
+                if (Gate is not null && record.Offset.Value >= BlockAt && (BlockKey is null || BlockKey == key))
+                {
+                    await Gate.Task.WaitAsync(cancellationToken);
+                }
+
+                if (Gates is not null)
+                {
+                    await Gates[record.Offset.Value].Task.WaitAsync(cancellationToken);
+                }
+
+                if (yieldEvery > 0 && Interlocked.Increment(ref _calls) % yieldEvery == 0)
+                {
+                    await Task.Yield();
+                }
+            }
+            finally
+            {
+                lock (_processed)
+                {
+                    _concurrent--;
+                }
+            }
+
+            lock (_processed)
+            {
+                _processed.Add((record.Offset.Value, key));
+            }
+
+            return MessageOutcome.Handled;
+        }
+    }
+}
