@@ -721,76 +721,38 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine("/// <inheritdoc/>");
             w.WriteLine($"public override {message} Deserialize(global::System.ReadOnlyMemory<byte> payload, global::KafkaTyped.MessageFormat format)");
             w.WriteLine($"    => global::KafkaTyped.Serialization.KafkaSerializer.DeserializeMessage<{message}>(payload, format);");
-            if (route.HandlerPolicies.Any(p => p.Retry.Length > 0))
-            {
-                // Read once, when a consumer group builds its stages; the same order as s_handlerTypes.
-                w.WriteLine();
-                w.WriteLine("private static readonly global::KafkaTyped.Routing.RetryPolicy?[] s_retryPolicies =");
-                w.OpenBlock();
-                foreach (var policy in route.HandlerPolicies)
-                {
-                    w.WriteLine((policy.Retry.Length > 0 ? policy.Retry : "null") + ",");
-                }
-
-                w.CloseBlock("};");
-                w.WriteLine();
-                w.WriteLine("/// <inheritdoc/>");
-                w.WriteLine("public override global::KafkaTyped.Routing.RetryPolicy? GetRetryPolicy(int handlerIndex)");
-                w.WriteLine("    => (uint)handlerIndex < (uint)s_retryPolicies.Length ? s_retryPolicies[handlerIndex] : null;");
-            }
-
-            if (route.HandlerPolicies.Any(p => p.Deduplicate.Length > 0))
-            {
-                w.WriteLine();
-                w.WriteLine("private static readonly global::KafkaTyped.Routing.DeduplicationPolicy?[] s_deduplicationPolicies =");
-                w.OpenBlock();
-                foreach (var policy in route.HandlerPolicies)
-                {
-                    w.WriteLine((policy.Deduplicate.Length > 0 ? policy.Deduplicate : "null") + ",");
-                }
-
-                w.CloseBlock("};");
-                w.WriteLine();
-                w.WriteLine("/// <inheritdoc/>");
-                w.WriteLine("public override global::KafkaTyped.Routing.DeduplicationPolicy? GetDeduplicationPolicy(int handlerIndex)");
-                w.WriteLine("    => (uint)handlerIndex < (uint)s_deduplicationPolicies.Length ? s_deduplicationPolicies[handlerIndex] : null;");
-            }
-
-            if (route.HandlerPolicies.Any(p => p.Ordering.Length > 0))
-            {
-                w.WriteLine();
-                w.WriteLine("private static readonly global::KafkaTyped.Routing.OrderingPolicy?[] s_orderings =");
-                w.OpenBlock();
-                foreach (var policy in route.HandlerPolicies)
-                {
-                    w.WriteLine((policy.Ordering.Length > 0 ? policy.Ordering : "null") + ",");
-                }
-
-                w.CloseBlock("};");
-                w.WriteLine();
-                w.WriteLine("/// <inheritdoc/>");
-                w.WriteLine("public override global::KafkaTyped.Routing.OrderingPolicy? GetOrdering(int handlerIndex)");
-                w.WriteLine("    => (uint)handlerIndex < (uint)s_orderings.Length ? s_orderings[handlerIndex] : null;");
-            }
-
-            if (route.HandlerPolicies.Any(p => p.DeadLetterTopic.Length > 0))
-            {
-                w.WriteLine();
-                w.WriteLine("private static readonly string?[] s_deadLetterTopics =");
-                w.OpenBlock();
-                foreach (var policy in route.HandlerPolicies)
-                {
-                    w.WriteLine((policy.DeadLetterTopic.Length > 0 ? Literal(policy.DeadLetterTopic) : "null") + ",");
-                }
-
-                w.CloseBlock("};");
-                w.WriteLine();
-                w.WriteLine("/// <inheritdoc/>");
-                w.WriteLine("public override string? GetDeadLetterTopic(int handlerIndex)");
-                w.WriteLine("    => (uint)handlerIndex < (uint)s_deadLetterTopics.Length ? s_deadLetterTopics[handlerIndex] : null;");
-            }
+            // Read once, when a consumer group builds its stages; each table in the same order as s_handlerTypes.
+            WritePolicyTable(w, route, "global::KafkaTyped.Routing.RetryPolicy?", "s_retryPolicies", "GetRetryPolicy", static p => p.Retry);
+            WritePolicyTable(w, route, "global::KafkaTyped.Routing.DeduplicationPolicy?", "s_deduplicationPolicies", "GetDeduplicationPolicy", static p => p.Deduplicate);
+            WritePolicyTable(w, route, "global::KafkaTyped.Routing.OrderingPolicy?", "s_orderings", "GetOrdering", static p => p.Ordering);
+            WritePolicyTable(w, route, "string?", "s_deadLetterTopics", "GetDeadLetterTopic", static p => p.DeadLetterTopic.Length > 0 ? Literal(p.DeadLetterTopic) : string.Empty);
 
             w.CloseBlock();
+        }
+
+        // One declared policy per handler as a static table and the MessageRoute override that reads it; nothing when no
+        // handler of the route declares it (the base class returns null). An empty expression is a handler without one.
+        private static void WritePolicyTable(SourceWriter w, RouteSpec route, string type, string field, string method, Func<HandlerPolicySpec, string> expression)
+        {
+            if (!route.HandlerPolicies.Any(p => expression(p).Length > 0))
+            {
+                return;
+            }
+
+            w.WriteLine();
+            w.WriteLine($"private static readonly {type}[] {field} =");
+            w.OpenBlock();
+            foreach (var policy in route.HandlerPolicies)
+            {
+                var value = expression(policy);
+                w.WriteLine((value.Length > 0 ? value : "null") + ",");
+            }
+
+            w.CloseBlock("};");
+            w.WriteLine();
+            w.WriteLine("/// <inheritdoc/>");
+            w.WriteLine($"public override {type} {method}(int handlerIndex)");
+            w.WriteLine($"    => (uint)handlerIndex < (uint){field}.Length ? {field}[handlerIndex] : null;");
         }
 
         private static string Local(MemberSpec member) => member.DisplayName + "Value";
