@@ -7,6 +7,7 @@ namespace KafkaTyped.Consuming;
 /// <summary>What the stages of one consumer group share: its id and options, the clock, the jitter, scopes, the dead-letter stage.</summary>
 internal sealed class ConsumerStages
 {
+    private static readonly TimeSpan s_minimumInfrastructureDelay = TimeSpan.FromMilliseconds(100);
     private readonly IServiceProvider? _services;
     private IDeduplicationStore? _deduplicationStore;
 
@@ -41,6 +42,17 @@ internal sealed class ConsumerStages
     /// <summary>The registered deduplication store, resolved when a handler with <see cref="DeduplicateAttribute"/> first needs it.</summary>
     public IDeduplicationStore DeduplicationStore => _deduplicationStore ??= _services?.GetService<IDeduplicationStore>()
         ?? throw new InvalidOperationException("A handler declares [Deduplicate] but no IDeduplicationStore is registered; AddKafkaTyped registers the in-memory one unless another is added.");
+
+    /// <summary>
+    /// The wait after failed <paramref name="attempt"/> to write to a dead-letter topic or a deduplication store: the
+    /// handler backoff, but at least 100 ms apart even when handler retries are immediate (a broker or a database is
+    /// not the handler), up to <see cref="ConsumerOptions.RetryMaxDelay"/>.
+    /// </summary>
+    public TimeSpan InfrastructureRetryDelay(int attempt)
+    {
+        var initial = TimeSpan.FromTicks(Math.Max(Options.RetryInitialDelay.Ticks, s_minimumInfrastructureDelay.Ticks));
+        return HandlerPolicy.RetryDelay(attempt, initial, TimeSpan.FromTicks(Math.Max(Options.RetryMaxDelay.Ticks, initial.Ticks)), Jitter.NextDouble());
+    }
 
     /// <summary>Masks configured secrets in the exceptions the stages log.</summary>
     public SecretRedactor Redactor { get; }

@@ -10,8 +10,6 @@ namespace KafkaTyped.Consuming;
 /// </summary>
 internal sealed class DeadLetterStage(ConsumerStages stages, IDeadLetterSink sink)
 {
-    private static readonly TimeSpan s_minimumDelay = TimeSpan.FromMilliseconds(100);
-
     /// <summary>Dead-letters poison input: no handler was called.</summary>
     public async ValueTask<MessageOutcome> PoisonAsync(ConsumeResult<byte[], byte[]> record, DeadLetterReason reason, Exception? exception, CancellationToken cancellationToken)
     {
@@ -53,9 +51,7 @@ internal sealed class DeadLetterStage(ConsumerStages stages, IDeadLetterSink sin
             }
             catch (Exception ex)
             {
-                // At least 100 ms apart even when handler retries are immediate: the sink is a broker, not the handler.
-                var initial = TimeSpan.FromTicks(Math.Max(stages.Options.RetryInitialDelay.Ticks, s_minimumDelay.Ticks));
-                var delay = HandlerPolicy.RetryDelay(attempt, initial, TimeSpan.FromTicks(Math.Max(stages.Options.RetryMaxDelay.Ticks, initial.Ticks)), stages.Jitter.NextDouble());
+                var delay = stages.InfrastructureRetryDelay(attempt);
                 Log.DeadLetterFailed(stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, deadLetter.Topic, attempt, delay, stages.Redactor.ForLog(ex));
                 await Task.Delay(delay, stages.TimeProvider, cancellationToken).ConfigureAwait(false);
             }

@@ -15,7 +15,6 @@ namespace KafkaTyped.Consuming;
 /// </summary>
 internal sealed class DeduplicationStage
 {
-    private static readonly TimeSpan s_minimumDelay = TimeSpan.FromMilliseconds(100);
     private readonly ConsumerStages _stages;
     private readonly IDeduplicationStore _store;
     private readonly string _handler;
@@ -91,8 +90,7 @@ internal sealed class DeduplicationStage
             }
             catch (Exception ex)
             {
-                var initial = TimeSpan.FromTicks(Math.Max(_stages.Options.RetryInitialDelay.Ticks, s_minimumDelay.Ticks));
-                var delay = HandlerPolicy.RetryDelay(attempt, initial, TimeSpan.FromTicks(Math.Max(_stages.Options.RetryMaxDelay.Ticks, initial.Ticks)), _stages.Jitter.NextDouble());
+                var delay = _stages.InfrastructureRetryDelay(attempt);
                 Log.DeduplicationStoreFailed(_stages.Logger, operation, record.Topic, record.Partition.Value, record.Offset.Value, _handler, attempt, delay, _stages.Redactor.ForLog(ex));
                 await Task.Delay(delay, _stages.TimeProvider, cancellationToken).ConfigureAwait(false);
             }

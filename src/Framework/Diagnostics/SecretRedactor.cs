@@ -51,7 +51,7 @@ internal sealed class SecretRedactor
 
         var text = exception.ToString();
         var redacted = Redact(text);
-        return ReferenceEquals(text, redacted) || text == redacted ? exception : new RedactedException(exception.GetType().FullName ?? exception.GetType().Name, redacted);
+        return text == redacted ? exception : new RedactedException(exception.GetType().FullName ?? exception.GetType().Name, redacted);
     }
 
     public string Redact(string text)
