@@ -230,7 +230,7 @@ internal sealed class ConsumerGroupWorker
             return; // Not assigned to this member any more; the new owner reads it.
         }
 
-        var strategy = DispatchStrategy.For(_processor.OrderingOf(record));
+        var strategy = _processor.StrategyOf(record);
         if (!partition.Enqueue(record, strategy) && !partition.Paused)
         {
             consumer.Pause([partition.TopicPartition]);
