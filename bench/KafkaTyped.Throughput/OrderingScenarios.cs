@@ -190,6 +190,12 @@ internal static class OrderingScenarios
                 consumer.Properties[key] = value;
             }
 
+            foreach (var extra in (Environment.GetEnvironmentVariable("KAFKATYPED_BENCH_CONSUMER") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var pair = extra.Split('=', 2);
+                consumer.Properties[pair[0]] = pair[1];
+            }
+
             o.Consumers.Add(consumer);
         }).AddGeneratedHandlers();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
