@@ -177,7 +177,8 @@ internal static class OrderingScenarios
     private static ServiceProvider Build(EmbeddedKafkaCluster cluster, string name, DelayedCancellationHandler handler, OrderingMode mode, int maxConcurrency)
     {
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("KAFKATYPED_BENCH_LOG"), out var configured) ? configured : LogLevel.Warning;
+        services.AddLogging(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(level));
         services.AddSingleton(handler);
         services.AddSingleton(new NoOpOrderHandler(int.MaxValue));
         services.AddKafkaTyped(o =>
