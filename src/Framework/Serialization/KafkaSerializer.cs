@@ -43,7 +43,8 @@ public static class KafkaSerializer
 
     /// <summary>
     /// Writes <paramref name="value"/> to <paramref name="output"/> in <paramref name="format"/>
-    /// (<see cref="MessageFormat.MessagePack"/> or <see cref="MessageFormat.Json"/>; an envelope needs a message:
+    /// (<see cref="MessageFormat.MessagePack"/>, <see cref="MessageFormat.Json"/>, or <see cref="MessageFormat.Avro"/>: the
+    /// Avro binary body, without the Schema Registry framing; an envelope needs a message:
     /// <see cref="SerializeMessage{T}(T, IBufferWriter{byte}, MessageFormat)"/>). Allocates nothing beyond what
     /// <paramref name="output"/> allocates.
     /// </summary>
@@ -65,10 +66,23 @@ public static class KafkaSerializer
             case MessageFormat.Json:
                 WriteJson(value, output, typeId: null);
                 break;
+            case MessageFormat.Avro:
+                WriteAvro(value, output);
+                break;
             default:
                 throw new ArgumentException($"{format} is not a format of a data value; serialize a message with SerializeMessage to write an envelope.", nameof(format));
         }
     }
+
+    /// <summary>
+    /// The Avro schema generated for <typeparamref name="T"/>: a record named after the type in its C# namespace, its
+    /// members as fields in encoding order, the records and enums it uses defined where first used (<c>docs/avro.md</c>).
+    /// </summary>
+    /// <typeparam name="T">The message or data type.</typeparam>
+    /// <returns>The schema JSON.</returns>
+    public static string AvroSchema<T>()
+        where T : IKafkaData<T>
+        => T.TypeInfo.Avro.Schema;
 
     /// <summary>Writes <paramref name="value"/> as MessagePack to a new array.</summary>
     /// <typeparam name="T">The message or data type.</typeparam>
@@ -82,7 +96,7 @@ public static class KafkaSerializer
     /// <summary>Writes <paramref name="value"/> in <paramref name="format"/> to a new array.</summary>
     /// <typeparam name="T">The message or data type.</typeparam>
     /// <param name="value">The value to write.</param>
-    /// <param name="format"><see cref="MessageFormat.MessagePack"/> or <see cref="MessageFormat.Json"/>.</param>
+    /// <param name="format"><see cref="MessageFormat.MessagePack"/>, <see cref="MessageFormat.Json"/> or <see cref="MessageFormat.Avro"/> (the body alone).</param>
     /// <returns>The bytes.</returns>
     public static byte[] Serialize<T>(T value, MessageFormat format)
         where T : IKafkaData<T>
@@ -170,8 +184,8 @@ public static class KafkaSerializer
     }
 
     /// <summary>
-    /// Reads a value of <typeparamref name="T"/> in <paramref name="format"/> (<see cref="MessageFormat.MessagePack"/> or
-    /// <see cref="MessageFormat.Json"/>) from <paramref name="payload"/>, which must hold exactly one value.
+    /// Reads a value of <typeparamref name="T"/> in <paramref name="format"/> (<see cref="MessageFormat.MessagePack"/>,
+    /// <see cref="MessageFormat.Json"/>, or <see cref="MessageFormat.Avro"/>: a body written with the type's own schema) from <paramref name="payload"/>, which must hold exactly one value.
     /// </summary>
     /// <typeparam name="T">The message or data type.</typeparam>
     /// <param name="payload">The bytes.</param>
@@ -185,6 +199,7 @@ public static class KafkaSerializer
         {
             MessageFormat.MessagePack => Deserialize<T>(payload),
             MessageFormat.Json => ReadJson<T>(payload.Span),
+            MessageFormat.Avro => ReadAvro<T>(payload.Span),
             _ => throw new ArgumentException($"{format} is not a format of a data value; read an envelope with DeserializeMessage.", nameof(format)),
         };
 
@@ -283,6 +298,37 @@ public static class KafkaSerializer
         catch (Exception ex) when (ex is JsonException or OverflowException or ArgumentException or FormatException or InvalidOperationException)
         {
             throw new JsonException($"Cannot deserialize {typeof(T).FullName}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Writes the Avro binary body of <paramref name="value"/> (no framing) to <paramref name="output"/>.</summary>
+    private static void WriteAvro<T>(T value, IBufferWriter<byte> output)
+        where T : IKafkaData<T>
+    {
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value));
+        }
+
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = new AvroWriter(output);
+        T.TypeInfo.Avro.Write(ref writer, value);
+    }
+
+    /// <summary>Reads an Avro binary body written with <typeparamref name="T"/>'s own schema; nothing may follow it.</summary>
+    internal static T ReadAvro<T>(ReadOnlySpan<byte> body)
+        where T : IKafkaData<T>
+    {
+        try
+        {
+            var reader = new AvroReader(body);
+            var value = T.TypeInfo.Avro.Read(ref reader);
+            reader.EnsureEnd(typeof(T).FullName!);
+            return value;
+        }
+        catch (Exception ex) when (ex is AvroSerializationException or OverflowException or ArgumentException or FormatException or InvalidOperationException)
+        {
+            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: {ex.Message}", ex);
         }
     }
 
