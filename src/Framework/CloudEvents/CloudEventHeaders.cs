@@ -50,6 +50,9 @@ internal static class CloudEventHeaders
         /// <summary><c>application/cloudevents+json</c>: a CloudEvents structured-mode event, the message in <c>data</c>.</summary>
         Structured,
 
+        /// <summary><c>application/avro</c>: an Avro value in the Schema Registry framing.</summary>
+        Avro,
+
         /// <summary>Any other content type: not a format KafkaTyped reads.</summary>
         Unsupported,
     }
@@ -106,6 +109,12 @@ internal static class CloudEventHeaders
         if (Ascii.EqualsIgnoreCase(media, "application/cloudevents+json"u8))
         {
             return ValueKind.Structured;
+        }
+
+        if (Ascii.EqualsIgnoreCase(media, "application/avro"u8) || Ascii.EqualsIgnoreCase(media, "avro/binary"u8)
+            || Ascii.EqualsIgnoreCase(media, "application/vnd.apache.avro+binary"u8))
+        {
+            return ValueKind.Avro;
         }
 
         return media.Length > 5 && Ascii.EqualsIgnoreCase(media[^5..], "+json"u8) ? ValueKind.Json : ValueKind.Unsupported;

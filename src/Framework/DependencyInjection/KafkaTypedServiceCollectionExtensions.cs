@@ -69,7 +69,7 @@ public static class KafkaTypedServiceCollectionExtensions
         services.TryAddSingleton<IMessagePublisher>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
-            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp));
+            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp), sp.GetService<KafkaTyped.SchemaRegistry.ISchemaRegistry>());
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PublisherStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>(static sp => new KafkaTypedConsumerService(

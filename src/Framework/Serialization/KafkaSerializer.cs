@@ -121,9 +121,16 @@ public static class KafkaSerializer
     /// <param name="message">The message.</param>
     /// <param name="output">Receives the bytes.</param>
     /// <param name="format">The format.</param>
+    /// <exception cref="ArgumentException"><paramref name="format"/> is <see cref="MessageFormat.Avro"/>, whose framing needs the
+    /// schema id: use <see cref="SerializeAvro{T}(T, IBufferWriter{byte}, int)"/>.</exception>
     public static void SerializeMessage<T>(T message, IBufferWriter<byte> output, MessageFormat format)
         where T : IKafkaMessage<T>
     {
+        if (format == MessageFormat.Avro)
+        {
+            throw new ArgumentException($"An Avro message is framed with its schema id: serialize {typeof(T).FullName} with SerializeAvro(value, output, schemaId).", nameof(format));
+        }
+
         if (format == MessageFormat.JsonEnvelope)
         {
             WriteJson(message, output, T.TypeIdUtf8);
@@ -151,6 +158,23 @@ public static class KafkaSerializer
         {
             ReturnBuffer(buffer);
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> in the Confluent Schema Registry framing: magic byte 0, <paramref name="schemaId"/>
+    /// as four big-endian bytes, then the Avro binary body. Allocates nothing beyond what <paramref name="output"/> allocates.
+    /// </summary>
+    /// <typeparam name="T">The message or data type.</typeparam>
+    /// <param name="value">The value.</param>
+    /// <param name="output">Receives the bytes.</param>
+    /// <param name="schemaId">The registry's id of <see cref="AvroSchema{T}"/>.</param>
+    /// <exception cref="AvroSerializationException">A member holds a value its Avro type cannot carry.</exception>
+    public static void SerializeAvro<T>(T value, IBufferWriter<byte> output, int schemaId)
+        where T : IKafkaData<T>
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        AvroFraming.WritePrefix(output, schemaId);
+        WriteAvro(value, output);
     }
 
     /// <summary>
@@ -205,16 +229,23 @@ public static class KafkaSerializer
 
     /// <summary>
     /// Reads a message in <paramref name="format"/>; for <see cref="MessageFormat.JsonEnvelope"/>, the <c>payload</c> of a
-    /// <c>{"type":...,"payload":{...}}</c> object whose <c>type</c> is the message's type id.
+    /// <c>{"type":...,"payload":{...}}</c> object whose <c>type</c> is the message's type id; for <see cref="MessageFormat.Avro"/>,
+    /// a value in the Schema Registry framing whose writer schema this process registered or fetched.
     /// </summary>
     /// <typeparam name="T">The message type.</typeparam>
     /// <param name="payload">The bytes.</param>
     /// <param name="format">The format.</param>
     /// <returns>The message.</returns>
     /// <exception cref="JsonException">The envelope is malformed or carries another type id.</exception>
+    /// <exception cref="AvroSerializationException">The framing is invalid, names an unknown schema, or the body is not valid.</exception>
     public static T DeserializeMessage<T>(ReadOnlyMemory<byte> payload, MessageFormat format)
         where T : IKafkaMessage<T>
     {
+        if (format == MessageFormat.Avro)
+        {
+            return ReadFramedAvro<T>(payload.Span, schemaIdHeader: null);
+        }
+
         if (format != MessageFormat.JsonEnvelope)
         {
             return Deserialize<T>(payload, format);
@@ -330,6 +361,31 @@ public static class KafkaSerializer
         {
             throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Reads a value in the Schema Registry framing (or, with <paramref name="schemaIdHeader"/>, a body whose id is in the
+    /// <c>__value_schema_id</c> header) whose writer schema this process knows (<see cref="AvroWriterSchemas"/>).
+    /// </summary>
+    internal static T ReadFramedAvro<T>(ReadOnlySpan<byte> value, byte[]? schemaIdHeader)
+        where T : IKafkaData<T>
+    {
+        if (!AvroFraming.TryRead(value, schemaIdHeader, out var id, out var bodyOffset, out var error))
+        {
+            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: {error}.");
+        }
+
+        if (!AvroWriterSchemas.TryGet(id, out var writerSchema))
+        {
+            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: the value names {id}, which the schema registry does not know.");
+        }
+
+        if (!string.Equals(writerSchema, T.TypeInfo.Avro.Schema, StringComparison.Ordinal))
+        {
+            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: the value was written with {id}, a schema other than the type's own, and this version reads only its own schema.");
+        }
+
+        return ReadAvro<T>(value[bodyOffset..]);
     }
 
     private static void WriteJson<T>(T value, IBufferWriter<byte> output, ReadOnlySpan<byte> typeId)

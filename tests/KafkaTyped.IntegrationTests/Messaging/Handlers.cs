@@ -17,3 +17,9 @@ public sealed class OrderShippedHandler(HandlingRecorder recorder) : IHandle<Ord
     public ValueTask HandleAsync(OrderShipped message, MessageContext context, CancellationToken cancellationToken)
         => recorder.RecordAsync(nameof(OrderShippedHandler), MessageContract.TypeIdOf<OrderShipped>(), message.Sequence, context, cancellationToken);
 }
+
+public sealed class OrderAuditedHandler(HandlingRecorder recorder) : IHandle<OrderAudited>
+{
+    public ValueTask HandleAsync(OrderAudited message, MessageContext context, CancellationToken cancellationToken)
+        => recorder.RecordAsync(nameof(OrderAuditedHandler), MessageContract.TypeIdOf<OrderAudited>(), message.Sequence, context, cancellationToken);
+}

@@ -14,3 +14,7 @@ public sealed partial record OrderShipped([property: MessageKey] string OrderId,
 // Published as the typed JSON envelope {"type":"it.order-noted","payload":{...}} that JSON services route by.
 [KafkaMessage("it.order-noted", Format = MessageFormat.JsonEnvelope)]
 public sealed partial record OrderNoted([property: MessageKey] string OrderId, long Sequence, decimal Amount, string? Note);
+
+// Published in Avro, in the Schema Registry framing.
+[KafkaMessage("it.order-audited", Format = MessageFormat.Avro)]
+public sealed partial record OrderAudited([property: MessageKey] string OrderId, long Sequence, decimal Amount, DateTimeOffset At, string? Note);
