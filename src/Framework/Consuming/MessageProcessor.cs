@@ -26,7 +26,7 @@ internal sealed partial class MessageProcessor : IRecordProcessor
         RouteRegistry routes, IServiceProvider rootServices, ConsumerOptions options, ILogger logger, TimeProvider timeProvider, IDeadLetterSink deadLetters, IRetryJitter? jitter = null)
     {
         _routes = routes;
-        _schemaRegistry = rootServices.GetService<SchemaRegistry.ISchemaRegistry>();
+        _schemaRegistry = SchemaRegistry.SchemaRegistrySource.Resolve(rootServices);
         _stages = new ConsumerStages(options, rootServices.GetRequiredService<IServiceScopeFactory>(), logger, timeProvider, jitter ?? SharedRandomJitter.Instance, deadLetters, rootServices.GetService<SecretRedactor>(), rootServices);
         var bindings = routes.Bindings;
         _chains = new RouteChain[bindings.Count];

@@ -69,8 +69,10 @@ public static class KafkaTypedServiceCollectionExtensions
         services.TryAddSingleton<IMessagePublisher>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
-            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp), sp.GetService<KafkaTyped.SchemaRegistry.ISchemaRegistry>());
+            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp), KafkaTyped.SchemaRegistry.SchemaRegistrySource.Resolve(sp));
         });
+        services.TryAddSingleton(KafkaTyped.SchemaRegistry.SchemaRegistrySource.Create);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTyped.SchemaRegistry.SchemaRegistryStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PublisherStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>(static sp => new KafkaTypedConsumerService(
             sp,

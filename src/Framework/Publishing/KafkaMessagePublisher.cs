@@ -98,6 +98,10 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
 
     public int Flush(TimeSpan timeout) => _records.Flush(timeout);
 
+    /// <summary>Registers <typeparamref name="T"/>'s Avro schema for the topic now (at start-up) rather than on the first publish.</summary>
+    internal async ValueTask PrepareAvroAsync<T>(string? topic, CancellationToken cancellationToken) where T : IKafkaMessage<T>
+        => await _avroSchemaIds.GetAsync<T>(ResolveTopic<T>(topic), cancellationToken).ConfigureAwait(false);
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsRecords)
