@@ -5,11 +5,11 @@ using KafkaTyped.Serialization;
 namespace KafkaTyped.Publishing;
 
 /// <summary>
-/// The schema id an Avro message is framed with on a topic: its generated schema registered once under the topic's
-/// subject (<c>&lt;topic&gt;-value</c>), then taken from this cache. The id is remembered with its schema, so this process
+/// The schema id an Avro message is framed with on a topic: its generated schema registered once under its subject
+/// (<c>&lt;topic&gt;-value</c> by default, see <see cref="SubjectNameStrategy"/>), then taken from this cache. The id is remembered with its schema, so this process
 /// reads what it writes without asking the registry.
 /// </summary>
-internal sealed class AvroSchemaIds(ISchemaRegistry? registry)
+internal sealed class AvroSchemaIds(ISchemaRegistry? registry, SubjectNameStrategy strategy = SubjectNameStrategy.TopicName)
 {
     private readonly ConcurrentDictionary<(string Topic, Type Type), int> _ids = new();
 
@@ -23,7 +23,13 @@ internal sealed class AvroSchemaIds(ISchemaRegistry? registry)
         where T : IKafkaMessage<T>
         => _ids.TryGetValue((topic, typeof(T)), out var id) ? id : RegisterAsync<T>(topic, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
-    public static string Subject(string topic) => topic + "-value";
+    /// <summary>The subject a schema is registered under: <c>&lt;topic&gt;-value</c>, <c>&lt;record&gt;</c> or <c>&lt;topic&gt;-&lt;record&gt;</c>.</summary>
+    public static string Subject(SubjectNameStrategy strategy, string topic, string recordFullName) => strategy switch
+    {
+        SubjectNameStrategy.RecordName => recordFullName,
+        SubjectNameStrategy.TopicRecordName => topic + "-" + recordFullName,
+        _ => topic + "-value",
+    };
 
     private async ValueTask<int> RegisterAsync<T>(string topic, CancellationToken cancellationToken)
         where T : IKafkaMessage<T>
@@ -35,7 +41,7 @@ internal sealed class AvroSchemaIds(ISchemaRegistry? registry)
         }
 
         var schema = KafkaSerializer.AvroSchema<T>();
-        var id = await registry.RegisterAsync(Subject(topic), schema, cancellationToken).ConfigureAwait(false);
+        var id = await registry.RegisterAsync(Subject(strategy, topic, T.TypeInfo.Avro.FullName), schema, cancellationToken).ConfigureAwait(false);
         AvroWriterSchemas.Add(SchemaId.FromId(id), schema);
         _ids[(topic, typeof(T))] = id;
         return id;

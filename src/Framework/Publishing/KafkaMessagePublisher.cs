@@ -40,7 +40,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
     public KafkaMessagePublisher(RecordProducer records, KafkaTypedOptions options, string serviceName, TimeProvider timeProvider, ISchemaRegistry? schemaRegistry = null)
     {
         _records = records;
-        _avroSchemaIds = new AvroSchemaIds(schemaRegistry);
+        _avroSchemaIds = new AvroSchemaIds(schemaRegistry, options.SchemaRegistry.SubjectNameStrategy);
         _options = options.Publisher;
         _timeProvider = timeProvider;
         _sourceUtf8 = Encoding.UTF8.GetBytes(serviceName);
