@@ -105,6 +105,7 @@ internal static class KafkaTypedMode
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(handler ?? new NoOpOrderHandler(int.MaxValue));
+        services.AddSingleton(new DelayedCancellationHandler()); // the ordering scenarios' handler, idle here
         // The address is set here rather than with UseEmbeddedCluster: the bridge's test settings (quick fetches, short
         // sessions) would configure this client differently from the hand-written one it is compared with.
         services.AddKafkaTyped(o =>

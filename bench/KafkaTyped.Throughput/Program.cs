@@ -12,6 +12,12 @@ using KafkaTyped.Throughput;
 //   options: --messages N  --rounds R  --partitions P
 //            --async W              also compare awaited PublishAsync / ProduceAsync with W records in flight
 //            --raw-headers type     the raw producer writes only ce_type instead of the same CloudEvents headers as KafkaTyped
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- ordering [--quick]   ordering modes with an awaiting handler
+if (args is ["ordering", ..])
+{
+    return await OrderingScenarios.RunAsync(args[1..]);
+}
+
 var quick = args.Contains("--quick");
 var messageCount = IntArg("--messages", quick ? 20_000 : 200_000);
 var rounds = IntArg("--rounds", quick ? 5 : 7);

@@ -74,6 +74,8 @@ public static class KafkaTypedServiceCollectionExtensions
         services.TryAddSingleton(KafkaTyped.SchemaRegistry.SchemaRegistrySource.Create);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTyped.SchemaRegistry.SchemaRegistryStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PublisherStartupService>());
+        services.TryAddSingleton<ConsumerStatusBoard>();
+        services.TryAddSingleton<IConsumerStatus>(static sp => sp.GetRequiredService<ConsumerStatusBoard>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>(static sp => new KafkaTypedConsumerService(
             sp,
             sp.GetRequiredService<IOptions<KafkaTypedOptions>>(),

@@ -22,4 +22,21 @@ public sealed class OrderAuditedHandler(HandlingRecorder recorder) : IHandle<Ord
 {
     public ValueTask HandleAsync(OrderAudited message, MessageContext context, CancellationToken cancellationToken)
         => recorder.RecordAsync(nameof(OrderAuditedHandler), MessageContract.TypeIdOf<OrderAudited>(), message.Sequence, context, cancellationToken);
+
+public sealed class PartitionStepHandler(HandlingRecorder recorder) : IHandle<PartitionStep>
+{
+    public ValueTask HandleAsync(PartitionStep message, MessageContext context, CancellationToken cancellationToken)
+        => recorder.RecordAsync(nameof(PartitionStepHandler), MessageContract.TypeIdOf<PartitionStep>(), message.Sequence, context, cancellationToken);
+}
+
+public sealed class KeyStepHandler(HandlingRecorder recorder) : IHandle<KeyStep>
+{
+    public ValueTask HandleAsync(KeyStep message, MessageContext context, CancellationToken cancellationToken)
+        => recorder.RecordAsync(nameof(KeyStepHandler), MessageContract.TypeIdOf<KeyStep>(), message.Sequence, context, cancellationToken);
+}
+
+public sealed class UnorderedStepHandler(HandlingRecorder recorder) : IHandle<UnorderedStep>
+{
+    public ValueTask HandleAsync(UnorderedStep message, MessageContext context, CancellationToken cancellationToken)
+        => recorder.RecordAsync(nameof(UnorderedStepHandler), MessageContract.TypeIdOf<UnorderedStep>(), message.Sequence, context, cancellationToken);
 }

@@ -18,3 +18,16 @@ public sealed partial record OrderNoted([property: MessageKey] string OrderId, l
 // Published in Avro, in the Schema Registry framing.
 [KafkaMessage("it.order-audited", Format = MessageFormat.Avro)]
 public sealed partial record OrderAudited([property: MessageKey] string OrderId, long Sequence, decimal Amount, DateTimeOffset At, string? Note);
+
+// One message per ordering mode, for a partition mixing them (docs/ordering.md).
+
+[KafkaMessage("it.step-in-partition-order")]
+public sealed partial record PartitionStep([property: MessageKey] string OrderId, long Sequence);
+
+[KafkaMessage("it.step-in-key-order")]
+[Ordering(OrderingMode.Key)]
+public sealed partial record KeyStep([property: MessageKey] string OrderId, long Sequence);
+
+[KafkaMessage("it.step-in-no-order")]
+[Ordering(OrderingMode.None)]
+public sealed partial record UnorderedStep([property: MessageKey] string OrderId, long Sequence);
