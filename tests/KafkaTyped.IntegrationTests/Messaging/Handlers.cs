@@ -22,6 +22,7 @@ public sealed class OrderAuditedHandler(HandlingRecorder recorder) : IHandle<Ord
 {
     public ValueTask HandleAsync(OrderAudited message, MessageContext context, CancellationToken cancellationToken)
         => recorder.RecordAsync(nameof(OrderAuditedHandler), MessageContract.TypeIdOf<OrderAudited>(), message.Sequence, context, cancellationToken);
+}
 
 public sealed class PartitionStepHandler(HandlingRecorder recorder) : IHandle<PartitionStep>
 {
