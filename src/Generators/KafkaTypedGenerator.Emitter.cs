@@ -29,6 +29,7 @@ public sealed partial class KafkaTypedGenerator
         private const string TypeInfoHolder = "KafkaTypedTypeInfo";
         private const string MessagePackCodecName = "KafkaTypedMessagePackCodec";
         private const string JsonCodecName = "KafkaTypedJsonCodec";
+        private const string AvroCodecName = "KafkaTypedAvroCodec";
 
         private static readonly string s_generatedCodeAttribute =
             $"[global::System.CodeDom.Compiler.GeneratedCode(\"KafkaTyped.Generators\", \"{typeof(KafkaTypedGenerator).Assembly.GetName().Version}\")]";
@@ -87,6 +88,8 @@ public sealed partial class KafkaTypedGenerator
             WriteMessagePackCodec(w, spec);
             w.WriteLine();
             WriteJsonCodec(w, spec);
+            w.WriteLine();
+            WriteAvroCodec(w, spec);
             w.WriteLine();
             WriteFormatter(w, spec);
 
@@ -194,7 +197,7 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine($"/// <summary>The serializers of <see cref=\"{spec.Name}\"/>, one per format.</summary>");
             w.WriteLine(s_generatedCodeAttribute);
             w.OpenBlock($"private static class {TypeInfoHolder}");
-            w.WriteLine($"public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<{type}> Instance = new({MessagePackCodecName}.Instance, {JsonCodecName}.Instance);");
+            w.WriteLine($"public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<{type}> Instance = new({MessagePackCodecName}.Instance, {JsonCodecName}.Instance, {AvroCodecName}.Instance);");
             w.CloseBlock();
         }
 
@@ -271,6 +274,9 @@ public sealed partial class KafkaTypedGenerator
             w.WriteLine();
             w.WriteLine(inline);
             w.WriteLine("public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;");
+            w.WriteLine();
+            w.WriteLine(inline);
+            w.WriteLine("public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;");
             w.CloseBlock();
         }
 

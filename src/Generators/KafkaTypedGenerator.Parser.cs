@@ -57,6 +57,7 @@ public sealed partial class KafkaTypedGenerator
                             0 => "global::KafkaTyped.MessageFormat.MessagePack",
                             1 => "global::KafkaTyped.MessageFormat.Json",
                             2 => "global::KafkaTyped.MessageFormat.JsonEnvelope",
+                            3 => "global::KafkaTyped.MessageFormat.Avro",
                             _ => $"(global::KafkaTyped.MessageFormat){formatValue}",
                         };
                     }
@@ -484,6 +485,7 @@ public sealed partial class KafkaTypedGenerator
                     continue;
                 }
 
+                var (precision, scale) = AvroDecimalOf(symbol, member);
                 members.Add(member is IParameterSymbol parameter
                     ? new MemberSpec(
                         EscapeIdentifier(parameter.Name),
@@ -491,8 +493,10 @@ public sealed partial class KafkaTypedGenerator
                         shape,
                         IsConstructorParameter: true,
                         DefaultValueExpression: parameter.HasExplicitDefaultValue ? DefaultValueExpression(parameter, shape) : null,
-                        JsonName: jsonName)
-                    : new MemberSpec(EscapeIdentifier(member.Name), member.Name, shape, IsConstructorParameter: false, DefaultValueExpression: null, JsonName: jsonName));
+                        JsonName: jsonName,
+                        AvroPrecision: precision,
+                        AvroScale: scale)
+                    : new MemberSpec(EscapeIdentifier(member.Name), member.Name, shape, IsConstructorParameter: false, DefaultValueExpression: null, JsonName: jsonName, AvroPrecision: precision, AvroScale: scale));
             }
 
             return members;
@@ -528,6 +532,44 @@ public sealed partial class KafkaTypedGenerator
                         && attribute.ConstructorArguments[0].Value is string { Length: > 0 } value)
                     {
                         return value;
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// The precision and scale of an <c>[AvroDecimal]</c> on the member (for a positional parameter, also on the
+        /// property made of it), else Avro's defaults of KafkaTyped (29, 14).
+        /// </summary>
+        private static (int Precision, int Scale) AvroDecimalOf(INamedTypeSymbol type, ISymbol member)
+        {
+            var found = Find(member.GetAttributes());
+            if (found is null && member is IParameterSymbol)
+            {
+                foreach (var property in type.GetMembers(member.Name))
+                {
+                    if (property is IPropertySymbol)
+                    {
+                        found = Find(property.GetAttributes());
+                    }
+                }
+            }
+
+            return found ?? (29, 14);
+
+            static (int, int)? Find(ImmutableArray<AttributeData> attributes)
+            {
+                foreach (var attribute in attributes)
+                {
+                    if (attribute.AttributeClass is { Name: "AvroDecimalAttribute" } attributeClass
+                        && attributeClass.ToDisplayString() == "KafkaTyped.AvroDecimalAttribute"
+                        && attribute.ConstructorArguments.Length == 2
+                        && attribute.ConstructorArguments[0].Value is int precision
+                        && attribute.ConstructorArguments[1].Value is int scale)
+                    {
+                        return (precision, scale);
                     }
                 }
 

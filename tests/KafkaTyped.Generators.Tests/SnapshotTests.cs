@@ -59,6 +59,33 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void AvroFormat() => Verify("""
+        namespace Payments;
+
+        public enum Channel { Card, Transfer = 5, Wire = 5 }
+
+        // An Avro message: logical types, a declared decimal, unions for what may be null, a nested record and enum.
+        [KafkaMessage("payment-taken", Topic = "payments", Format = MessageFormat.Avro)]
+        public partial record PaymentTaken([property: MessageKey] Guid PaymentId, [property: AvroDecimal(18, 4)] decimal Amount, Channel Channel)
+        {
+            public DateTimeOffset TakenAt { get; init; }
+
+            public DateOnly Day { get; init; }
+
+            public TimeOnly? Time { get; init; }
+
+            public Fee? Fee { get; init; }
+
+            public ImmutableArray<Fee> Fees { get; init; }
+
+            public IReadOnlyDictionary<string, string?> Labels { get; init; } = new Dictionary<string, string?>();
+        }
+
+        [KafkaData]
+        public partial record Fee(string Name, decimal Amount, Channel Channel);
+        """);
+
+    [Fact]
     public void Classes() => Verify("""
         namespace Shop.Billing;
 

@@ -23,7 +23,7 @@ internal sealed class LockedMessage
 
     public List<LockedMember> Members { get; } = new();
 
-    /// <summary>The declared format when it is not the default MessagePack (<c>json</c>, <c>json-envelope</c>), else empty.</summary>
+    /// <summary>The declared format when it is not the default MessagePack (<c>json</c>, <c>json-envelope</c>, <c>avro</c>), else empty.</summary>
     public string Format { get; set; } = string.Empty;
 }
 
@@ -160,6 +160,7 @@ internal sealed class SchemaLock
     {
         1 => "json",
         2 => "json-envelope",
+        3 => "avro",
         null or 0 => string.Empty,
         _ => value.ToString() ?? string.Empty,
     };

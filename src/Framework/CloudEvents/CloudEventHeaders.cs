@@ -25,11 +25,15 @@ internal static class CloudEventHeaders
     public const string JsonEnvelopeContentType = "application/vnd.kafkatyped.envelope+json";
     public const string StructuredContentType = "application/cloudevents+json";
 
+    /// <summary>The <c>content-type</c> of an Avro value in the Schema Registry framing.</summary>
+    public const string AvroContentType = "application/avro";
+
     // Header values are handed to librdkafka, which copies them; the client never mutates them, so constant values are shared.
     private static readonly byte[] s_specVersion10 = "1.0"u8.ToArray();
     private static readonly byte[] s_messagePack = "application/x-msgpack"u8.ToArray();
     private static readonly byte[] s_json = "application/json"u8.ToArray();
     private static readonly byte[] s_jsonEnvelope = "application/vnd.kafkatyped.envelope+json"u8.ToArray();
+    private static readonly byte[] s_avro = "application/avro"u8.ToArray();
 
     /// <summary>What a record's value is, by its <c>content-type</c> header.</summary>
     public enum ValueKind
@@ -46,6 +50,9 @@ internal static class CloudEventHeaders
         /// <summary><c>application/cloudevents+json</c>: a CloudEvents structured-mode event, the message in <c>data</c>.</summary>
         Structured,
 
+        /// <summary><c>application/avro</c>: an Avro value in the Schema Registry framing.</summary>
+        Avro,
+
         /// <summary>Any other content type: not a format KafkaTyped reads.</summary>
         Unsupported,
     }
@@ -55,6 +62,7 @@ internal static class CloudEventHeaders
     {
         MessageFormat.Json => s_json,
         MessageFormat.JsonEnvelope => s_jsonEnvelope,
+        MessageFormat.Avro => s_avro,
         _ => s_messagePack,
     };
 
@@ -101,6 +109,12 @@ internal static class CloudEventHeaders
         if (Ascii.EqualsIgnoreCase(media, "application/cloudevents+json"u8))
         {
             return ValueKind.Structured;
+        }
+
+        if (Ascii.EqualsIgnoreCase(media, "application/avro"u8) || Ascii.EqualsIgnoreCase(media, "avro/binary"u8)
+            || Ascii.EqualsIgnoreCase(media, "application/vnd.apache.avro+binary"u8))
+        {
+            return ValueKind.Avro;
         }
 
         return media.Length > 5 && Ascii.EqualsIgnoreCase(media[^5..], "+json"u8) ? ValueKind.Json : ValueKind.Unsupported;

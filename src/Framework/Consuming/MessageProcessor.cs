@@ -16,7 +16,7 @@ namespace KafkaTyped.Consuming;
 /// replayed dead letter (<see cref="ReplayHeaders"/>) addressed to another group is skipped first; one addressed to a
 /// handler runs that handler only (<c>docs/cli.md</c>).
 /// </summary>
-internal sealed class MessageProcessor : IRecordProcessor
+internal sealed partial class MessageProcessor : IRecordProcessor
 {
     private readonly RouteRegistry _routes;
     private readonly ConsumerStages _stages;
@@ -32,6 +32,7 @@ internal sealed class MessageProcessor : IRecordProcessor
         RouteRegistry routes, IServiceProvider rootServices, ConsumerOptions options, ILogger logger, TimeProvider timeProvider, IDeadLetterSink deadLetters, IRetryJitter? jitter = null)
     {
         _routes = routes;
+        _schemaRegistry = SchemaRegistry.SchemaRegistrySource.Resolve(rootServices);
         _stages = new ConsumerStages(options, rootServices.GetRequiredService<IServiceScopeFactory>(), logger, timeProvider, jitter ?? SharedRandomJitter.Instance, deadLetters, rootServices.GetService<SecretRedactor>(), rootServices);
         var bindings = routes.Bindings;
         _chains = new RouteChain[bindings.Count];
@@ -105,6 +106,7 @@ internal sealed class MessageProcessor : IRecordProcessor
                 CloudEventHeaders.ValueKind.MessagePack => Dispatch(record, typeId, value, MessageFormat.MessagePack, replayHandler, cancellationToken),
                 CloudEventHeaders.ValueKind.Json => Dispatch(record, typeId, value, MessageFormat.Json, replayHandler, cancellationToken),
                 CloudEventHeaders.ValueKind.JsonEnvelope => DispatchEnvelope(record, typeId, JsonEnvelope.PayloadProperty, replayHandler, cancellationToken),
+                CloudEventHeaders.ValueKind.Avro => DispatchAvro(record, typeId, value, replayHandler, cancellationToken),
                 _ => UnsupportedContentType(record, typeId, cancellationToken),
             };
         }
@@ -233,7 +235,7 @@ internal sealed class MessageProcessor : IRecordProcessor
     private ValueTask<MessageOutcome> UnsupportedContentType(ConsumeResult<byte[], byte[]> record, ReadOnlySpan<byte> typeId, CancellationToken cancellationToken)
     {
         CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.ContentType, out var contentType);
-        var error = new NotSupportedException($"The content-type '{Encoding.UTF8.GetString(contentType)}' is not a format KafkaTyped reads (application/x-msgpack, application/json, application/vnd.kafkatyped.envelope+json, application/cloudevents+json).");
+        var error = new NotSupportedException($"The content-type '{Encoding.UTF8.GetString(contentType)}' is not a format KafkaTyped reads (application/x-msgpack, application/json, application/vnd.kafkatyped.envelope+json, application/cloudevents+json, application/avro).");
         Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, Encoding.UTF8.GetString(typeId), error);
         KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
         return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, error, cancellationToken);

@@ -19,4 +19,10 @@ public enum MessageFormat
     /// (<c>content-type: application/vnd.kafkatyped.envelope+json</c>); the CloudEvents headers are written too.
     /// </summary>
     JsonEnvelope,
+
+    /// <summary>
+    /// An Avro record of the members in the Confluent Schema Registry framing (magic byte 0, the schema id, the Avro
+    /// binary body; <c>content-type: application/avro</c>), with the schema generated at compile time. See <c>docs/avro.md</c>.
+    /// </summary>
+    Avro,
 }

@@ -69,8 +69,10 @@ public static class KafkaTypedServiceCollectionExtensions
         services.TryAddSingleton<IMessagePublisher>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
-            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp));
+            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp), KafkaTyped.SchemaRegistry.SchemaRegistrySource.Resolve(sp));
         });
+        services.TryAddSingleton(KafkaTyped.SchemaRegistry.SchemaRegistrySource.Create);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTyped.SchemaRegistry.SchemaRegistryStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PublisherStartupService>());
         services.TryAddSingleton<ConsumerStatusBoard>();
         services.TryAddSingleton<IConsumerStatus>(static sp => sp.GetRequiredService<ConsumerStatusBoard>());

@@ -28,6 +28,9 @@ public sealed class KafkaTypedOptions
     /// <summary>Options of the publisher (<see cref="IMessagePublisher"/>).</summary>
     public PublisherOptions Publisher { get; set; } = new();
 
+    /// <summary>The Schema Registry of Avro messages (<c>KafkaTyped:SchemaRegistry</c>); none when <see cref="KafkaTyped.SchemaRegistry.SchemaRegistryOptions.Url"/> is not set.</summary>
+    public KafkaTyped.SchemaRegistry.SchemaRegistryOptions SchemaRegistry { get; set; } = new();
+
     /// <summary>
     /// The consumer groups this service runs; each gets its own Kafka consumer, poll thread and lanes. Groups can also be
     /// added in code with <see cref="KafkaTypedBuilderExtensions.AddConsumer"/>, which configures on top of a group of the same id here.

@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using KafkaTyped.CloudEvents;
 using KafkaTyped.Diagnostics;
 using KafkaTyped.Hosting;
+using KafkaTyped.SchemaRegistry;
 using KafkaTyped.Serialization;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
     private readonly PublisherOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly byte[] _sourceUtf8;
+    private readonly AvroSchemaIds _avroSchemaIds;
     private int _disposed;
 
     /// <summary>A publisher over a producer of its own, disposed with it.</summary>
@@ -35,9 +37,10 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
     }
 
     /// <summary>A publisher over the service's <see cref="RecordProducer"/>, which its owner disposes.</summary>
-    public KafkaMessagePublisher(RecordProducer records, KafkaTypedOptions options, string serviceName, TimeProvider timeProvider)
+    public KafkaMessagePublisher(RecordProducer records, KafkaTypedOptions options, string serviceName, TimeProvider timeProvider, ISchemaRegistry? schemaRegistry = null)
     {
         _records = records;
+        _avroSchemaIds = new AvroSchemaIds(schemaRegistry, options.SchemaRegistry.SubjectNameStrategy);
         _options = options.Publisher;
         _timeProvider = timeProvider;
         _sourceUtf8 = Encoding.UTF8.GetBytes(serviceName);
@@ -54,8 +57,9 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var resolvedTopic = ResolveTopic<T>(topic);
+        var avroSchemaId = T.Format == MessageFormat.Avro ? await _avroSchemaIds.GetAsync<T>(resolvedTopic, cancellationToken).ConfigureAwait(false) : -1;
         using var activity = StartActivity(resolvedTopic);
-        var record = CreateRecord(message, headers, activity, out var messageId);
+        var record = CreateRecord(message, headers, activity, out var messageId, avroSchemaId);
         activity?.SetTag("messaging.message.id", MessageIdString(messageId));
 
         try
@@ -76,8 +80,9 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var resolvedTopic = ResolveTopic<T>(topic);
+        var avroSchemaId = T.Format == MessageFormat.Avro ? _avroSchemaIds.Get<T>(resolvedTopic) : -1;
         using var activity = StartActivity(resolvedTopic);
-        var record = CreateRecord(message, headers, activity, out var messageId);
+        var record = CreateRecord(message, headers, activity, out var messageId, avroSchemaId);
         activity?.SetTag("messaging.message.id", MessageIdString(messageId));
 
         try
@@ -92,6 +97,10 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
     }
 
     public int Flush(TimeSpan timeout) => _records.Flush(timeout);
+
+    /// <summary>Registers <typeparamref name="T"/>'s Avro schema for the topic now (at start-up) rather than on the first publish.</summary>
+    internal async ValueTask PrepareAvroAsync<T>(string? topic, CancellationToken cancellationToken) where T : IKafkaMessage<T>
+        => await _avroSchemaIds.GetAsync<T>(ResolveTopic<T>(topic), cancellationToken).ConfigureAwait(false);
 
     public void Dispose()
     {
@@ -117,8 +126,13 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
     /// Builds the record of a message: key, payload and CloudEvents headers. <paramref name="messageId"/> is the new
     /// <c>ce_id</c> as its UTF-8 header value; a string is made of it only when needed (<see cref="MessageIdString"/>).
     /// </summary>
-    internal Message<byte[], byte[]> CreateRecord<T>(T message, Headers? extraHeaders, Activity? activity, out byte[] messageId) where T : IKafkaMessage<T>
+    internal Message<byte[], byte[]> CreateRecord<T>(T message, Headers? extraHeaders, Activity? activity, out byte[] messageId, int avroSchemaId = -1) where T : IKafkaMessage<T>
     {
+        if (T.Format == MessageFormat.Avro && avroSchemaId < 0)
+        {
+            throw new NotSupportedException($"'{T.TypeId}' ({typeof(T).FullName}) is an Avro message: publish it through IMessagePublisher, which registers its schema; the outbox does not write Avro messages yet.");
+        }
+
         // Formatted straight into the header's bytes: no string per published message.
         messageId = new byte[36];
         Guid.CreateVersion7().TryFormat(messageId, out _, "D");
@@ -137,9 +151,16 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
             }
         }
 
-        var value = KafkaSerializer.SerializeMessage(message);
+        var value = T.Format == MessageFormat.Avro ? SerializeAvro(message, avroSchemaId) : KafkaSerializer.SerializeMessage(message);
         activity?.SetTag("messaging.message.body.size", value.Length);
         return new Message<byte[], byte[]> { Key = T.SerializeKey(message)!, Value = value, Headers = headers };
+    }
+
+    private static byte[] SerializeAvro<T>(T message, int schemaId) where T : IKafkaMessage<T>
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        KafkaSerializer.SerializeAvro(message, buffer, schemaId);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>A <c>ce_id</c> header value as the string that failures, logs and traces carry.</summary>

@@ -43,7 +43,8 @@ public static class KafkaSerializer
 
     /// <summary>
     /// Writes <paramref name="value"/> to <paramref name="output"/> in <paramref name="format"/>
-    /// (<see cref="MessageFormat.MessagePack"/> or <see cref="MessageFormat.Json"/>; an envelope needs a message:
+    /// (<see cref="MessageFormat.MessagePack"/>, <see cref="MessageFormat.Json"/>, or <see cref="MessageFormat.Avro"/>: the
+    /// Avro binary body, without the Schema Registry framing; an envelope needs a message:
     /// <see cref="SerializeMessage{T}(T, IBufferWriter{byte}, MessageFormat)"/>). Allocates nothing beyond what
     /// <paramref name="output"/> allocates.
     /// </summary>
@@ -65,10 +66,23 @@ public static class KafkaSerializer
             case MessageFormat.Json:
                 WriteJson(value, output, typeId: null);
                 break;
+            case MessageFormat.Avro:
+                WriteAvro(value, output);
+                break;
             default:
                 throw new ArgumentException($"{format} is not a format of a data value; serialize a message with SerializeMessage to write an envelope.", nameof(format));
         }
     }
+
+    /// <summary>
+    /// The Avro schema generated for <typeparamref name="T"/>: a record named after the type in its C# namespace, its
+    /// members as fields in encoding order, the records and enums it uses defined where first used (<c>docs/avro.md</c>).
+    /// </summary>
+    /// <typeparam name="T">The message or data type.</typeparam>
+    /// <returns>The schema JSON.</returns>
+    public static string AvroSchema<T>()
+        where T : IKafkaData<T>
+        => T.TypeInfo.Avro.Schema;
 
     /// <summary>Writes <paramref name="value"/> as MessagePack to a new array.</summary>
     /// <typeparam name="T">The message or data type.</typeparam>
@@ -82,7 +96,7 @@ public static class KafkaSerializer
     /// <summary>Writes <paramref name="value"/> in <paramref name="format"/> to a new array.</summary>
     /// <typeparam name="T">The message or data type.</typeparam>
     /// <param name="value">The value to write.</param>
-    /// <param name="format"><see cref="MessageFormat.MessagePack"/> or <see cref="MessageFormat.Json"/>.</param>
+    /// <param name="format"><see cref="MessageFormat.MessagePack"/>, <see cref="MessageFormat.Json"/> or <see cref="MessageFormat.Avro"/> (the body alone).</param>
     /// <returns>The bytes.</returns>
     public static byte[] Serialize<T>(T value, MessageFormat format)
         where T : IKafkaData<T>
@@ -107,9 +121,16 @@ public static class KafkaSerializer
     /// <param name="message">The message.</param>
     /// <param name="output">Receives the bytes.</param>
     /// <param name="format">The format.</param>
+    /// <exception cref="ArgumentException"><paramref name="format"/> is <see cref="MessageFormat.Avro"/>, whose framing needs the
+    /// schema id: use <see cref="SerializeAvro{T}(T, IBufferWriter{byte}, int)"/>.</exception>
     public static void SerializeMessage<T>(T message, IBufferWriter<byte> output, MessageFormat format)
         where T : IKafkaMessage<T>
     {
+        if (format == MessageFormat.Avro)
+        {
+            throw new ArgumentException($"An Avro message is framed with its schema id: serialize {typeof(T).FullName} with SerializeAvro(value, output, schemaId).", nameof(format));
+        }
+
         if (format == MessageFormat.JsonEnvelope)
         {
             WriteJson(message, output, T.TypeIdUtf8);
@@ -137,6 +158,23 @@ public static class KafkaSerializer
         {
             ReturnBuffer(buffer);
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> in the Confluent Schema Registry framing: magic byte 0, <paramref name="schemaId"/>
+    /// as four big-endian bytes, then the Avro binary body. Allocates nothing beyond what <paramref name="output"/> allocates.
+    /// </summary>
+    /// <typeparam name="T">The message or data type.</typeparam>
+    /// <param name="value">The value.</param>
+    /// <param name="output">Receives the bytes.</param>
+    /// <param name="schemaId">The registry's id of <see cref="AvroSchema{T}"/>.</param>
+    /// <exception cref="AvroSerializationException">A member holds a value its Avro type cannot carry.</exception>
+    public static void SerializeAvro<T>(T value, IBufferWriter<byte> output, int schemaId)
+        where T : IKafkaData<T>
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        AvroFraming.WritePrefix(output, schemaId);
+        WriteAvro(value, output);
     }
 
     /// <summary>
@@ -170,8 +208,8 @@ public static class KafkaSerializer
     }
 
     /// <summary>
-    /// Reads a value of <typeparamref name="T"/> in <paramref name="format"/> (<see cref="MessageFormat.MessagePack"/> or
-    /// <see cref="MessageFormat.Json"/>) from <paramref name="payload"/>, which must hold exactly one value.
+    /// Reads a value of <typeparamref name="T"/> in <paramref name="format"/> (<see cref="MessageFormat.MessagePack"/>,
+    /// <see cref="MessageFormat.Json"/>, or <see cref="MessageFormat.Avro"/>: a body written with the type's own schema) from <paramref name="payload"/>, which must hold exactly one value.
     /// </summary>
     /// <typeparam name="T">The message or data type.</typeparam>
     /// <param name="payload">The bytes.</param>
@@ -185,21 +223,29 @@ public static class KafkaSerializer
         {
             MessageFormat.MessagePack => Deserialize<T>(payload),
             MessageFormat.Json => ReadJson<T>(payload.Span),
+            MessageFormat.Avro => ReadAvro<T>(payload.Span),
             _ => throw new ArgumentException($"{format} is not a format of a data value; read an envelope with DeserializeMessage.", nameof(format)),
         };
 
     /// <summary>
     /// Reads a message in <paramref name="format"/>; for <see cref="MessageFormat.JsonEnvelope"/>, the <c>payload</c> of a
-    /// <c>{"type":...,"payload":{...}}</c> object whose <c>type</c> is the message's type id.
+    /// <c>{"type":...,"payload":{...}}</c> object whose <c>type</c> is the message's type id; for <see cref="MessageFormat.Avro"/>,
+    /// a value in the Schema Registry framing whose writer schema this process registered or fetched.
     /// </summary>
     /// <typeparam name="T">The message type.</typeparam>
     /// <param name="payload">The bytes.</param>
     /// <param name="format">The format.</param>
     /// <returns>The message.</returns>
     /// <exception cref="JsonException">The envelope is malformed or carries another type id.</exception>
+    /// <exception cref="AvroSerializationException">The framing is invalid, names an unknown schema, or the body is not valid.</exception>
     public static T DeserializeMessage<T>(ReadOnlyMemory<byte> payload, MessageFormat format)
         where T : IKafkaMessage<T>
     {
+        if (format == MessageFormat.Avro)
+        {
+            return ReadFramedAvro<T>(payload.Span, schemaIdHeader: null);
+        }
+
         if (format != MessageFormat.JsonEnvelope)
         {
             return Deserialize<T>(payload, format);
@@ -284,6 +330,62 @@ public static class KafkaSerializer
         {
             throw new JsonException($"Cannot deserialize {typeof(T).FullName}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>Writes the Avro binary body of <paramref name="value"/> (no framing) to <paramref name="output"/>.</summary>
+    private static void WriteAvro<T>(T value, IBufferWriter<byte> output)
+        where T : IKafkaData<T>
+    {
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value));
+        }
+
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = new AvroWriter(output);
+        T.TypeInfo.Avro.Write(ref writer, value);
+    }
+
+    /// <summary>Reads an Avro binary body written with <typeparamref name="T"/>'s own schema; nothing may follow it.</summary>
+    internal static T ReadAvro<T>(ReadOnlySpan<byte> body)
+        where T : IKafkaData<T>
+    {
+        try
+        {
+            var reader = new AvroReader(body);
+            var value = T.TypeInfo.Avro.Read(ref reader);
+            reader.EnsureEnd(typeof(T).FullName!);
+            return value;
+        }
+        catch (Exception ex) when (ex is AvroSerializationException or OverflowException or ArgumentException or FormatException or InvalidOperationException)
+        {
+            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads a value in the Schema Registry framing (or, with <paramref name="schemaIdHeader"/>, a body whose id is in the
+    /// <c>__value_schema_id</c> header) whose writer schema this process knows (<see cref="AvroWriterSchemas"/>).
+    /// </summary>
+    internal static T ReadFramedAvro<T>(ReadOnlySpan<byte> value, byte[]? schemaIdHeader)
+        where T : IKafkaData<T>
+    {
+        if (!AvroFraming.TryRead(value, schemaIdHeader, out var id, out var bodyOffset, out var error))
+        {
+            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: {error}.");
+        }
+
+        if (!AvroWriterSchemas.TryGet(id, out var writerSchema))
+        {
+            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: the value names {id}, which the schema registry does not know.");
+        }
+
+        if (!string.Equals(writerSchema, T.TypeInfo.Avro.Schema, StringComparison.Ordinal))
+        {
+            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: the value was written with {id}, a schema other than the type's own, and this version reads only its own schema.");
+        }
+
+        return ReadAvro<T>(value[bodyOffset..]);
     }
 
     private static void WriteJson<T>(T value, IBufferWriter<byte> output, ReadOnlySpan<byte> typeId)

@@ -7,10 +7,14 @@ namespace KafkaTyped.Generators.Model;
 /// <param name="IsConstructorParameter">Whether the member is a parameter of a positional record's primary constructor.</param>
 /// <param name="DefaultValueExpression">For a constructor parameter with a default value, that value as a C# expression; used when a payload lacks the member.</param>
 /// <param name="JsonName">The property name in JSON: <c>[JsonPropertyName]</c> when the member declares one, else the name in camelCase.</param>
+/// <param name="AvroPrecision">The Avro precision of the member's decimals: <c>[AvroDecimal]</c>, else 29.</param>
+/// <param name="AvroScale">The Avro scale of the member's decimals: <c>[AvroDecimal]</c>, else 14.</param>
 internal sealed record MemberSpec(
     string Name,
     string DisplayName,
     TypeShape Shape,
     bool IsConstructorParameter,
     string? DefaultValueExpression,
-    string JsonName);
+    string JsonName,
+    int AvroPrecision = 29,
+    int AvroScale = 14);

@@ -106,3 +106,14 @@ public partial class TreeNode
 
     public List<TreeNode> Children { get; set; } = [];
 }
+
+/// <summary>An Avro message: a declared decimal precision and scale, and the schema of a nested record and enum.</summary>
+[KafkaMessage("payment-taken", Topic = "payments", Format = MessageFormat.Avro)]
+public partial record PaymentTaken([property: MessageKey] Guid PaymentId, [property: AvroDecimal(10, 2)] decimal Amount, Priority Priority)
+{
+    public LineItem? Line { get; init; }
+
+    public List<LineItem> Lines { get; init; } = [];
+
+    public string? Note { get; init; }
+}

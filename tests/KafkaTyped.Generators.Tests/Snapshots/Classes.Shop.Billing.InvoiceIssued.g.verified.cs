@@ -65,7 +65,7 @@ namespace Shop.Billing
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Billing.InvoiceIssued> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Billing.InvoiceIssued> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="InvoiceIssued"/>: an array of its members in encoding order.</summary>
@@ -235,6 +235,83 @@ namespace Shop.Billing
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="InvoiceIssued"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.Billing.InvoiceIssued>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Shop.Billing.InvoiceIssued";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"InvoiceIssued\",\"namespace\":\"Shop.Billing\",\"fields\":[{\"name\":\"invoiceNumber\",\"type\":\"string\"},{\"name\":\"customerId\",\"type\":\"long\"},{\"name\":\"discount\",\"type\":\"double\"},{\"name\":\"issuedAt\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"paymentTerm\",\"type\":\"long\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.Billing.InvoiceIssued value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // InvoiceNumber
+                writer.WriteString(value.InvoiceNumber ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Billing.InvoiceIssued", "InvoiceNumber"));
+
+                // CustomerId
+                writer.WriteLong(value.CustomerId);
+
+                // Discount
+                writer.WriteDouble(value.Discount);
+
+                // IssuedAt
+                writer.WriteTimestampMicros(value.IssuedAt);
+
+                // PaymentTerm
+                writer.WriteTimeSpan(value.PaymentTerm);
+            }
+
+            public override global::Shop.Billing.InvoiceIssued Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Shop.Billing.InvoiceIssued");
+                string InvoiceNumberValue;
+                long CustomerIdValue;
+                double DiscountValue;
+                global::System.DateTime IssuedAtValue;
+                global::System.TimeSpan PaymentTermValue;
+
+                // InvoiceNumber
+                {
+                    InvoiceNumberValue = reader.ReadString();
+                }
+
+                // CustomerId
+                {
+                    CustomerIdValue = reader.ReadLong();
+                }
+
+                // Discount
+                {
+                    DiscountValue = reader.ReadDouble();
+                }
+
+                // IssuedAt
+                {
+                    IssuedAtValue = reader.ReadDateTime();
+                }
+
+                // PaymentTerm
+                {
+                    PaymentTermValue = reader.ReadTimeSpan();
+                }
+
+                reader.LeaveRecord();
+                return new global::Shop.Billing.InvoiceIssued(new global::KafkaTyped.Serialization.PresentMembers(5), InvoiceNumberValue, CustomerIdValue, DiscountValue, IssuedAtValue, PaymentTermValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="InvoiceIssued"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Billing.InvoiceIssued?>
@@ -269,5 +346,8 @@ namespace Shop.Billing
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -22,7 +22,7 @@ namespace Shop.Billing
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Billing.WithConstructor> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Billing.WithConstructor> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="WithConstructor"/>: an array of its members in encoding order.</summary>
@@ -101,6 +101,47 @@ namespace Shop.Billing
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="WithConstructor"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.Billing.WithConstructor>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Shop.Billing.WithConstructor";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"WithConstructor\",\"namespace\":\"Shop.Billing\",\"fields\":[{\"name\":\"value\",\"type\":\"int\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.Billing.WithConstructor value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Value
+                writer.WriteInt(value.Value);
+            }
+
+            public override global::Shop.Billing.WithConstructor Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Shop.Billing.WithConstructor");
+                int ValueValue;
+
+                // Value
+                {
+                    ValueValue = reader.ReadInt();
+                }
+
+                reader.LeaveRecord();
+                return new global::Shop.Billing.WithConstructor(new global::KafkaTyped.Serialization.PresentMembers(1), ValueValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="WithConstructor"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Billing.WithConstructor?>
@@ -135,5 +176,8 @@ namespace Shop.Billing
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -95,7 +95,7 @@ namespace Catalog
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Catalog.CatalogChanged> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Catalog.CatalogChanged> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="CatalogChanged"/>: an array of its members in encoding order.</summary>
@@ -1114,6 +1114,504 @@ namespace Catalog
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="CatalogChanged"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Catalog.CatalogChanged>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Catalog.CatalogChanged";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"CatalogChanged\",\"namespace\":\"Catalog\",\"fields\":[{\"name\":\"checksum\",\"type\":\"bytes\"},{\"name\":\"signature\",\"type\":[\"null\",\"bytes\"],\"default\":null},{\"name\":\"ids\",\"type\":{\"type\":\"array\",\"items\":\"int\"}},{\"name\":\"aliases\",\"type\":[\"null\",{\"type\":\"array\",\"items\":[\"null\",\"string\"]}],\"default\":null},{\"name\":\"versions\",\"type\":{\"type\":\"array\",\"items\":\"long\"}},{\"name\":\"owners\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"logicalType\":\"uuid\"}}},{\"name\":\"weights\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"double\"}],\"default\":null},{\"name\":\"stock\",\"type\":{\"type\":\"map\",\"values\":\"int\"}},{\"name\":\"labels\",\"type\":{\"type\":\"map\",\"values\":[\"null\",\"string\"]}},{\"name\":\"batches\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"map\",\"values\":[\"null\",");
+                schema.Record(KafkaTypedContractAccess.Avro<global::Catalog.LineItem>());
+                schema.Raw("]}}},{\"name\":\"matrix\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":\"int\"}}}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Catalog.CatalogChanged value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Checksum
+                if (value.Checksum is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Checksum");
+                }
+                writer.WriteBytes(value.Checksum);
+
+                // Signature
+                if (value.Signature is null)
+                {
+                    writer.WriteUnionIndex(0);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(1);
+                    writer.WriteBytes(value.Signature);
+                }
+
+                // Ids
+                if (value.Ids is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Ids");
+                }
+                if (value.Ids.Length > 0)
+                {
+                    writer.WriteBlockCount(value.Ids.Length);
+                    foreach (var e0 in value.Ids)
+                    {
+                        writer.WriteInt(e0);
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // Aliases
+                if (value.Aliases is null)
+                {
+                    writer.WriteUnionIndex(0);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(1);
+                    if (value.Aliases.Length > 0)
+                    {
+                        writer.WriteBlockCount(value.Aliases.Length);
+                        foreach (var e0 in value.Aliases)
+                        {
+                            if (e0 is null)
+                            {
+                                writer.WriteUnionIndex(0);
+                            }
+                            else
+                            {
+                                writer.WriteUnionIndex(1);
+                                writer.WriteString(e0);
+                            }
+                        }
+                    }
+                    writer.WriteBlockCount(0);
+                }
+
+                // Versions
+                if (value.Versions is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Versions");
+                }
+                if (value.Versions.Count > 0)
+                {
+                    writer.WriteBlockCount(value.Versions.Count);
+                    foreach (var e0 in value.Versions)
+                    {
+                        writer.WriteLong(e0);
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // Owners
+                if (value.Owners is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Owners");
+                }
+                var l0 = value.Owners;
+                if (l0.Count > 0)
+                {
+                    writer.WriteBlockCount(l0.Count);
+                    for (var i0 = 0; i0 < l0.Count; i0++)
+                    {
+                        var e0 = l0[i0];
+                        writer.WriteUuid(e0);
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // Weights
+                if (value.Weights.IsDefault)
+                {
+                    writer.WriteUnionIndex(0);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(1);
+                    if (value.Weights.Length > 0)
+                    {
+                        writer.WriteBlockCount(value.Weights.Length);
+                        foreach (var e0 in value.Weights)
+                        {
+                            writer.WriteDouble(e0);
+                        }
+                    }
+                    writer.WriteBlockCount(0);
+                }
+
+                // Stock
+                if (value.Stock is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Stock");
+                }
+                if (value.Stock.Count > 0)
+                {
+                    writer.WriteBlockCount(value.Stock.Count);
+                    foreach (var e0 in value.Stock)
+                    {
+                        writer.WriteString(e0.Key);
+                        writer.WriteInt(e0.Value);
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // Labels
+                if (value.Labels is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Labels");
+                }
+                var m0 = value.Labels;
+                if (m0.Count > 0)
+                {
+                    writer.WriteBlockCount(m0.Count);
+                    if (m0 is global::System.Collections.Generic.Dictionary<string, string?> d0)
+                    {
+                        foreach (var e0 in d0)
+                        {
+                            writer.WriteString(e0.Key);
+                            if (e0.Value is null)
+                            {
+                                writer.WriteUnionIndex(0);
+                            }
+                            else
+                            {
+                                writer.WriteUnionIndex(1);
+                                writer.WriteString(e0.Value);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        foreach (var e0 in m0)
+                        {
+                            writer.WriteString(e0.Key);
+                            if (e0.Value is null)
+                            {
+                                writer.WriteUnionIndex(0);
+                            }
+                            else
+                            {
+                                writer.WriteUnionIndex(1);
+                                writer.WriteString(e0.Value);
+                            }
+                        }
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // Batches
+                if (value.Batches is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Batches");
+                }
+                if (value.Batches.Count > 0)
+                {
+                    writer.WriteBlockCount(value.Batches.Count);
+                    foreach (var e0 in value.Batches)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Batches");
+                        }
+                        if (e0.Count > 0)
+                        {
+                            writer.WriteBlockCount(e0.Count);
+                            foreach (var e1 in e0)
+                            {
+                                writer.WriteString(e1.Key);
+                                if (e1.Value is null)
+                                {
+                                    writer.WriteUnionIndex(0);
+                                }
+                                else
+                                {
+                                    writer.WriteUnionIndex(1);
+                                    KafkaTypedContractAccess.Avro<global::Catalog.LineItem>().Write(ref writer, e1.Value);
+                                }
+                            }
+                        }
+                        writer.WriteBlockCount(0);
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // Matrix
+                if (value.Matrix is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Matrix");
+                }
+                if (value.Matrix.Length > 0)
+                {
+                    writer.WriteBlockCount(value.Matrix.Length);
+                    foreach (var e0 in value.Matrix)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.CatalogChanged", "Matrix");
+                        }
+                        if (e0.Length > 0)
+                        {
+                            writer.WriteBlockCount(e0.Length);
+                            foreach (var e1 in e0)
+                            {
+                                writer.WriteInt(e1);
+                            }
+                        }
+                        writer.WriteBlockCount(0);
+                    }
+                }
+                writer.WriteBlockCount(0);
+            }
+
+            public override global::Catalog.CatalogChanged Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Catalog.CatalogChanged");
+                byte[] ChecksumValue;
+                byte[]? SignatureValue;
+                int[] IdsValue;
+                string?[]? AliasesValue;
+                global::System.Collections.Generic.List<long> VersionsValue;
+                global::System.Collections.Generic.IReadOnlyList<global::System.Guid> OwnersValue;
+                global::System.Collections.Immutable.ImmutableArray<double> WeightsValue;
+                global::System.Collections.Generic.Dictionary<string, int> StockValue;
+                global::System.Collections.Generic.IReadOnlyDictionary<string, string?> LabelsValue;
+                global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>> BatchesValue;
+                int[][] MatrixValue;
+
+                // Checksum
+                {
+                    ChecksumValue = reader.ReadBytes();
+                }
+
+                // Signature
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        SignatureValue = reader.ReadBytes();
+                    }
+                    else
+                    {
+                        SignatureValue = default;
+                    }
+                }
+
+                // Ids
+                {
+                    var c0 = new global::System.Collections.Generic.List<int>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            int e0;
+                            e0 = reader.ReadInt();
+                            c0.Add(e0);
+                        }
+                    }
+                    IdsValue = c0.ToArray();
+                }
+
+                // Aliases
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        var c0 = new global::System.Collections.Generic.List<string?>();
+                        for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                        {
+                            for (var i0 = 0; i0 < n0; i0++)
+                            {
+                                string? e0;
+                                if (reader.ReadNullableBranch())
+                                {
+                                    e0 = reader.ReadString();
+                                }
+                                else
+                                {
+                                    e0 = default;
+                                }
+                                c0.Add(e0);
+                            }
+                        }
+                        AliasesValue = c0.ToArray();
+                    }
+                    else
+                    {
+                        AliasesValue = default;
+                    }
+                }
+
+                // Versions
+                {
+                    var c0 = new global::System.Collections.Generic.List<long>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            long e0;
+                            e0 = reader.ReadLong();
+                            c0.Add(e0);
+                        }
+                    }
+                    VersionsValue = c0;
+                }
+
+                // Owners
+                {
+                    var c0 = new global::System.Collections.Generic.List<global::System.Guid>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            global::System.Guid e0;
+                            e0 = reader.ReadUuid();
+                            c0.Add(e0);
+                        }
+                    }
+                    OwnersValue = c0;
+                }
+
+                // Weights
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        var c0 = global::System.Collections.Immutable.ImmutableArray.CreateBuilder<double>();
+                        for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                        {
+                            for (var i0 = 0; i0 < n0; i0++)
+                            {
+                                double e0;
+                                e0 = reader.ReadDouble();
+                                c0.Add(e0);
+                            }
+                        }
+                        WeightsValue = c0.ToImmutable();
+                    }
+                    else
+                    {
+                        WeightsValue = default;
+                    }
+                }
+
+                // Stock
+                {
+                    var c0 = new global::System.Collections.Generic.Dictionary<string, int>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            var k0 = reader.ReadString();
+                            int e0;
+                            e0 = reader.ReadInt();
+                            if (!c0.TryAdd(k0, e0))
+                            {
+                                throw global::KafkaTyped.Serialization.AvroPrimitives.DuplicateKey("Catalog.CatalogChanged", "Stock", k0);
+                            }
+                        }
+                    }
+                    StockValue = c0;
+                }
+
+                // Labels
+                {
+                    var c0 = new global::System.Collections.Generic.Dictionary<string, string?>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            var k0 = reader.ReadString();
+                            string? e0;
+                            if (reader.ReadNullableBranch())
+                            {
+                                e0 = reader.ReadString();
+                            }
+                            else
+                            {
+                                e0 = default;
+                            }
+                            if (!c0.TryAdd(k0, e0))
+                            {
+                                throw global::KafkaTyped.Serialization.AvroPrimitives.DuplicateKey("Catalog.CatalogChanged", "Labels", k0);
+                            }
+                        }
+                    }
+                    LabelsValue = c0;
+                }
+
+                // Batches
+                {
+                    var c0 = new global::System.Collections.Generic.List<global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?> e0;
+                            var c1 = new global::System.Collections.Generic.Dictionary<string, global::Catalog.LineItem?>();
+                            for (var n1 = reader.ReadBlockCount(); n1 != 0; n1 = reader.ReadBlockCount())
+                            {
+                                for (var i1 = 0; i1 < n1; i1++)
+                                {
+                                    var k1 = reader.ReadString();
+                                    global::Catalog.LineItem? e1;
+                                    if (reader.ReadNullableBranch())
+                                    {
+                                        e1 = KafkaTypedContractAccess.Avro<global::Catalog.LineItem>().Read(ref reader);
+                                    }
+                                    else
+                                    {
+                                        e1 = default;
+                                    }
+                                    if (!c1.TryAdd(k1, e1))
+                                    {
+                                        throw global::KafkaTyped.Serialization.AvroPrimitives.DuplicateKey("Catalog.CatalogChanged", "Batches", k1);
+                                    }
+                                }
+                            }
+                            e0 = c1;
+                            c0.Add(e0);
+                        }
+                    }
+                    BatchesValue = c0;
+                }
+
+                // Matrix
+                {
+                    var c0 = new global::System.Collections.Generic.List<int[]>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            int[] e0;
+                            var c1 = new global::System.Collections.Generic.List<int>();
+                            for (var n1 = reader.ReadBlockCount(); n1 != 0; n1 = reader.ReadBlockCount())
+                            {
+                                for (var i1 = 0; i1 < n1; i1++)
+                                {
+                                    int e1;
+                                    e1 = reader.ReadInt();
+                                    c1.Add(e1);
+                                }
+                            }
+                            e0 = c1.ToArray();
+                            c0.Add(e0);
+                        }
+                    }
+                    MatrixValue = c0.ToArray();
+                }
+
+                reader.LeaveRecord();
+                return new global::Catalog.CatalogChanged(new global::KafkaTyped.Serialization.PresentMembers(11), ChecksumValue, SignatureValue, IdsValue, AliasesValue, VersionsValue, OwnersValue, WeightsValue, StockValue, LabelsValue, BatchesValue, MatrixValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="CatalogChanged"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Catalog.CatalogChanged?>
@@ -1148,5 +1646,8 @@ namespace Catalog
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

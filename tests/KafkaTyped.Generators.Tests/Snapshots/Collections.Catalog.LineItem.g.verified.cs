@@ -19,7 +19,7 @@ namespace Catalog
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Catalog.LineItem> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Catalog.LineItem> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="LineItem"/>: an array of its members in encoding order.</summary>
@@ -126,6 +126,56 @@ namespace Catalog
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="LineItem"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Catalog.LineItem>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Catalog.LineItem";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"LineItem\",\"namespace\":\"Catalog\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"quantity\",\"type\":\"int\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Catalog.LineItem value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Sku
+                writer.WriteString(value.Sku ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Catalog.LineItem", "Sku"));
+
+                // Quantity
+                writer.WriteInt(value.Quantity);
+            }
+
+            public override global::Catalog.LineItem Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Catalog.LineItem");
+                string SkuValue;
+                int QuantityValue;
+
+                // Sku
+                {
+                    SkuValue = reader.ReadString();
+                }
+
+                // Quantity
+                {
+                    QuantityValue = reader.ReadInt();
+                }
+
+                reader.LeaveRecord();
+                return new global::Catalog.LineItem(new global::KafkaTyped.Serialization.PresentMembers(2), SkuValue, QuantityValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="LineItem"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Catalog.LineItem?>
@@ -160,5 +210,8 @@ namespace Catalog
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

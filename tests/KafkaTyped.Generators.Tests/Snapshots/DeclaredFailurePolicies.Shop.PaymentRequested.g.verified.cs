@@ -35,7 +35,7 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.PaymentRequested> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.PaymentRequested> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="PaymentRequested"/>: an array of its members in encoding order.</summary>
@@ -135,6 +135,56 @@ namespace Shop
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="PaymentRequested"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.PaymentRequested>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Shop.PaymentRequested";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"PaymentRequested\",\"namespace\":\"Shop\",\"fields\":[{\"name\":\"orderId\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":29,\"scale\":14}}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.PaymentRequested value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // OrderId
+                writer.WriteUuid(value.OrderId);
+
+                // Amount
+                writer.WriteDecimal(value.Amount, 29, 14);
+            }
+
+            public override global::Shop.PaymentRequested Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Shop.PaymentRequested");
+                global::System.Guid OrderIdValue;
+                decimal AmountValue;
+
+                // OrderId
+                {
+                    OrderIdValue = reader.ReadUuid();
+                }
+
+                // Amount
+                {
+                    AmountValue = reader.ReadDecimal(14);
+                }
+
+                reader.LeaveRecord();
+                return new global::Shop.PaymentRequested(new global::KafkaTyped.Serialization.PresentMembers(2), OrderIdValue, AmountValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="PaymentRequested"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.PaymentRequested?>
@@ -169,5 +219,8 @@ namespace Shop
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

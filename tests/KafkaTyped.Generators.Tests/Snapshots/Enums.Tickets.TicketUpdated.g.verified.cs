@@ -35,7 +35,7 @@ namespace Tickets
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Tickets.TicketUpdated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Tickets.TicketUpdated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="TicketUpdated"/>: an array of its members in encoding order.</summary>
@@ -451,6 +451,243 @@ namespace Tickets
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="TicketUpdated"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Tickets.TicketUpdated>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Tickets.TicketUpdated";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"TicketUpdated\",\"namespace\":\"Tickets\",\"fields\":[{\"name\":\"priority\",\"type\":");
+                if (schema.Define("Tickets.Priority"))
+                {
+                    schema.Raw("{\"type\":\"enum\",\"name\":\"Priority\",\"namespace\":\"Tickets\",\"symbols\":[\"Low\",\"High\"]}");
+                }
+                schema.Raw("},{\"name\":\"status\",\"type\":[\"null\",");
+                if (schema.Define("Tickets.Status"))
+                {
+                    schema.Raw("{\"type\":\"enum\",\"name\":\"Status\",\"namespace\":\"Tickets\",\"symbols\":[\"Open\",\"Closed\"]}");
+                }
+                schema.Raw("],\"default\":null},{\"name\":\"balance\",\"type\":");
+                if (schema.Define("Tickets.Balance"))
+                {
+                    schema.Raw("{\"type\":\"enum\",\"name\":\"Balance\",\"namespace\":\"Tickets\",\"symbols\":[\"Negative\"]}");
+                }
+                schema.Raw("},{\"name\":\"history\",\"type\":{\"type\":\"array\",\"items\":");
+                if (schema.Define("Tickets.Status"))
+                {
+                    schema.Raw("{\"type\":\"enum\",\"name\":\"Status\",\"namespace\":\"Tickets\",\"symbols\":[\"Open\",\"Closed\"]}");
+                }
+                schema.Raw("}},{\"name\":\"escalation\",\"type\":[\"null\",");
+                if (schema.Define("Tickets.Priority"))
+                {
+                    schema.Raw("{\"type\":\"enum\",\"name\":\"Priority\",\"namespace\":\"Tickets\",\"symbols\":[\"Low\",\"High\"]}");
+                }
+                schema.Raw("],\"default\":null}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Tickets.TicketUpdated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Priority
+                WriteAvroEnum0(ref writer, value.Priority, "Priority");
+
+                // Status
+                if (value.Status.HasValue)
+                {
+                    writer.WriteUnionIndex(1);
+                    WriteAvroEnum1(ref writer, value.Status.Value, "Status");
+                }
+                else
+                {
+                    writer.WriteUnionIndex(0);
+                }
+
+                // Balance
+                WriteAvroEnum2(ref writer, value.Balance, "Balance");
+
+                // History
+                if (value.History is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Tickets.TicketUpdated", "History");
+                }
+                if (value.History.Count > 0)
+                {
+                    writer.WriteBlockCount(value.History.Count);
+                    foreach (var e0 in value.History)
+                    {
+                        WriteAvroEnum1(ref writer, e0, "History");
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // Escalation
+                if (value.Escalation.HasValue)
+                {
+                    writer.WriteUnionIndex(1);
+                    WriteAvroEnum0(ref writer, value.Escalation.Value, "Escalation");
+                }
+                else
+                {
+                    writer.WriteUnionIndex(0);
+                }
+            }
+
+            public override global::Tickets.TicketUpdated Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Tickets.TicketUpdated");
+                global::Tickets.Priority PriorityValue;
+                global::Tickets.Status? StatusValue;
+                global::Tickets.Balance BalanceValue;
+                global::System.Collections.Generic.List<global::Tickets.Status> HistoryValue;
+                global::Tickets.Priority? EscalationValue;
+
+                // Priority
+                {
+                    PriorityValue = ReadAvroEnum0(ref reader);
+                }
+
+                // Status
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        global::Tickets.Status v0;
+                        v0 = ReadAvroEnum1(ref reader);
+                        StatusValue = v0;
+                    }
+                    else
+                    {
+                        StatusValue = default;
+                    }
+                }
+
+                // Balance
+                {
+                    BalanceValue = ReadAvroEnum2(ref reader);
+                }
+
+                // History
+                {
+                    var c0 = new global::System.Collections.Generic.List<global::Tickets.Status>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            global::Tickets.Status e0;
+                            e0 = ReadAvroEnum1(ref reader);
+                            c0.Add(e0);
+                        }
+                    }
+                    HistoryValue = c0;
+                }
+
+                // Escalation
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        global::Tickets.Priority v0;
+                        v0 = ReadAvroEnum0(ref reader);
+                        EscalationValue = v0;
+                    }
+                    else
+                    {
+                        EscalationValue = default;
+                    }
+                }
+
+                reader.LeaveRecord();
+                return new global::Tickets.TicketUpdated(new global::KafkaTyped.Serialization.PresentMembers(5), PriorityValue, StatusValue, BalanceValue, HistoryValue, EscalationValue);
+            }
+
+            private static void WriteAvroEnum0(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Tickets.Priority value, string memberName)
+            {
+                switch (value)
+                {
+                    case global::Tickets.Priority.Low:
+                        writer.WriteInt(0);
+                        break;
+                    case global::Tickets.Priority.High:
+                        writer.WriteInt(1);
+                        break;
+                    default:
+                        throw global::KafkaTyped.Serialization.AvroPrimitives.UnnamedEnumValue("Tickets.TicketUpdated", memberName, (long)value);
+                }
+            }
+
+            private static global::Tickets.Priority ReadAvroEnum0(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                switch (reader.ReadEnumIndex(2))
+                {
+                    case 0:
+                        return global::Tickets.Priority.Low;
+                    case 1:
+                        return global::Tickets.Priority.High;
+                    default:
+                        throw new global::System.InvalidOperationException("Unreachable: the index was checked.");
+                }
+            }
+
+            private static void WriteAvroEnum1(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Tickets.Status value, string memberName)
+            {
+                switch (value)
+                {
+                    case global::Tickets.Status.Open:
+                        writer.WriteInt(0);
+                        break;
+                    case global::Tickets.Status.Closed:
+                        writer.WriteInt(1);
+                        break;
+                    default:
+                        throw global::KafkaTyped.Serialization.AvroPrimitives.UnnamedEnumValue("Tickets.TicketUpdated", memberName, (long)value);
+                }
+            }
+
+            private static global::Tickets.Status ReadAvroEnum1(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                switch (reader.ReadEnumIndex(2))
+                {
+                    case 0:
+                        return global::Tickets.Status.Open;
+                    case 1:
+                        return global::Tickets.Status.Closed;
+                    default:
+                        throw new global::System.InvalidOperationException("Unreachable: the index was checked.");
+                }
+            }
+
+            private static void WriteAvroEnum2(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Tickets.Balance value, string memberName)
+            {
+                switch (value)
+                {
+                    case global::Tickets.Balance.Negative:
+                        writer.WriteInt(0);
+                        break;
+                    default:
+                        throw global::KafkaTyped.Serialization.AvroPrimitives.UnnamedEnumValue("Tickets.TicketUpdated", memberName, (long)value);
+                }
+            }
+
+            private static global::Tickets.Balance ReadAvroEnum2(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                switch (reader.ReadEnumIndex(1))
+                {
+                    case 0:
+                        return global::Tickets.Balance.Negative;
+                    default:
+                        throw new global::System.InvalidOperationException("Unreachable: the index was checked.");
+                }
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="TicketUpdated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Tickets.TicketUpdated?>
@@ -485,5 +722,8 @@ namespace Tickets
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

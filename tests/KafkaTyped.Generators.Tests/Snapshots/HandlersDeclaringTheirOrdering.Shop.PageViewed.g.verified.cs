@@ -35,7 +35,7 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.PageViewed> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.PageViewed> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="PageViewed"/>: an array of its members in encoding order.</summary>
@@ -121,6 +121,47 @@ namespace Shop
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="PageViewed"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.PageViewed>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Shop.PageViewed";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"PageViewed\",\"namespace\":\"Shop\",\"fields\":[{\"name\":\"url\",\"type\":\"string\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.PageViewed value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Url
+                writer.WriteString(value.Url ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.PageViewed", "Url"));
+            }
+
+            public override global::Shop.PageViewed Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Shop.PageViewed");
+                string UrlValue;
+
+                // Url
+                {
+                    UrlValue = reader.ReadString();
+                }
+
+                reader.LeaveRecord();
+                return new global::Shop.PageViewed(new global::KafkaTyped.Serialization.PresentMembers(1), UrlValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="PageViewed"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.PageViewed?>
@@ -155,5 +196,8 @@ namespace Shop
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

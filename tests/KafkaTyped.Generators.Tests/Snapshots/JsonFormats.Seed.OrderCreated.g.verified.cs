@@ -49,7 +49,7 @@ namespace Seed
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Seed.OrderCreated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Seed.OrderCreated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="OrderCreated"/>: an array of its members in encoding order.</summary>
@@ -275,6 +275,122 @@ namespace Seed
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="OrderCreated"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Seed.OrderCreated>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Seed.OrderCreated";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"OrderCreated\",\"namespace\":\"Seed\",\"fields\":[{\"name\":\"orderId\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":29,\"scale\":14}},{\"name\":\"customer\",\"type\":\"string\"},{\"name\":\"receiptUrl\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"placedAt\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"signature\",\"type\":[\"null\",\"bytes\"],\"default\":null}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Seed.OrderCreated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // OrderId
+                writer.WriteUuid(value.OrderId);
+
+                // Amount
+                writer.WriteDecimal(value.Amount, 29, 14);
+
+                // Customer
+                writer.WriteString(value.Customer ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Seed.OrderCreated", "Customer"));
+
+                // ReceiptUrl
+                if (value.ReceiptUrl is null)
+                {
+                    writer.WriteUnionIndex(0);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(1);
+                    writer.WriteString(value.ReceiptUrl);
+                }
+
+                // PlacedAt
+                writer.WriteTimestampMicros(value.PlacedAt);
+
+                // Signature
+                if (value.Signature is null)
+                {
+                    writer.WriteUnionIndex(0);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(1);
+                    writer.WriteBytes(value.Signature);
+                }
+            }
+
+            public override global::Seed.OrderCreated Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Seed.OrderCreated");
+                global::System.Guid OrderIdValue;
+                decimal AmountValue;
+                string CustomerValue;
+                string? ReceiptUrlValue;
+                global::System.DateTimeOffset PlacedAtValue;
+                byte[]? SignatureValue;
+
+                // OrderId
+                {
+                    OrderIdValue = reader.ReadUuid();
+                }
+
+                // Amount
+                {
+                    AmountValue = reader.ReadDecimal(14);
+                }
+
+                // Customer
+                {
+                    CustomerValue = reader.ReadString();
+                }
+
+                // ReceiptUrl
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        ReceiptUrlValue = reader.ReadString();
+                    }
+                    else
+                    {
+                        ReceiptUrlValue = default;
+                    }
+                }
+
+                // PlacedAt
+                {
+                    PlacedAtValue = reader.ReadDateTimeOffset();
+                }
+
+                // Signature
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        SignatureValue = reader.ReadBytes();
+                    }
+                    else
+                    {
+                        SignatureValue = default;
+                    }
+                }
+
+                reader.LeaveRecord();
+                return new global::Seed.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(6), OrderIdValue, AmountValue, CustomerValue, ReceiptUrlValue, PlacedAtValue, SignatureValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCreated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Seed.OrderCreated?>
@@ -309,5 +425,8 @@ namespace Seed
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

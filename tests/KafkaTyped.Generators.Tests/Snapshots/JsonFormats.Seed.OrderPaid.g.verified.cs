@@ -35,7 +35,7 @@ namespace Seed
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Seed.OrderPaid> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Seed.OrderPaid> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="OrderPaid"/>: an array of its members in encoding order.</summary>
@@ -241,6 +241,101 @@ namespace Seed
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="OrderPaid"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Seed.OrderPaid>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Seed.OrderPaid";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"OrderPaid\",\"namespace\":\"Seed\",\"fields\":[{\"name\":\"orderId\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"amounts\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":29,\"scale\":14}}},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"grade\",\"type\":\"int\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Seed.OrderPaid value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // OrderId
+                writer.WriteUuid(value.OrderId);
+
+                // Amounts
+                if (value.Amounts is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Seed.OrderPaid", "Amounts");
+                }
+                if (value.Amounts.Count > 0)
+                {
+                    writer.WriteBlockCount(value.Amounts.Count);
+                    foreach (var e0 in value.Amounts)
+                    {
+                        writer.WriteString(e0.Key);
+                        writer.WriteDecimal(e0.Value, 29, 14);
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // At
+                writer.WriteTimeMicros(value.At);
+
+                // Grade
+                writer.WriteInt(value.Grade);
+            }
+
+            public override global::Seed.OrderPaid Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Seed.OrderPaid");
+                global::System.Guid OrderIdValue;
+                global::System.Collections.Generic.Dictionary<string, decimal> AmountsValue;
+                global::System.TimeOnly AtValue;
+                char GradeValue;
+
+                // OrderId
+                {
+                    OrderIdValue = reader.ReadUuid();
+                }
+
+                // Amounts
+                {
+                    var c0 = new global::System.Collections.Generic.Dictionary<string, decimal>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            var k0 = reader.ReadString();
+                            decimal e0;
+                            e0 = reader.ReadDecimal(14);
+                            if (!c0.TryAdd(k0, e0))
+                            {
+                                throw global::KafkaTyped.Serialization.AvroPrimitives.DuplicateKey("Seed.OrderPaid", "Amounts", k0);
+                            }
+                        }
+                    }
+                    AmountsValue = c0;
+                }
+
+                // At
+                {
+                    AtValue = reader.ReadTimeMicros();
+                }
+
+                // Grade
+                {
+                    GradeValue = (char)reader.ReadInt(char.MinValue, char.MaxValue);
+                }
+
+                reader.LeaveRecord();
+                return new global::Seed.OrderPaid(new global::KafkaTyped.Serialization.PresentMembers(4), OrderIdValue, AmountsValue, AtValue, GradeValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderPaid"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Seed.OrderPaid?>
@@ -275,5 +370,8 @@ namespace Seed
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -35,7 +35,7 @@ namespace Keys
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.BytesKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.BytesKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="BytesKey"/>: an array of its members in encoding order.</summary>
@@ -142,6 +142,51 @@ namespace Keys
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="BytesKey"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Keys.BytesKey>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Keys.BytesKey";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"BytesKey\",\"namespace\":\"Keys\",\"fields\":[{\"name\":\"id\",\"type\":\"bytes\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Keys.BytesKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Id
+                if (value.Id is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Keys.BytesKey", "Id");
+                }
+                writer.WriteBytes(value.Id);
+            }
+
+            public override global::Keys.BytesKey Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Keys.BytesKey");
+                byte[] IdValue;
+
+                // Id
+                {
+                    IdValue = reader.ReadBytes();
+                }
+
+                reader.LeaveRecord();
+                return new global::Keys.BytesKey(new global::KafkaTyped.Serialization.PresentMembers(1), IdValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="BytesKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.BytesKey?>
@@ -176,5 +221,8 @@ namespace Keys
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -35,7 +35,7 @@ namespace Keys
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.IntKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.IntKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="IntKey"/>: an array of its members in encoding order.</summary>
@@ -114,6 +114,47 @@ namespace Keys
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="IntKey"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Keys.IntKey>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Keys.IntKey";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"IntKey\",\"namespace\":\"Keys\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Keys.IntKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Id
+                writer.WriteInt(value.Id);
+            }
+
+            public override global::Keys.IntKey Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Keys.IntKey");
+                int IdValue;
+
+                // Id
+                {
+                    IdValue = reader.ReadInt();
+                }
+
+                reader.LeaveRecord();
+                return new global::Keys.IntKey(new global::KafkaTyped.Serialization.PresentMembers(1), IdValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="IntKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.IntKey?>
@@ -148,5 +189,8 @@ namespace Keys
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -35,7 +35,7 @@ namespace Keys
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.NoKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.NoKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="NoKey"/>: an array of its members in encoding order.</summary>
@@ -121,6 +121,47 @@ namespace Keys
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="NoKey"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Keys.NoKey>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Keys.NoKey";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"NoKey\",\"namespace\":\"Keys\",\"fields\":[{\"name\":\"text\",\"type\":\"string\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Keys.NoKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Text
+                writer.WriteString(value.Text ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Keys.NoKey", "Text"));
+            }
+
+            public override global::Keys.NoKey Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Keys.NoKey");
+                string TextValue;
+
+                // Text
+                {
+                    TextValue = reader.ReadString();
+                }
+
+                reader.LeaveRecord();
+                return new global::Keys.NoKey(new global::KafkaTyped.Serialization.PresentMembers(1), TextValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="NoKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.NoKey?>
@@ -155,5 +196,8 @@ namespace Keys
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -35,7 +35,7 @@ namespace Keys
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.NullableGuidKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.NullableGuidKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="NullableGuidKey"/>: an array of its members in encoding order.</summary>
@@ -146,6 +146,64 @@ namespace Keys
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="NullableGuidKey"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Keys.NullableGuidKey>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Keys.NullableGuidKey";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"NullableGuidKey\",\"namespace\":\"Keys\",\"fields\":[{\"name\":\"id\",\"type\":[\"null\",{\"type\":\"string\",\"logicalType\":\"uuid\"}],\"default\":null}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Keys.NullableGuidKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Id
+                if (value.Id.HasValue)
+                {
+                    writer.WriteUnionIndex(1);
+                    writer.WriteUuid(value.Id.Value);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(0);
+                }
+            }
+
+            public override global::Keys.NullableGuidKey Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Keys.NullableGuidKey");
+                global::System.Guid? IdValue;
+
+                // Id
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        global::System.Guid v0;
+                        v0 = reader.ReadUuid();
+                        IdValue = v0;
+                    }
+                    else
+                    {
+                        IdValue = default;
+                    }
+                }
+
+                reader.LeaveRecord();
+                return new global::Keys.NullableGuidKey(new global::KafkaTyped.Serialization.PresentMembers(1), IdValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="NullableGuidKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.NullableGuidKey?>
@@ -180,5 +238,8 @@ namespace Keys
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

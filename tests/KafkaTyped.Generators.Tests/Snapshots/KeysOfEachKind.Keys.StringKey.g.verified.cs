@@ -35,7 +35,7 @@ namespace Keys
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.StringKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Keys.StringKey> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="StringKey"/>: an array of its members in encoding order.</summary>
@@ -121,6 +121,62 @@ namespace Keys
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="StringKey"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Keys.StringKey>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Keys.StringKey";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"StringKey\",\"namespace\":\"Keys\",\"fields\":[{\"name\":\"id\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Keys.StringKey value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Id
+                if (value.Id is null)
+                {
+                    writer.WriteUnionIndex(0);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(1);
+                    writer.WriteString(value.Id);
+                }
+            }
+
+            public override global::Keys.StringKey Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Keys.StringKey");
+                string? IdValue;
+
+                // Id
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        IdValue = reader.ReadString();
+                    }
+                    else
+                    {
+                        IdValue = default;
+                    }
+                }
+
+                reader.LeaveRecord();
+                return new global::Keys.StringKey(new global::KafkaTyped.Serialization.PresentMembers(1), IdValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="StringKey"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Keys.StringKey?>
@@ -155,5 +211,8 @@ namespace Keys
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -37,7 +37,7 @@ namespace Shop
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
             private static class KafkaTypedTypeInfo
             {
-                public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.CartCheckedOut> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+                public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.CartCheckedOut> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
             }
 
             /// <summary>The MessagePack serializer of <see cref="CartCheckedOut"/>: an array of its members in encoding order.</summary>
@@ -346,6 +346,149 @@ namespace Shop
                 }
             }
 
+            /// <summary>The Avro serializer of <see cref="CartCheckedOut"/>: a record of its members in encoding order.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.Contracts.CartCheckedOut>
+            {
+                public static readonly KafkaTypedAvroCodec Instance = new();
+
+                public override string FullName => "Shop.Contracts.CartCheckedOut";
+
+                public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+                {
+                    if (!schema.Define(FullName))
+                    {
+                        return;
+                    }
+
+                    schema.Raw("{\"type\":\"record\",\"name\":\"CartCheckedOut\",\"namespace\":\"Shop.Contracts\",\"fields\":[{\"name\":\"cartId\",\"type\":\"string\"},{\"name\":\"lines\",\"type\":{\"type\":\"array\",\"items\":");
+                    schema.Record(KafkaTypedContractAccess.Avro<global::Shop.Contracts.Line>());
+                    schema.Raw("}},{\"name\":\"highlight\",\"type\":[\"null\",");
+                    schema.Record(KafkaTypedContractAccess.Avro<global::Shop.Contracts.Line>());
+                    schema.Raw("],\"default\":null},{\"name\":\"totals\",\"type\":");
+                    schema.Record(KafkaTypedContractAccess.Avro<global::Shop.Contracts.Totals>());
+                    schema.Raw("},{\"name\":\"previous\",\"type\":[\"null\",");
+                    schema.Record(KafkaTypedContractAccess.Avro<global::Shop.Contracts.Totals>());
+                    schema.Raw("],\"default\":null}]}");
+                }
+
+                public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.Contracts.CartCheckedOut value)
+                {
+                    global::System.ArgumentNullException.ThrowIfNull(value);
+
+                    // CartId
+                    writer.WriteString(value.CartId ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Contracts.CartCheckedOut", "CartId"));
+
+                    // Lines
+                    if (value.Lines is null)
+                    {
+                        throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Contracts.CartCheckedOut", "Lines");
+                    }
+                    if (value.Lines.Length > 0)
+                    {
+                        writer.WriteBlockCount(value.Lines.Length);
+                        foreach (var e0 in value.Lines)
+                        {
+                            if (e0 is null)
+                            {
+                                throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Contracts.CartCheckedOut", "Lines");
+                            }
+                            KafkaTypedContractAccess.Avro<global::Shop.Contracts.Line>().Write(ref writer, e0);
+                        }
+                    }
+                    writer.WriteBlockCount(0);
+
+                    // Highlight
+                    if (value.Highlight is null)
+                    {
+                        writer.WriteUnionIndex(0);
+                    }
+                    else
+                    {
+                        writer.WriteUnionIndex(1);
+                        KafkaTypedContractAccess.Avro<global::Shop.Contracts.Line>().Write(ref writer, value.Highlight);
+                    }
+
+                    // Totals
+                    KafkaTypedContractAccess.Avro<global::Shop.Contracts.Totals>().Write(ref writer, value.Totals);
+
+                    // Previous
+                    if (value.Previous.HasValue)
+                    {
+                        writer.WriteUnionIndex(1);
+                        KafkaTypedContractAccess.Avro<global::Shop.Contracts.Totals>().Write(ref writer, value.Previous.Value);
+                    }
+                    else
+                    {
+                        writer.WriteUnionIndex(0);
+                    }
+                }
+
+                public override global::Shop.Contracts.CartCheckedOut Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+                {
+                    reader.EnterRecord("Shop.Contracts.CartCheckedOut");
+                    string CartIdValue;
+                    global::Shop.Contracts.Line[] LinesValue;
+                    global::Shop.Contracts.Line? HighlightValue;
+                    global::Shop.Contracts.Totals TotalsValue;
+                    global::Shop.Contracts.Totals? PreviousValue;
+
+                    // CartId
+                    {
+                        CartIdValue = reader.ReadString();
+                    }
+
+                    // Lines
+                    {
+                        var c0 = new global::System.Collections.Generic.List<global::Shop.Contracts.Line>();
+                        for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                        {
+                            for (var i0 = 0; i0 < n0; i0++)
+                            {
+                                global::Shop.Contracts.Line e0;
+                                e0 = KafkaTypedContractAccess.Avro<global::Shop.Contracts.Line>().Read(ref reader);
+                                c0.Add(e0);
+                            }
+                        }
+                        LinesValue = c0.ToArray();
+                    }
+
+                    // Highlight
+                    {
+                        if (reader.ReadNullableBranch())
+                        {
+                            HighlightValue = KafkaTypedContractAccess.Avro<global::Shop.Contracts.Line>().Read(ref reader);
+                        }
+                        else
+                        {
+                            HighlightValue = default;
+                        }
+                    }
+
+                    // Totals
+                    {
+                        TotalsValue = KafkaTypedContractAccess.Avro<global::Shop.Contracts.Totals>().Read(ref reader);
+                    }
+
+                    // Previous
+                    {
+                        if (reader.ReadNullableBranch())
+                        {
+                            global::Shop.Contracts.Totals v0;
+                            v0 = KafkaTypedContractAccess.Avro<global::Shop.Contracts.Totals>().Read(ref reader);
+                            PreviousValue = v0;
+                        }
+                        else
+                        {
+                            PreviousValue = default;
+                        }
+                    }
+
+                    reader.LeaveRecord();
+                    return new global::Shop.Contracts.CartCheckedOut(new global::KafkaTyped.Serialization.PresentMembers(5), CartIdValue, LinesValue, HighlightValue, TotalsValue, PreviousValue);
+                }
+            }
+
             /// <summary>The MessagePack-CSharp formatter of <see cref="CartCheckedOut"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
             internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.CartCheckedOut?>
@@ -381,5 +524,8 @@ namespace Shop
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -21,7 +21,7 @@ namespace Shop
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
             private static class KafkaTypedTypeInfo
             {
-                public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.Line> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+                public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.Line> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
             }
 
             /// <summary>The MessagePack serializer of <see cref="Line"/>: an array of its members in encoding order.</summary>
@@ -128,6 +128,56 @@ namespace Shop
                 }
             }
 
+            /// <summary>The Avro serializer of <see cref="Line"/>: a record of its members in encoding order.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.Contracts.Line>
+            {
+                public static readonly KafkaTypedAvroCodec Instance = new();
+
+                public override string FullName => "Shop.Contracts.Line";
+
+                public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+                {
+                    if (!schema.Define(FullName))
+                    {
+                        return;
+                    }
+
+                    schema.Raw("{\"type\":\"record\",\"name\":\"Line\",\"namespace\":\"Shop.Contracts\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"quantity\",\"type\":\"int\"}]}");
+                }
+
+                public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.Contracts.Line value)
+                {
+                    global::System.ArgumentNullException.ThrowIfNull(value);
+
+                    // Sku
+                    writer.WriteString(value.Sku ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Contracts.Line", "Sku"));
+
+                    // Quantity
+                    writer.WriteInt(value.Quantity);
+                }
+
+                public override global::Shop.Contracts.Line Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+                {
+                    reader.EnterRecord("Shop.Contracts.Line");
+                    string SkuValue;
+                    int QuantityValue;
+
+                    // Sku
+                    {
+                        SkuValue = reader.ReadString();
+                    }
+
+                    // Quantity
+                    {
+                        QuantityValue = reader.ReadInt();
+                    }
+
+                    reader.LeaveRecord();
+                    return new global::Shop.Contracts.Line(new global::KafkaTyped.Serialization.PresentMembers(2), SkuValue, QuantityValue);
+                }
+            }
+
             /// <summary>The MessagePack-CSharp formatter of <see cref="Line"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
             internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Line?>
@@ -163,5 +213,8 @@ namespace Shop
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -29,7 +29,7 @@ namespace Shop
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
             private static class KafkaTypedTypeInfo
             {
-                public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.Totals> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+                public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Contracts.Totals> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
             }
 
             /// <summary>The MessagePack serializer of <see cref="Totals"/>: an array of its members in encoding order.</summary>
@@ -127,6 +127,55 @@ namespace Shop
                 }
             }
 
+            /// <summary>The Avro serializer of <see cref="Totals"/>: a record of its members in encoding order.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+            private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.Contracts.Totals>
+            {
+                public static readonly KafkaTypedAvroCodec Instance = new();
+
+                public override string FullName => "Shop.Contracts.Totals";
+
+                public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+                {
+                    if (!schema.Define(FullName))
+                    {
+                        return;
+                    }
+
+                    schema.Raw("{\"type\":\"record\",\"name\":\"Totals\",\"namespace\":\"Shop.Contracts\",\"fields\":[{\"name\":\"net\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":29,\"scale\":14}},{\"name\":\"tax\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":29,\"scale\":14}}]}");
+                }
+
+                public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.Contracts.Totals value)
+                {
+
+                    // Net
+                    writer.WriteDecimal(value.Net, 29, 14);
+
+                    // Tax
+                    writer.WriteDecimal(value.Tax, 29, 14);
+                }
+
+                public override global::Shop.Contracts.Totals Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+                {
+                    reader.EnterRecord("Shop.Contracts.Totals");
+                    decimal NetValue;
+                    decimal TaxValue;
+
+                    // Net
+                    {
+                        NetValue = reader.ReadDecimal(14);
+                    }
+
+                    // Tax
+                    {
+                        TaxValue = reader.ReadDecimal(14);
+                    }
+
+                    reader.LeaveRecord();
+                    return new global::Shop.Contracts.Totals(new global::KafkaTyped.Serialization.PresentMembers(2), NetValue, TaxValue);
+                }
+            }
+
             /// <summary>The MessagePack-CSharp formatter of <see cref="Totals"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
             internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Totals>, global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Contracts.Totals?>
@@ -168,5 +217,8 @@ namespace Shop
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

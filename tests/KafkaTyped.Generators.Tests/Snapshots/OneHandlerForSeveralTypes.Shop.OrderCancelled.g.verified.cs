@@ -35,7 +35,7 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.OrderCancelled> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.OrderCancelled> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="OrderCancelled"/>: an array of its members in encoding order.</summary>
@@ -142,6 +142,56 @@ namespace Shop
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="OrderCancelled"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.OrderCancelled>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Shop.OrderCancelled";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"OrderCancelled\",\"namespace\":\"Shop\",\"fields\":[{\"name\":\"orderId\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"reason\",\"type\":\"string\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.OrderCancelled value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // OrderId
+                writer.WriteUuid(value.OrderId);
+
+                // Reason
+                writer.WriteString(value.Reason ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.OrderCancelled", "Reason"));
+            }
+
+            public override global::Shop.OrderCancelled Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Shop.OrderCancelled");
+                global::System.Guid OrderIdValue;
+                string ReasonValue;
+
+                // OrderId
+                {
+                    OrderIdValue = reader.ReadUuid();
+                }
+
+                // Reason
+                {
+                    ReasonValue = reader.ReadString();
+                }
+
+                reader.LeaveRecord();
+                return new global::Shop.OrderCancelled(new global::KafkaTyped.Serialization.PresentMembers(2), OrderIdValue, ReasonValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCancelled"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.OrderCancelled?>
@@ -176,5 +226,8 @@ namespace Shop
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

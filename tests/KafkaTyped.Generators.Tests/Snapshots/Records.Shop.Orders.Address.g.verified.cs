@@ -34,7 +34,7 @@ namespace Shop.Orders
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Orders.Address> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Orders.Address> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="Address"/>: an array of its members in encoding order.</summary>
@@ -148,6 +148,71 @@ namespace Shop.Orders
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="Address"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.Orders.Address>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Shop.Orders.Address";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"Shop.Orders\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.Orders.Address value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Street
+                writer.WriteString(value.Street ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Orders.Address", "Street"));
+
+                // City
+                if (value.City is null)
+                {
+                    writer.WriteUnionIndex(0);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(1);
+                    writer.WriteString(value.City);
+                }
+            }
+
+            public override global::Shop.Orders.Address Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Shop.Orders.Address");
+                string StreetValue;
+                string? CityValue;
+
+                // Street
+                {
+                    StreetValue = reader.ReadString();
+                }
+
+                // City
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        CityValue = reader.ReadString();
+                    }
+                    else
+                    {
+                        CityValue = default;
+                    }
+                }
+
+                reader.LeaveRecord();
+                return new global::Shop.Orders.Address(new global::KafkaTyped.Serialization.PresentMembers(2), StreetValue, CityValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="Address"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Orders.Address?>
@@ -182,5 +247,8 @@ namespace Shop.Orders
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

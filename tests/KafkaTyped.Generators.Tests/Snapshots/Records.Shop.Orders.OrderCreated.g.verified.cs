@@ -46,7 +46,7 @@ namespace Shop.Orders
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Orders.OrderCreated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.Orders.OrderCreated> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="OrderCreated"/>: an array of its members in encoding order.</summary>
@@ -311,6 +311,129 @@ namespace Shop.Orders
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="OrderCreated"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.Orders.OrderCreated>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Shop.Orders.OrderCreated";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"OrderCreated\",\"namespace\":\"Shop.Orders\",\"fields\":[{\"name\":\"orderId\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"customer\",\"type\":\"string\"},{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":29,\"scale\":14}},{\"name\":\"channel\",\"type\":\"string\"},{\"name\":\"tags\",\"type\":{\"type\":\"array\",\"items\":\"string\"}},{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.Orders.OrderCreated value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // OrderId
+                writer.WriteUuid(value.OrderId);
+
+                // Customer
+                writer.WriteString(value.Customer ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Orders.OrderCreated", "Customer"));
+
+                // Amount
+                writer.WriteDecimal(value.Amount, 29, 14);
+
+                // Channel
+                writer.WriteString(value.Channel ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Orders.OrderCreated", "Channel"));
+
+                // Tags
+                if (value.Tags is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Orders.OrderCreated", "Tags");
+                }
+                if (value.Tags.Count > 0)
+                {
+                    writer.WriteBlockCount(value.Tags.Count);
+                    foreach (var e0 in value.Tags)
+                    {
+                        writer.WriteString(e0 ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Shop.Orders.OrderCreated", "Tags"));
+                    }
+                }
+                writer.WriteBlockCount(0);
+
+                // Note
+                if (value.Note is null)
+                {
+                    writer.WriteUnionIndex(0);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(1);
+                    writer.WriteString(value.Note);
+                }
+            }
+
+            public override global::Shop.Orders.OrderCreated Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Shop.Orders.OrderCreated");
+                global::System.Guid OrderIdValue;
+                string CustomerValue;
+                decimal AmountValue;
+                string ChannelValue;
+                global::System.Collections.Generic.List<string> TagsValue;
+                string? NoteValue;
+
+                // OrderId
+                {
+                    OrderIdValue = reader.ReadUuid();
+                }
+
+                // Customer
+                {
+                    CustomerValue = reader.ReadString();
+                }
+
+                // Amount
+                {
+                    AmountValue = reader.ReadDecimal(14);
+                }
+
+                // Channel
+                {
+                    ChannelValue = reader.ReadString();
+                }
+
+                // Tags
+                {
+                    var c0 = new global::System.Collections.Generic.List<string>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            string e0;
+                            e0 = reader.ReadString();
+                            c0.Add(e0);
+                        }
+                    }
+                    TagsValue = c0;
+                }
+
+                // Note
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        NoteValue = reader.ReadString();
+                    }
+                    else
+                    {
+                        NoteValue = default;
+                    }
+                }
+
+                reader.LeaveRecord();
+                return new global::Shop.Orders.OrderCreated(new global::KafkaTyped.Serialization.PresentMembers(6), OrderIdValue, CustomerValue, AmountValue, ChannelValue, TagsValue, NoteValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="OrderCreated"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.Orders.OrderCreated?>
@@ -345,5 +468,8 @@ namespace Shop.Orders
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -35,7 +35,7 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.NeverHandled> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Shop.NeverHandled> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="NeverHandled"/>: an array of its members in encoding order.</summary>
@@ -114,6 +114,47 @@ namespace Shop
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="NeverHandled"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Shop.NeverHandled>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Shop.NeverHandled";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"NeverHandled\",\"namespace\":\"Shop\",\"fields\":[{\"name\":\"value\",\"type\":\"int\"}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Shop.NeverHandled value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // Value
+                writer.WriteInt(value.Value);
+            }
+
+            public override global::Shop.NeverHandled Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Shop.NeverHandled");
+                int ValueValue;
+
+                // Value
+                {
+                    ValueValue = reader.ReadInt();
+                }
+
+                reader.LeaveRecord();
+                return new global::Shop.NeverHandled(new global::KafkaTyped.Serialization.PresentMembers(1), ValueValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="NeverHandled"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Shop.NeverHandled?>
@@ -148,5 +189,8 @@ namespace Shop
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -32,7 +32,7 @@ namespace Geo
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.Position> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.Position> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="Position"/>: an array of its members in encoding order.</summary>
@@ -151,6 +151,64 @@ namespace Geo
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="Position"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Geo.Position>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Geo.Position";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"Position\",\"namespace\":\"Geo\",\"fields\":[{\"name\":\"latitude\",\"type\":\"double\"},{\"name\":\"longitude\",\"type\":\"double\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Geo.Position value)
+            {
+
+                // Latitude
+                writer.WriteDouble(value.Latitude);
+
+                // Longitude
+                writer.WriteDouble(value.Longitude);
+
+                // At
+                writer.WriteTimestampMicros(value.At);
+            }
+
+            public override global::Geo.Position Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Geo.Position");
+                double LatitudeValue;
+                double LongitudeValue;
+                global::System.DateTimeOffset AtValue;
+
+                // Latitude
+                {
+                    LatitudeValue = reader.ReadDouble();
+                }
+
+                // Longitude
+                {
+                    LongitudeValue = reader.ReadDouble();
+                }
+
+                // At
+                {
+                    AtValue = reader.ReadDateTimeOffset();
+                }
+
+                reader.LeaveRecord();
+                return new global::Geo.Position(new global::KafkaTyped.Serialization.PresentMembers(3), LatitudeValue, LongitudeValue, AtValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="Position"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Position?>
@@ -191,5 +249,8 @@ namespace Geo
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

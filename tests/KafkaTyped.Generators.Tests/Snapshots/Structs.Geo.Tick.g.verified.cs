@@ -47,7 +47,7 @@ namespace Geo
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.Tick> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.Tick> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="Tick"/>: an array of its members in encoding order.</summary>
@@ -166,6 +166,64 @@ namespace Geo
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="Tick"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Geo.Tick>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Geo.Tick";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"Tick\",\"namespace\":\"Geo\",\"fields\":[{\"name\":\"sequence\",\"type\":\"long\"},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Geo.Tick value)
+            {
+
+                // Sequence
+                writer.WriteLong(value.Sequence);
+
+                // At
+                writer.WriteTimeMicros(value.At);
+
+                // Day
+                writer.WriteDate(value.Day);
+            }
+
+            public override global::Geo.Tick Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Geo.Tick");
+                long SequenceValue;
+                global::System.TimeOnly AtValue;
+                global::System.DateOnly DayValue;
+
+                // Sequence
+                {
+                    SequenceValue = reader.ReadLong();
+                }
+
+                // At
+                {
+                    AtValue = reader.ReadTimeMicros();
+                }
+
+                // Day
+                {
+                    DayValue = reader.ReadDate();
+                }
+
+                reader.LeaveRecord();
+                return new global::Geo.Tick(new global::KafkaTyped.Serialization.PresentMembers(3), SequenceValue, AtValue, DayValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="Tick"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.Tick?>
@@ -206,5 +264,8 @@ namespace Geo
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

@@ -34,7 +34,7 @@ namespace Geo
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.VehicleMoved> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Geo.VehicleMoved> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="VehicleMoved"/>: an array of its members in encoding order.</summary>
@@ -185,6 +185,85 @@ namespace Geo
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="VehicleMoved"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Geo.VehicleMoved>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Geo.VehicleMoved";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"VehicleMoved\",\"namespace\":\"Geo\",\"fields\":[{\"name\":\"vehicleId\",\"type\":\"int\"},{\"name\":\"position\",\"type\":");
+                schema.Record(KafkaTypedContractAccess.Avro<global::Geo.Position>());
+                schema.Raw("},{\"name\":\"previous\",\"type\":[\"null\",");
+                schema.Record(KafkaTypedContractAccess.Avro<global::Geo.Position>());
+                schema.Raw("],\"default\":null}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Geo.VehicleMoved value)
+            {
+
+                // VehicleId
+                writer.WriteInt(value.VehicleId);
+
+                // Position
+                KafkaTypedContractAccess.Avro<global::Geo.Position>().Write(ref writer, value.Position);
+
+                // Previous
+                if (value.Previous.HasValue)
+                {
+                    writer.WriteUnionIndex(1);
+                    KafkaTypedContractAccess.Avro<global::Geo.Position>().Write(ref writer, value.Previous.Value);
+                }
+                else
+                {
+                    writer.WriteUnionIndex(0);
+                }
+            }
+
+            public override global::Geo.VehicleMoved Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Geo.VehicleMoved");
+                int VehicleIdValue;
+                global::Geo.Position PositionValue;
+                global::Geo.Position? PreviousValue;
+
+                // VehicleId
+                {
+                    VehicleIdValue = reader.ReadInt();
+                }
+
+                // Position
+                {
+                    PositionValue = KafkaTypedContractAccess.Avro<global::Geo.Position>().Read(ref reader);
+                }
+
+                // Previous
+                {
+                    if (reader.ReadNullableBranch())
+                    {
+                        global::Geo.Position v0;
+                        v0 = KafkaTypedContractAccess.Avro<global::Geo.Position>().Read(ref reader);
+                        PreviousValue = v0;
+                    }
+                    else
+                    {
+                        PreviousValue = default;
+                    }
+                }
+
+                reader.LeaveRecord();
+                return new global::Geo.VehicleMoved(new global::KafkaTyped.Serialization.PresentMembers(3), VehicleIdValue, PositionValue, PreviousValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="VehicleMoved"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.VehicleMoved>, global::MessagePack.Formatters.IMessagePackFormatter<global::Geo.VehicleMoved?>
@@ -225,5 +304,8 @@ namespace Geo
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

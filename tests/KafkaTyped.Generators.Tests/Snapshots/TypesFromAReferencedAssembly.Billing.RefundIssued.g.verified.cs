@@ -35,7 +35,7 @@ namespace Billing
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         private static class KafkaTypedTypeInfo
         {
-            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Billing.RefundIssued> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance);
+            public static readonly global::KafkaTyped.Serialization.KafkaTypeInfo<global::Billing.RefundIssued> Instance = new(KafkaTypedMessagePackCodec.Instance, KafkaTypedJsonCodec.Instance, KafkaTypedAvroCodec.Instance);
         }
 
         /// <summary>The MessagePack serializer of <see cref="RefundIssued"/>: an array of its members in encoding order.</summary>
@@ -272,6 +272,99 @@ namespace Billing
             }
         }
 
+        /// <summary>The Avro serializer of <see cref="RefundIssued"/>: a record of its members in encoding order.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
+        private sealed class KafkaTypedAvroCodec : global::KafkaTyped.Serialization.AvroCodec<global::Billing.RefundIssued>
+        {
+            public static readonly KafkaTypedAvroCodec Instance = new();
+
+            public override string FullName => "Billing.RefundIssued";
+
+            public override void WriteSchema(global::KafkaTyped.Serialization.AvroSchemaBuilder schema)
+            {
+                if (!schema.Define(FullName))
+                {
+                    return;
+                }
+
+                schema.Raw("{\"type\":\"record\",\"name\":\"RefundIssued\",\"namespace\":\"Billing\",\"fields\":[{\"name\":\"paymentId\",\"type\":\"string\"},{\"name\":\"refund\",\"type\":");
+                schema.Record(KafkaTypedContractAccess.Avro<global::Shared.Contracts.Money>());
+                schema.Raw("},{\"name\":\"payments\",\"type\":{\"type\":\"array\",\"items\":");
+                schema.Record(KafkaTypedContractAccess.Avro<global::Shared.Contracts.PaymentReceived>());
+                schema.Raw("}}]}");
+            }
+
+            public override void Write(ref global::KafkaTyped.Serialization.AvroWriter writer, global::Billing.RefundIssued value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(value);
+
+                // PaymentId
+                writer.WriteString(value.PaymentId ?? throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Billing.RefundIssued", "PaymentId"));
+
+                // Refund
+                if (value.Refund is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Billing.RefundIssued", "Refund");
+                }
+                KafkaTypedContractAccess.Avro<global::Shared.Contracts.Money>().Write(ref writer, value.Refund);
+
+                // Payments
+                if (value.Payments is null)
+                {
+                    throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Billing.RefundIssued", "Payments");
+                }
+                if (value.Payments.Count > 0)
+                {
+                    writer.WriteBlockCount(value.Payments.Count);
+                    foreach (var e0 in value.Payments)
+                    {
+                        if (e0 is null)
+                        {
+                            throw global::KafkaTyped.Serialization.AvroPrimitives.NullWhenWriting("Billing.RefundIssued", "Payments");
+                        }
+                        KafkaTypedContractAccess.Avro<global::Shared.Contracts.PaymentReceived>().Write(ref writer, e0);
+                    }
+                }
+                writer.WriteBlockCount(0);
+            }
+
+            public override global::Billing.RefundIssued Read(ref global::KafkaTyped.Serialization.AvroReader reader)
+            {
+                reader.EnterRecord("Billing.RefundIssued");
+                string PaymentIdValue;
+                global::Shared.Contracts.Money RefundValue;
+                global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived> PaymentsValue;
+
+                // PaymentId
+                {
+                    PaymentIdValue = reader.ReadString();
+                }
+
+                // Refund
+                {
+                    RefundValue = KafkaTypedContractAccess.Avro<global::Shared.Contracts.Money>().Read(ref reader);
+                }
+
+                // Payments
+                {
+                    var c0 = new global::System.Collections.Generic.List<global::Shared.Contracts.PaymentReceived>();
+                    for (var n0 = reader.ReadBlockCount(); n0 != 0; n0 = reader.ReadBlockCount())
+                    {
+                        for (var i0 = 0; i0 < n0; i0++)
+                        {
+                            global::Shared.Contracts.PaymentReceived e0;
+                            e0 = KafkaTypedContractAccess.Avro<global::Shared.Contracts.PaymentReceived>().Read(ref reader);
+                            c0.Add(e0);
+                        }
+                    }
+                    PaymentsValue = c0;
+                }
+
+                reader.LeaveRecord();
+                return new global::Billing.RefundIssued(new global::KafkaTyped.Serialization.PresentMembers(3), PaymentIdValue, RefundValue, PaymentsValue);
+            }
+        }
+
         /// <summary>The MessagePack-CSharp formatter of <see cref="RefundIssued"/>, for use with a MessagePack resolver; nil reads as <see langword="null"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KafkaTyped.Generators", "VERSION")]
         internal sealed class MessagePackFormatter : global::MessagePack.Formatters.IMessagePackFormatter<global::Billing.RefundIssued?>
@@ -306,5 +399,8 @@ namespace Billing
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::KafkaTyped.Serialization.JsonCodec<T> Json<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Json;
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static global::KafkaTyped.Serialization.AvroCodec<T> Avro<T>() where T : global::KafkaTyped.IKafkaData<T> => T.TypeInfo.Avro;
     }
 }

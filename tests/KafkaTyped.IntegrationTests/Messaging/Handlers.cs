@@ -18,6 +18,12 @@ public sealed class OrderShippedHandler(HandlingRecorder recorder) : IHandle<Ord
         => recorder.RecordAsync(nameof(OrderShippedHandler), MessageContract.TypeIdOf<OrderShipped>(), message.Sequence, context, cancellationToken);
 }
 
+public sealed class OrderAuditedHandler(HandlingRecorder recorder) : IHandle<OrderAudited>
+{
+    public ValueTask HandleAsync(OrderAudited message, MessageContext context, CancellationToken cancellationToken)
+        => recorder.RecordAsync(nameof(OrderAuditedHandler), MessageContract.TypeIdOf<OrderAudited>(), message.Sequence, context, cancellationToken);
+}
+
 public sealed class PartitionStepHandler(HandlingRecorder recorder) : IHandle<PartitionStep>
 {
     public ValueTask HandleAsync(PartitionStep message, MessageContext context, CancellationToken cancellationToken)

@@ -15,6 +15,10 @@ public sealed partial record OrderShipped([property: MessageKey] string OrderId,
 [KafkaMessage("it.order-noted", Format = MessageFormat.JsonEnvelope)]
 public sealed partial record OrderNoted([property: MessageKey] string OrderId, long Sequence, decimal Amount, string? Note);
 
+// Published in Avro, in the Schema Registry framing.
+[KafkaMessage("it.order-audited", Format = MessageFormat.Avro)]
+public sealed partial record OrderAudited([property: MessageKey] string OrderId, long Sequence, decimal Amount, DateTimeOffset At, string? Note);
+
 // One message per ordering mode, for a partition mixing them (docs/ordering.md).
 
 [KafkaMessage("it.step-in-partition-order")]

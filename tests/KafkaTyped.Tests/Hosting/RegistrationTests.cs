@@ -33,7 +33,7 @@ public sealed class RegistrationTests
         // The application decides whether it has a clock in its container; KafkaTyped falls back to the system clock privately.
         Assert.Null(provider.GetService<TimeProvider>());
         Assert.NotNull(provider.GetService<IMessagePublisher>());
-        Assert.Equal(["PublisherStartupService", "KafkaTypedConsumerService"], provider.GetServices<IHostedService>().Select(s => s.GetType().Name));
+        Assert.Equal(["SchemaRegistryStartupService", "PublisherStartupService", "KafkaTypedConsumerService"], provider.GetServices<IHostedService>().Select(s => s.GetType().Name));
     }
 
     [Fact]
