@@ -138,7 +138,7 @@ internal sealed class ConsumerGroupWorker
     }
 
     /// <summary>
-    /// Stops the group: lanes finish their buffered records (up to <see cref="ConsumerOptions.ShutdownDrainTimeout"/>),
+    /// Stops the group: the handler calls under way finish (up to <see cref="ConsumerOptions.ShutdownDrainTimeout"/>),
     /// completed offsets are committed, the consumer leaves the group. When <paramref name="cancellationToken"/> is
     /// signalled the stop becomes an abort (in-flight handlers are cancelled, no final commit is waited for) and this
     /// method returns at once: a poll thread still blocked in the client (a commit or a close that cannot reach the
@@ -482,8 +482,11 @@ internal sealed class ConsumerGroupWorker
     private void PublishSnapshot() => _snapshot = [.. _partitions.Values];
 
     /// <summary>
-    /// Lets partitions finish their buffered records within <paramref name="drainTimeout"/> (zero: cancel at once), then
-    /// cancels what is left and waits a short grace for handlers to observe the cancellation.
+    /// Lets the handler calls under way finish within <paramref name="drainTimeout"/> (zero: cancel at once) and starts no
+    /// other record of the partitions (the next owner reads them from the committed offset), then cancels what is left and
+    /// waits a short grace for handlers to observe the cancellation. Finishing only what runs keeps a revoke short: the
+    /// group gives the partitions to another member once the rebalance completes, and a member still handling them then
+    /// would handle a partition, or a key, at the same time as its new owner.
     /// </summary>
     private void ShutdownPartitions(List<PartitionState> partitions, TimeSpan drainTimeout)
     {
@@ -498,7 +501,7 @@ internal sealed class ConsumerGroupWorker
         {
             foreach (var partition in partitions)
             {
-                partition.CompleteWriting();
+                partition.FinishInFlight();
             }
 
             try

@@ -54,13 +54,15 @@ public sealed class ConsumerOptions
     public int CommitBatchSize { get; set; } = 1000;
 
     /// <summary>
-    /// How long a revoked partition may finish its buffered messages before it is cancelled. Default 10 seconds; must be
+    /// How long the handler calls under way on a revoked partition may take to finish before they are cancelled (its
+    /// records not started yet are left to the next owner). Default 10 seconds; must be
     /// shorter than <c>max.poll.interval.ms</c>.
     /// </summary>
     public TimeSpan RevokeDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long stopping the host lets lanes finish their buffered messages before it cancels them. Default 15 seconds;
+    /// How long stopping the host lets the handler calls under way finish before it cancels them (records not started are
+    /// left to the next owner). Default 15 seconds;
     /// must be shorter than <c>max.poll.interval.ms</c>, and should be shorter than the host's <c>ShutdownTimeout</c>
     /// (a warning at start-up says so).
     /// </summary>

@@ -23,6 +23,7 @@ internal sealed class PartitionState
     private int _buffered;
     private int _executing;
     private bool _writingCompleted;
+    private bool _finishing;
     private bool _cancelled;
     private bool _paused;
     private long _lastCommitted = -1;
@@ -176,6 +177,40 @@ internal sealed class PartitionState
     }
 
     /// <summary>
+    /// Accepts no more records and starts none of those waiting (admitted or not): only the handler calls under way go on;
+    /// <see cref="Completion"/> completes once they returned. What was not started is never completed, so never
+    /// committed: the partition's next owner handles it. This is how a revoked partition and a stopping consumer let go.
+    /// </summary>
+    public void FinishInFlight()
+    {
+        List<ConcurrencyGate>? gates = null;
+        lock (_lock)
+        {
+            _writingCompleted = true;
+            _finishing = true;
+            _held.Clear();
+            foreach (var record in _inOffsetOrder)
+            {
+                if (record.HoldsGate && !record.Running)
+                {
+                    record.HoldsGate = false;
+                    (gates ??= []).Add(record.Strategy.Gate!);
+                }
+            }
+
+            CheckDone();
+        }
+
+        if (gates is not null)
+        {
+            foreach (var gate in gates)
+            {
+                gate.Exit();
+            }
+        }
+    }
+
+    /// <summary>
     /// Cancels the records being handled and drops the waiting ones (never completed, so never committed);
     /// <see cref="Completion"/> completes once the handler calls under way returned.
     /// </summary>
@@ -241,12 +276,13 @@ internal sealed class PartitionState
     {
         lock (_lock)
         {
-            if (_cancelled)
+            if (_cancelled || _finishing)
             {
-                return false;
+                return false; // its gate slot, if any, was given back by Cancel or FinishInFlight
             }
 
             _executing++;
+            record.Running = true;
             return true;
         }
     }
@@ -294,7 +330,7 @@ internal sealed class PartitionState
     /// <summary>Admits held records, in offset order, as far as their strategies allow. Under the lock.</summary>
     private void Pump()
     {
-        if (_cancelled || _predecessor is { IsCompleted: false })
+        if (_cancelled || _finishing || _predecessor is { IsCompleted: false })
         {
             return;
         }
@@ -307,7 +343,7 @@ internal sealed class PartitionState
 
     private void CheckDone()
     {
-        if ((_cancelled && _executing == 0) || (_writingCompleted && _buffered == 0))
+        if (((_cancelled || _finishing) && _executing == 0) || (_writingCompleted && _buffered == 0))
         {
             _completion.TrySetResult();
         }
@@ -349,6 +385,9 @@ internal sealed class DispatchedRecord(PartitionState partition, ConsumeResult<b
 
     /// <summary>Whether it completed. Under the partition's lock.</summary>
     public bool Done { get; set; }
+
+    /// <summary>Whether its handling started. Under the partition's lock.</summary>
+    public bool Running { get; set; }
 
     /// <summary>Whether it holds a slot of its strategy's <see cref="DispatchStrategy.Gate"/>. Under the partition's lock.</summary>
     public bool HoldsGate { get; set; }

@@ -188,6 +188,39 @@ public sealed class PartitionStateTests
         Assert.Equal(50, partition.Tracker.Committable);
     }
 
+    // A revoked partition must be released quickly: its next owner may get it as soon as the group rebalanced. It lets the
+    // handler calls under way finish and starts nothing else; what it did not start stays uncommitted for the next owner.
+    [Theory]
+    [InlineData(OrderingMode.Partition)]
+    [InlineData(OrderingMode.Key)]
+    [InlineData(OrderingMode.None)]
+    public async Task Finishing_in_flight_work_ends_the_calls_under_way_and_starts_none_of_the_waiting_records(OrderingMode mode)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = new RecordingProcessor(yieldEvery: 0) { Gate = gate, BlockAt = 0 };
+        var executor = new GroupExecutor(2, processor, static () => { }, static (_, _) => { });
+        executor.Start();
+        var concurrencyGate = new ConcurrencyGate(100);
+        var strategy = mode == OrderingMode.Partition ? DispatchStrategy.Partition : DispatchStrategy.For(mode, concurrencyGate);
+        var partition = new PartitionState(s_partition, 1000, executor, TimeProvider.System);
+        for (long o = 0; o < 20; o++)
+        {
+            partition.Enqueue(At(o, key: "k" + (o % 2)), strategy);
+        }
+
+        var running = mode == OrderingMode.Partition ? 1 : 2;
+        await Records.WaitUntil(() => processor.Started.Count == running, "the first records started");
+        partition.FinishInFlight();
+        Assert.False(partition.Completion.IsCompleted, "the calls under way are waited for");
+
+        gate.SetResult();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+        Assert.Equal(running, processor.Processed.Count);
+        Assert.Equal(running, processor.Started.Count);
+        Assert.Equal(running, partition.Tracker.Committable);
+        Assert.Equal(0, concurrencyGate.Admitted);
+    }
+
     [Fact]
     public async Task A_successor_admits_nothing_before_its_predecessor_ended()
     {
