@@ -1,4 +1,5 @@
 using KafkaTyped.Testing;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ public static class Member
         var assignor = a.Text("--assignor") ?? "cooperative-sticky";
         var workMs = (int)a.Number("--work-ms", 0);
         var maxPayload = (int)a.Number("--max-payload", 1024 * 1024);
+        var inbox = a.Text("--inbox");
         a.RejectUnknown();
 
         using var ledger = Ledger.Open(ledgerPath);
@@ -57,6 +59,11 @@ public static class Member
                 }
             })
             .AddGeneratedHandlers();
+        if (inbox is not null)
+        {
+            // The deduplication scenario: DeduplicatedRecordHandler's marks and effects in one SQLite file.
+            builder.Services.AddKafkaTyped().AddSqliteDeduplication(new SqliteConnectionStringBuilder { DataSource = inbox, DefaultTimeout = 60 }.ToString());
+        }
 
         using var host = builder.Build();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -174,5 +181,37 @@ public sealed class GroupEventLogger(Ledger ledger, MemberState state) : ILogger
 
     public void Dispose()
     {
+    }
+}
+
+/// <summary>
+/// The handler of the deduplication scenario: records the handling in the ledger (every delivery that reaches it) and
+/// writes its effect, one row in the <c>effects</c> table, in the inbox transaction that also holds the message's
+/// deduplication mark. The consumer commits both when this returns, so an effect may be written once per message only.
+/// </summary>
+[Deduplicate(WindowSeconds = 3600)]
+public sealed class DeduplicatedRecordHandler(Ledger ledger, MemberState state, IInbox inbox) : IHandle<DeduplicatedRecord>
+{
+    public async ValueTask HandleAsync(DeduplicatedRecord message, MessageContext context, CancellationToken cancellationToken)
+    {
+        var generation = state.Generation;
+        var start = DateTime.UtcNow.Ticks;
+        if (state.WorkMilliseconds > 0)
+        {
+            await Task.Delay(state.WorkMilliseconds, cancellationToken);
+        }
+
+        await using (var command = inbox.Connection.CreateCommand())
+        {
+            command.Transaction = inbox.Transaction;
+            command.CommandText = "INSERT INTO effects (id, run, partition, offset) VALUES ($id, $run, $p, $o)";
+            command.Parameters.Add(new SqliteParameter("$id", message.Id));
+            command.Parameters.Add(new SqliteParameter("$run", state.Run));
+            command.Parameters.Add(new SqliteParameter("$p", context.Partition));
+            command.Parameters.Add(new SqliteParameter("$o", context.Offset));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        ledger.RecordHandled(message.AsFaultRecord(), context.Partition, context.Offset, state.Run, generation, start, DateTime.UtcNow.Ticks);
     }
 }

@@ -31,6 +31,12 @@ public sealed record ScenarioDefinition(
 
     /// <summary>Records a second from the producer.</summary>
     public int Rate { get; init; } = 150;
+
+    /// <summary>
+    /// The producer publishes <see cref="DeduplicatedRecord"/>, whose handler declares [Deduplicate] and writes an effect
+    /// in the inbox transaction of the SQLite store; the verdict counts effects written more than once.
+    /// </summary>
+    public bool Deduplicate { get; init; }
 }
 
 /// <summary>The scenarios and their seeded schedules.</summary>
@@ -44,6 +50,7 @@ public static class Scenarios
         new("storm-range", "members joining and leaving continuously (range)", 1, 8, 2, "range", 8, 300, StormSchedule),
         new("storm-roundrobin", "members joining and leaving continuously (roundrobin)", 1, 8, 2, "roundrobin", 8, 300, StormSchedule),
         new("storm-consumer", "members joining and leaving continuously (group.protocol=consumer)", 1, 8, 2, "consumer", 8, 300, StormSchedule),
+        new("kill9-dedup", "kill9 with a [Deduplicate] handler on the SQLite inbox: effects written in the transaction of the mark", 1, 6, 3, "cooperative-sticky", 15, 300, KillSchedule) { Deduplicate = true },
         new("poison", "hostile records of every kind interleaved at a random rate, members killed now and then", 1, 4, 2, "cooperative-sticky", 12, 300, PoisonSchedule) { MaxPayloadBytes = 4096 },
     ];
 

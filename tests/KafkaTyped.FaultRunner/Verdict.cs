@@ -23,9 +23,15 @@ public sealed record Verdict
     public long Assignments { get; init; }
     public long PublishFailures { get; init; }
     public TimeSpan? MaxRecoveryAfterKill { get; init; }
+
+    /// <summary>Deduplication scenarios: messages whose effect was committed more than once (must be 0), and the extra effects.</summary>
+    public long? DuplicateEffects { get; init; }
+
+    /// <summary>Deduplication scenarios: published messages without a committed effect (must be 0).</summary>
+    public long MissingEffects { get; init; }
     public List<string> Notes { get; init; } = [];
 
-    public bool Failed => Lost > 0 || PartitionOrderViolations > 0 || KeyOrderViolations > 0 || ConcurrentHandlings > 0
+    public bool Failed => Lost > 0 || DuplicateEffects > 0 || MissingEffects > 0 || PartitionOrderViolations > 0 || KeyOrderViolations > 0 || ConcurrentHandlings > 0
         || PoisonDeadLettered < PoisonSent || ValidDeadLettered > 0 || Crashes > 0 || Notes.Any(n => n.StartsWith("FAIL", StringComparison.Ordinal));
 
     /// <summary>Judges the ledger of <paramref name="run"/> once every process stopped.</summary>
@@ -133,6 +139,26 @@ public sealed record Verdict
             notes.Add($"note {e.Run}: event 223 {e.Text}");
         }
 
+        // Deduplication: every published message's effect committed exactly once, however often it was delivered.
+        long? duplicateEffects = null;
+        long missingEffects = 0;
+        if (run.InboxPath is not null)
+        {
+            var effects = run.Effects();
+            duplicateEffects = effects.Values.Sum(n => n - 1L);
+            foreach (var (id, n) in effects.Where(e => e.Value > 1).Take(5))
+            {
+                notes.Add($"FAIL effect of {id} committed {n} times");
+            }
+
+            var missing = published.Where(p => !effects.ContainsKey(p.Id)).ToList();
+            missingEffects = missing.Count;
+            if (missing.Count > 0)
+            {
+                notes.Add($"FAIL no effect committed for {missing.Count} published, e.g. {string.Join(", ", missing.Take(5).Select(m => m.Id))}");
+            }
+        }
+
         var publishFailures = 0L;
         if (run.Producer is { HasExited: true, ExitCode: not 0 } producer)
         {
@@ -162,6 +188,8 @@ public sealed record Verdict
             Assignments = events.Count(e => e.Event == RunnerEvents.PartitionsAssigned),
             PublishFailures = publishFailures,
             MaxRecoveryAfterKill = MaxRecovery(run, handled),
+            DuplicateEffects = duplicateEffects,
+            MissingEffects = missingEffects,
             Notes = notes,
         };
     }
