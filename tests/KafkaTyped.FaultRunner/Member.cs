@@ -31,7 +31,8 @@ public static class Member
         a.RejectUnknown();
 
         using var ledger = Ledger.Open(ledgerPath);
-        var state = new MemberState(run, workMs, Environment.GetEnvironmentVariable(PlantedBugVariable) == "commit-before-handling");
+        var planted = Environment.GetEnvironmentVariable(PlantedBugVariable);
+        var state = new MemberState(run, workMs, planted == "commit-before-handling", planted == "effect-outside-inbox" && inbox is not null ? ScenarioRun.OutsidePath(inbox) : null);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kafkatyped-fault-member" });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -103,7 +104,7 @@ public static class RunnerEvents
 }
 
 /// <summary>What one member process shares between its handler and its log provider.</summary>
-public sealed class MemberState(string run, int workMs, bool plantedBug)
+public sealed class MemberState(string run, int workMs, bool plantedBug, string? effectOutsideInbox = null)
 {
     private int _generation;
 
@@ -113,6 +114,12 @@ public sealed class MemberState(string run, int workMs, bool plantedBug)
 
     /// <summary>Commit before handling: the handler returns at once and records the handling later, in the background.</summary>
     public bool PlantedBug { get; } = plantedBug;
+
+    /// <summary>
+    /// The planted bug of the deduplication scenario: the SQLite file (beside the inbox) the deduplicating handler writes
+    /// its effect to on a connection of its own, committed at once rather than with the mark, before its work.
+    /// </summary>
+    public string? EffectOutsideInbox { get; } = effectOutsideInbox;
 
     /// <summary>Counts the assignment changes this process saw; handlings in one generation are one uninterrupted run.</summary>
     public int Generation => Volatile.Read(ref _generation);
@@ -196,6 +203,23 @@ public sealed class DeduplicatedRecordHandler(Ledger ledger, MemberState state, 
     {
         var generation = state.Generation;
         var start = DateTime.UtcNow.Ticks;
+        if (state.EffectOutsideInbox is { } path)
+        {
+            // The planted bug: the effect commits on its own, and the mark only after the work that follows.
+            await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 60 }.ToString());
+            await connection.OpenAsync(cancellationToken);
+            await using var effect = connection.CreateCommand();
+            effect.CommandText = "INSERT INTO effects (id, run, partition, offset) VALUES ($id, $run, $p, $o)";
+            effect.Parameters.Add(new SqliteParameter("$id", message.Id));
+            effect.Parameters.Add(new SqliteParameter("$run", state.Run));
+            effect.Parameters.Add(new SqliteParameter("$p", context.Partition));
+            effect.Parameters.Add(new SqliteParameter("$o", context.Offset));
+            await effect.ExecuteNonQueryAsync(cancellationToken);
+            await Task.Delay(Math.Max(state.WorkMilliseconds, 20), cancellationToken);
+            ledger.RecordHandled(message.AsFaultRecord(), context.Partition, context.Offset, state.Run, generation, start, DateTime.UtcNow.Ticks);
+            return;
+        }
+
         if (state.WorkMilliseconds > 0)
         {
             await Task.Delay(state.WorkMilliseconds, cancellationToken);

@@ -42,7 +42,13 @@ internal static class Runner
         var baseSeed = (int)a.Number("--seed", Random.Shared.Next(1, 1_000_000));
         var names = a.Text("--scenario")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var report = a.Text("--report");
-        var options = new RunnerOptions(isLong, Environment.GetEnvironmentVariable(Member.PlantedBugVariable) == "commit-before-handling", a.Flag("--keep-ledgers"));
+        var planted = Environment.GetEnvironmentVariable(Member.PlantedBugVariable) is { Length: > 0 } bug ? bug : null;
+        if (planted is not null && !RunnerOptions.PlantedBugs.Contains(planted))
+        {
+            throw new ArgumentException($"{Member.PlantedBugVariable}={planted} is not a planted bug; they are {string.Join(", ", RunnerOptions.PlantedBugs)}.");
+        }
+
+        var options = new RunnerOptions(isLong, planted, a.Flag("--keep-ledgers"));
         a.RejectUnknown();
         var unknown = names?.Where(n => Scenarios.All.All(s => s.Name != n)).ToList();
         if (unknown is { Count: > 0 })
@@ -52,7 +58,7 @@ internal static class Runner
 
         var selected = Scenarios.All.Where(s => names is null || names.Contains(s.Name)).ToList();
         var mode = isLong ? "long" : "quick";
-        Console.WriteLine($"Fault runner, {mode} mode, seed {baseSeed}{(options.PlantedBug ? ", PLANTED BUG: members commit before handling" : "")}");
+        Console.WriteLine($"Fault runner, {mode} mode, seed {baseSeed}{(options.PlantedBug is { } b ? $", PLANTED BUG: {b}" : "")}");
         Console.WriteLine($"Replay: --{mode} --seed {baseSeed}{(names is null ? "" : " --scenario " + string.Join(",", names))}");
         var total = Stopwatch.StartNew();
         using var interrupted = new CancellationTokenSource();
@@ -208,10 +214,10 @@ internal static class Runner
         return false;
     }
 
-    private static string Table(List<Verdict> verdicts, string mode, int seed, TimeSpan elapsed, bool plantedBug)
+    private static string Table(List<Verdict> verdicts, string mode, int seed, TimeSpan elapsed, string? plantedBug)
     {
         var s = new System.Text.StringBuilder();
-        s.AppendLine(CultureInfo.InvariantCulture, $"Fault runner, {mode} mode, seed {seed}, {elapsed.TotalMinutes:0.0} min, {DateTime.UtcNow:yyyy-MM-dd}{(plantedBug ? ", planted bug (commit before handling)" : "")}");
+        s.AppendLine(CultureInfo.InvariantCulture, $"Fault runner, {mode} mode, seed {seed}, {elapsed.TotalMinutes:0.0} min, {DateTime.UtcNow:yyyy-MM-dd}{(plantedBug is null ? "" : $", planted bug {plantedBug}")}");
         s.AppendLine();
         s.AppendLine("| scenario | seed | time | faults injected | published | handled | lost | reordered | concurrent | duplicates | duplicate effects | poison → DLQ | crashes | assignments | max recovery after kill | verdict |");
         s.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");

@@ -75,16 +75,22 @@ public sealed class ScenarioRun : IAsyncDisposable
         if (definition.Deduplicate)
         {
             InboxPath = Path.Combine(_directory, "inbox.db");
-            using var inbox = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={InboxPath}");
-            inbox.Open();
-            using var command = inbox.CreateCommand();
-            command.CommandText = """
-                PRAGMA journal_mode = WAL;
-                CREATE TABLE effects (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, run TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL);
-                """;
-            command.ExecuteNonQuery();
+            foreach (var path in new[] { InboxPath, OutsidePath(InboxPath) })
+            {
+                using var inbox = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+                inbox.Open();
+                using var command = inbox.CreateCommand();
+                command.CommandText = """
+                    PRAGMA journal_mode = WAL;
+                    CREATE TABLE effects (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, run TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL);
+                    """;
+                command.ExecuteNonQuery();
+            }
         }
     }
+
+    /// <summary>Where the planted bug "effect-outside-inbox" writes effects: a file beside the inbox.</summary>
+    public static string OutsidePath(string inboxPath) => Path.Combine(Path.GetDirectoryName(inboxPath)!, "outside.db");
 
     /// <summary>The SQLite file of the deduplication marks and the handler's effects (scenarios with <see cref="ScenarioDefinition.Deduplicate"/>).</summary>
     public string? InboxPath { get; }
@@ -98,14 +104,17 @@ public sealed class ScenarioRun : IAsyncDisposable
             return effects;
         }
 
-        using var inbox = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={InboxPath};Mode=ReadOnly");
-        inbox.Open();
-        using var command = inbox.CreateCommand();
-        command.CommandText = "SELECT id, COUNT(*) FROM effects GROUP BY id";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        foreach (var path in new[] { InboxPath, OutsidePath(InboxPath) })
         {
-            effects[reader.GetString(0)] = reader.GetInt32(1);
+            using var inbox = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly");
+            inbox.Open();
+            using var command = inbox.CreateCommand();
+            command.CommandText = "SELECT id, COUNT(*) FROM effects GROUP BY id";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                effects[reader.GetString(0)] = effects.GetValueOrDefault(reader.GetString(0)) + reader.GetInt32(1);
+            }
         }
 
         return effects;
@@ -157,9 +166,9 @@ public sealed class ScenarioRun : IAsyncDisposable
             .. InboxPath is null ? (string[])[] : ["--inbox", InboxPath],
         ];
         var environment = new Dictionary<string, string>();
-        if (Options.PlantedBug)
+        if (Options.PlantedBug is { } bug)
         {
-            environment[Member.PlantedBugVariable] = "commit-before-handling";
+            environment[Member.PlantedBugVariable] = bug;
         }
 
         var child = Child.Start(run, "member", arguments, environment);

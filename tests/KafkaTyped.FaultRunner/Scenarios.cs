@@ -7,8 +7,11 @@ using KafkaTyped.Testing;
 namespace KafkaTyped.FaultRunner;
 
 /// <summary>How the runner was asked to run.</summary>
-public sealed record RunnerOptions(bool Long, bool PlantedBug, bool KeepLedgers)
+public sealed record RunnerOptions(bool Long, string? PlantedBug, bool KeepLedgers)
 {
+    /// <summary>The planted bugs (docs/reliability.md): members that commit before handling, and a deduplicating handler that writes its effect outside the inbox transaction.</summary>
+    public static readonly string[] PlantedBugs = ["commit-before-handling", "effect-outside-inbox"];
+
     /// <summary>Quick: a few seconds of faults per scenario (the CI budget); long: the figures of docs/reliability.md.</summary>
     public TimeSpan Scaled(int quickSeconds, int longSeconds) => TimeSpan.FromSeconds(Long ? longSeconds : quickSeconds);
 }
