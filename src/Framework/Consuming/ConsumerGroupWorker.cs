@@ -45,6 +45,7 @@ internal sealed class ConsumerGroupWorker
     private volatile PartitionState[] _snapshot = [];
     private long _lastPoll;
     private long _lastWatermarks;
+    private volatile ConsumerMemberState _state = ConsumerMemberState.Starting;
 
     public ConsumerGroupWorker(
         ConsumerOptions options, ConsumerConfig config, IRecordProcessor processor, ILogger logger, TimeProvider timeProvider, Action? onFatal, IGroupConsumerFactory? consumerFactory = null)
@@ -79,6 +80,42 @@ internal sealed class ConsumerGroupWorker
     /// <summary>Completes when the poll thread has ended and the consumer is closed.</summary>
     public Task Stopped => _stopped.Task;
 
+    /// <summary>Where the member is in its life; any thread.</summary>
+    public ConsumerMemberState State => _state;
+
+    /// <summary>A snapshot of the member and its partitions (<see cref="IConsumerStatus"/>); any thread, takes no lock of the poll loop.</summary>
+    public ConsumerGroupStatus Status()
+    {
+        var partitions = _snapshot;
+        var statuses = new PartitionStatus[partitions.Length];
+        var inFlight = 0;
+        for (var i = 0; i < partitions.Length; i++)
+        {
+            var partition = partitions[i];
+            var running = partition.InFlight;
+            inFlight += running;
+            var committed = partition.LastCommitted;
+            var high = partition.HighWatermark;
+            statuses[i] = new PartitionStatus(
+                partition.TopicPartition.Topic,
+                partition.TopicPartition.Partition.Value,
+                committed >= 0 ? committed : null,
+                high >= 0 ? high : null,
+                Math.Max(0, partition.Buffered - running),
+                running,
+                partition.Paused,
+                partition.OldestInFlightAge);
+        }
+
+        Array.Sort(statuses, static (a, b) =>
+        {
+            var byTopic = string.CompareOrdinal(a.Topic, b.Topic);
+            return byTopic != 0 ? byTopic : a.Partition.CompareTo(b.Partition);
+        });
+        var maxPollInterval = TimeSpan.FromMilliseconds(_config.MaxPollIntervalMs ?? 300_000);
+        return new ConsumerGroupStatus(_groupId, _state, LastPoll, maxPollInterval, inFlight, _options.MaxConcurrency, statuses);
+    }
+
     /// <summary>Creates the consumer (so misconfiguration fails here, at start-up) and starts the poll thread.</summary>
     public void Start()
     {
@@ -94,6 +131,7 @@ internal sealed class ConsumerGroupWorker
         }
 
         _committer = new StoredOffsetCommitter(_consumer, _options, _logger, _timeProvider, _abort.Token);
+        _state = ConsumerMemberState.Joining;
         _executor.Start();
         _thread = new Thread(PollLoop) { IsBackground = true, Name = "KafkaTyped poll " + _groupId };
         _thread.Start();
@@ -154,6 +192,7 @@ internal sealed class ConsumerGroupWorker
                 ReadWatermarksIfDue(consumer);
             }
 
+            _state = ConsumerMemberState.Stopping;
             var abort = _abort.IsCancellationRequested;
             var all = _partitions.Values.ToList();
             ShutdownPartitions(all, abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
@@ -167,6 +206,7 @@ internal sealed class ConsumerGroupWorker
                 // A record's processing ended on an exception the pipeline does not expect (a bug, not bad input). Its
                 // partition would otherwise never be processed again while the group looks healthy: fail loudly
                 // instead, so the process restarts and the partition resumes from its committed offset.
+                _state = ConsumerMemberState.Faulted;
                 _onFatal?.Invoke();
             }
         }
@@ -181,6 +221,7 @@ internal sealed class ConsumerGroupWorker
             ClosePartitions([.. _partitions.Values]);
             _partitions.Clear();
             PublishSnapshot();
+            _state = ConsumerMemberState.Faulted;
             _onFatal?.Invoke();
         }
         finally
@@ -206,6 +247,11 @@ internal sealed class ConsumerGroupWorker
             }
 
             _executor.Complete();
+            if (_state != ConsumerMemberState.Faulted)
+            {
+                _state = ConsumerMemberState.Stopped;
+            }
+
             _stopped.TrySetResult();
         }
     }
@@ -230,7 +276,7 @@ internal sealed class ConsumerGroupWorker
             return; // Not assigned to this member any more; the new owner reads it.
         }
 
-        var strategy = DispatchStrategy.For(_processor.OrderingOf(record));
+        var strategy = _processor.StrategyOf(record);
         if (!partition.Enqueue(record, strategy) && !partition.Paused)
         {
             consumer.Pause([partition.TopicPartition]);
@@ -324,6 +370,11 @@ internal sealed class ConsumerGroupWorker
 
     private void OnAssigned(List<TopicPartition> partitions)
     {
+        if (!_stopRequested)
+        {
+            _state = ConsumerMemberState.Assigned; // also with nothing: a member of a group with more members than partitions
+        }
+
         if (partitions.Count == 0)
         {
             return; // a cooperative rebalance that gives this member nothing new
@@ -373,6 +424,11 @@ internal sealed class ConsumerGroupWorker
 
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
+        if (!_stopRequested)
+        {
+            _state = ConsumerMemberState.Joining; // the session expired: the member joins again
+        }
+
         Log.PartitionsLost(_logger, _groupId, Describe(partitions.Select(p => p.TopicPartition)));
         var lost = TakePartitions(partitions.Select(p => p.TopicPartition));
         ShutdownPartitions(lost, TimeSpan.Zero);

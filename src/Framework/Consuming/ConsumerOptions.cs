@@ -35,6 +35,13 @@ public sealed class ConsumerOptions
     public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>
+    /// The ordering of every record this group handles, replacing what handlers and messages declare with
+    /// <see cref="OrderingAttribute"/> (their declared <see cref="OrderingAttribute.MaxConcurrency"/> still applies);
+    /// <see langword="null"/> (the default) keeps the declared orderings. See <c>docs/ordering.md</c>.
+    /// </summary>
+    public OrderingMode? Ordering { get; set; }
+
+    /// <summary>
     /// How often librdkafka commits, in the background, the offsets stored for completed records
     /// (<c>auto.commit.interval.ms</c>). Default 1 second.
     /// </summary>

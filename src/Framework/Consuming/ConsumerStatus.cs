@@ -43,8 +43,8 @@ public sealed record ConsumerGroupStatus(
 /// <param name="Buffered">Records fetched and waiting for a handler.</param>
 /// <param name="InFlight">Records being handled now.</param>
 /// <param name="Paused">Whether fetching is paused because the partition's buffer is full.</param>
-/// <param name="OldestInFlightAge">How long the oldest record being handled has been running, or
-/// <see cref="TimeSpan.Zero"/> when none is.</param>
+/// <param name="OldestInFlightAge">How long ago the oldest record not yet completed (waiting or being handled, the one
+/// that holds the committed offset back) was polled, or <see cref="TimeSpan.Zero"/> when none is.</param>
 public sealed record PartitionStatus(
     string Topic,
     int Partition,

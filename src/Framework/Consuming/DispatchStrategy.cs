@@ -9,23 +9,48 @@ namespace KafkaTyped.Consuming;
 /// <item><see cref="OrderingMode.Key"/>: starts when every earlier key-ordered or partition-ordered record of its key completed.</item>
 /// <item><see cref="OrderingMode.None"/>: starts at once, unless an earlier partition-ordered record has not completed.</item>
 /// </list>
-/// A record is admitted once and completes once (after its retries), so the rule holds across retries. The strategies
-/// run under the partition's lock.
+/// A record is admitted once and completes once (after its retries), so the rule holds across retries. A
+/// <see cref="OrderingMode.Key"/> or <see cref="OrderingMode.None"/> strategy may carry a <see cref="ConcurrencyGate"/>
+/// (the route's declared <see cref="OrderingAttribute.MaxConcurrency"/>): a record it finds full waits like one its
+/// ordering holds back. The strategies run under the partition's lock.
 /// </summary>
 internal abstract class DispatchStrategy
 {
     public static readonly DispatchStrategy Partition = new PartitionOrder();
-    public static readonly DispatchStrategy Key = new KeyOrder();
-    public static readonly DispatchStrategy None = new NoOrder();
+    public static readonly DispatchStrategy Key = new KeyOrder(gate: null);
+    public static readonly DispatchStrategy None = new NoOrder(gate: null);
+
+    private protected DispatchStrategy(ConcurrencyGate? gate) => Gate = gate;
 
     public abstract OrderingMode Mode { get; }
 
-    public static DispatchStrategy For(OrderingMode mode) => mode switch
+    /// <summary>The bound on this strategy's admitted records over the group, or <see langword="null"/>.</summary>
+    public ConcurrencyGate? Gate { get; }
+
+    /// <summary>The strategy of <paramref name="mode"/>; a new one when it has a gate, the shared one otherwise.</summary>
+    public static DispatchStrategy For(OrderingMode mode, ConcurrencyGate? gate = null) => mode switch
     {
-        OrderingMode.Key => Key,
-        OrderingMode.None => None,
+        OrderingMode.Key => gate is null ? Key : new KeyOrder(gate),
+        OrderingMode.None => gate is null ? None : new NoOrder(gate),
         _ => Partition,
     };
+
+    /// <summary>Takes a slot of the gate for <paramref name="record"/>, if there is a gate. Under the partition's lock.</summary>
+    private protected bool TryEnterGate(PartitionState partition, DispatchedRecord record)
+    {
+        if (Gate is null)
+        {
+            return true;
+        }
+
+        if (!Gate.TryEnter(partition))
+        {
+            return false;
+        }
+
+        record.HoldsGate = true;
+        return true;
+    }
 
     /// <summary>Admits <paramref name="record"/>, the first held record of <paramref name="partition"/>, if its ordering allows.</summary>
     /// <returns><see langword="false"/> when it must wait: it and every later record stay held.</returns>
@@ -37,7 +62,7 @@ internal abstract class DispatchStrategy
     }
 
     /// <summary>Offset order: one record of the partition at a time.</summary>
-    private sealed class PartitionOrder : DispatchStrategy
+    private sealed class PartitionOrder() : DispatchStrategy(gate: null)
     {
         public override OrderingMode Mode => OrderingMode.Partition;
 
@@ -58,13 +83,13 @@ internal abstract class DispatchStrategy
     }
 
     /// <summary>Key order: a lane per record key; the head of each lane runs.</summary>
-    private sealed class KeyOrder : DispatchStrategy
+    private sealed class KeyOrder(ConcurrencyGate? gate) : DispatchStrategy(gate)
     {
         public override OrderingMode Mode => OrderingMode.Key;
 
         public override bool TryAdmit(PartitionState partition, DispatchedRecord record)
         {
-            if (partition.BarrierHeld)
+            if (partition.BarrierHeld || !TryEnterGate(partition, record))
             {
                 return false;
             }
@@ -104,13 +129,13 @@ internal abstract class DispatchStrategy
     }
 
     /// <summary>No order: runs as soon as no partition-ordered record is ahead of it.</summary>
-    private sealed class NoOrder : DispatchStrategy
+    private sealed class NoOrder(ConcurrencyGate? gate) : DispatchStrategy(gate)
     {
         public override OrderingMode Mode => OrderingMode.None;
 
         public override bool TryAdmit(PartitionState partition, DispatchedRecord record)
         {
-            if (partition.BarrierHeld)
+            if (partition.BarrierHeld || !TryEnterGate(partition, record))
             {
                 return false;
             }

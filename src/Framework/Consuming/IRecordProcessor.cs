@@ -8,6 +8,6 @@ internal interface IRecordProcessor
     /// <summary>Processes a record. Completes (with any outcome) when its offset may be committed; throws only when cancelled.</summary>
     ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken);
 
-    /// <summary>The ordering mode a record is dispatched in (read on the poll thread, before it is processed).</summary>
-    OrderingMode OrderingOf(ConsumeResult<byte[], byte[]> record) => OrderingMode.Partition;
+    /// <summary>How a record is admitted among the records of its partition (decided on the poll thread, before it is processed).</summary>
+    DispatchStrategy StrategyOf(ConsumeResult<byte[], byte[]> record) => DispatchStrategy.Partition;
 }

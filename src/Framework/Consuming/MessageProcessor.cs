@@ -22,6 +22,12 @@ internal sealed class MessageProcessor : IRecordProcessor
     private readonly ConsumerStages _stages;
     private readonly RouteChain[] _chains;
 
+    // Per route (by binding index), how its records are admitted in this group; the strategy of records the poll thread
+    // cannot route by their ce_type header; and the one strategy of every record when all routes share it.
+    private readonly DispatchStrategy[] _strategies;
+    private readonly DispatchStrategy _unrouted;
+    private readonly DispatchStrategy? _uniform;
+
     public MessageProcessor(
         RouteRegistry routes, IServiceProvider rootServices, ConsumerOptions options, ILogger logger, TimeProvider timeProvider, IDeadLetterSink deadLetters, IRetryJitter? jitter = null)
     {
@@ -33,6 +39,32 @@ internal sealed class MessageProcessor : IRecordProcessor
         {
             _chains[i] = bindings[i].CreateChain(_stages);
         }
+
+        _unrouted = DispatchStrategy.For(options.Ordering ?? OrderingMode.Partition);
+        _strategies = new DispatchStrategy[bindings.Count];
+        for (var i = 0; i < _strategies.Length; i++)
+        {
+            _strategies[i] = RouteOrdering.StrategyFor(bindings[i].Route, options);
+        }
+
+        _uniform = Array.TrueForAll(_strategies, s => ReferenceEquals(s, _unrouted)) ? _unrouted : null;
+    }
+
+    /// <summary>
+    /// The route's ordering in this group (see <see cref="RouteOrdering"/>). A record without a <c>ce_type</c> header
+    /// (a JSON envelope routed by its type field, or poison) or of an unknown type takes the group's
+    /// <see cref="ConsumerOptions.Ordering"/>, else partition order, which orders it after everything any mode would.
+    /// </summary>
+    public DispatchStrategy StrategyOf(ConsumeResult<byte[], byte[]> record)
+    {
+        if (_uniform is { } uniform)
+        {
+            return uniform;
+        }
+
+        return CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.Type, out var typeId) && _routes.Find(typeId) is { } binding
+            ? _strategies[binding.Index]
+            : _unrouted;
     }
 
     public ValueTask<MessageOutcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ internal sealed class PartitionState
     private int _executing;
     private bool _writingCompleted;
     private bool _cancelled;
+    private bool _paused;
     private long _lastCommitted = -1;
     private long _highWatermark = -1;
 
@@ -66,8 +67,12 @@ internal sealed class PartitionState
     /// <summary>Dispatched and not yet completed offsets of the partition; what may be committed.</summary>
     public OffsetTracker Tracker { get; } = new();
 
-    /// <summary>Whether this member paused the partition because it was full. Poll thread only.</summary>
-    public bool Paused { get; set; }
+    /// <summary>Whether this member paused the partition because it was full. Written by the poll thread only.</summary>
+    public bool Paused
+    {
+        get => Volatile.Read(ref _paused);
+        set => Volatile.Write(ref _paused, value);
+    }
 
     /// <summary>The last offset stored for librdkafka to commit, or -1. Poll thread only.</summary>
     public long LastStored { get; set; } = -1;
@@ -169,14 +174,43 @@ internal sealed class PartitionState
     /// </summary>
     public void Cancel()
     {
+        List<ConcurrencyGate>? gates = null;
         lock (_lock)
         {
             _cancelled = true;
             _held.Clear();
+
+            // Admitted records that will never complete give their gate slots back now; one still running that completes
+            // later finds its slot already returned.
+            foreach (var record in _inOffsetOrder)
+            {
+                if (record.HoldsGate)
+                {
+                    record.HoldsGate = false;
+                    (gates ??= []).Add(record.Strategy.Gate!);
+                }
+            }
+
             CheckDone();
         }
 
         _cancellation.Cancel();
+        if (gates is not null)
+        {
+            foreach (var gate in gates)
+            {
+                gate.Exit();
+            }
+        }
+    }
+
+    /// <summary>A gate this partition waited for has a free slot: admits what can go now. Never under another partition's lock.</summary>
+    internal void Wake()
+    {
+        lock (_lock)
+        {
+            Pump();
+        }
     }
 
     // ---- What the strategies use, under the lock ----
@@ -214,12 +248,19 @@ internal sealed class PartitionState
     internal void Completed(DispatchedRecord record)
     {
         Tracker.Complete(record.Record.Offset.Value, record.Generation);
+        ConcurrencyGate? gate = null;
         lock (_lock)
         {
             _executing--;
             _buffered--;
             Admitted--;
             record.Done = true;
+            if (record.HoldsGate)
+            {
+                record.HoldsGate = false;
+                gate = record.Strategy.Gate;
+            }
+
             record.Strategy.Completed(this, record);
             while (_inOffsetOrder.TryPeek(out var oldest) && oldest.Done)
             {
@@ -229,6 +270,8 @@ internal sealed class PartitionState
             Pump();
             CheckDone();
         }
+
+        gate?.Exit();
     }
 
     /// <summary>The record's processing was cancelled or failed: its offset stays uncompleted.</summary>
@@ -299,4 +342,7 @@ internal sealed class DispatchedRecord(PartitionState partition, ConsumeResult<b
 
     /// <summary>Whether it completed. Under the partition's lock.</summary>
     public bool Done { get; set; }
+
+    /// <summary>Whether it holds a slot of its strategy's <see cref="DispatchStrategy.Gate"/>. Under the partition's lock.</summary>
+    public bool HoldsGate { get; set; }
 }

@@ -6,9 +6,9 @@ namespace KafkaTyped;
 /// Without it, messages are handled in partition order.
 /// </summary>
 /// <remarks>
-/// The values are read at compile time; analyzers KT0031 and KT0032 report impossible ones. The consumer pipeline
-/// applies the ordering with the lanes work of the runtime; until that lands the attribute is only validated.
-/// See <c>docs/pipeline-attributes.md</c>.
+/// The values are read at compile time; analyzers KT0031 and KT0032 report impossible ones. A consumer group's
+/// <see cref="ConsumerOptions.Ordering"/> replaces the declared mode. How records of different modes share a partition:
+/// <c>docs/ordering.md</c>.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
 public sealed class OrderingAttribute : Attribute

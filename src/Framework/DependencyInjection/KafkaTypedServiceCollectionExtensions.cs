@@ -72,6 +72,8 @@ public static class KafkaTypedServiceCollectionExtensions
             return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp));
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PublisherStartupService>());
+        services.TryAddSingleton<ConsumerStatusBoard>();
+        services.TryAddSingleton<IConsumerStatus>(static sp => sp.GetRequiredService<ConsumerStatusBoard>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTypedConsumerService>(static sp => new KafkaTypedConsumerService(
             sp,
             sp.GetRequiredService<IOptions<KafkaTypedOptions>>(),

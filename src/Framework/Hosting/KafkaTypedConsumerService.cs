@@ -54,14 +54,17 @@ internal sealed class KafkaTypedConsumerService : IHostedService
 
         try
         {
-            foreach (var consumer in options.Consumers)
+            var board = _services.GetService<ConsumerStatusBoard>();
+            for (var index = 0; index < options.Consumers.Count; index++)
             {
+                var consumer = options.Consumers[index];
                 var processor = new MessageProcessor(
                     routes, _services, consumer, logger, _timeProvider, _services.GetRequiredService<IDeadLetterSink>(), _services.GetService<IRetryJitter>());
                 var config = ClientConfigFactory.CreateConsumerConfig(options, consumer, serviceName);
                 var worker = new ConsumerGroupWorker(consumer, config, processor, logger, _timeProvider, lifetime is null ? null : lifetime.StopApplication);
                 worker.Start();
                 _workers.Add(worker);
+                board?.Attach(index, worker);
             }
         }
         catch

@@ -108,6 +108,11 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:MaxConcurrency must be between 1 and 4096.");
         }
 
+        if (consumer.Ordering is { } ordering && !Enum.IsDefined(ordering))
+        {
+            failures.Add($"{path}:Ordering must be Partition, Key or None (was {(int)ordering}).");
+        }
+
         if (consumer.CommitBatchSize < 1)
         {
             failures.Add($"{path}:CommitBatchSize must be at least 1.");

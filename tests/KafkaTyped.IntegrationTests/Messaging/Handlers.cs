@@ -17,3 +17,21 @@ public sealed class OrderShippedHandler(HandlingRecorder recorder) : IHandle<Ord
     public ValueTask HandleAsync(OrderShipped message, MessageContext context, CancellationToken cancellationToken)
         => recorder.RecordAsync(nameof(OrderShippedHandler), MessageContract.TypeIdOf<OrderShipped>(), message.Sequence, context, cancellationToken);
 }
+
+public sealed class PartitionStepHandler(HandlingRecorder recorder) : IHandle<PartitionStep>
+{
+    public ValueTask HandleAsync(PartitionStep message, MessageContext context, CancellationToken cancellationToken)
+        => recorder.RecordAsync(nameof(PartitionStepHandler), MessageContract.TypeIdOf<PartitionStep>(), message.Sequence, context, cancellationToken);
+}
+
+public sealed class KeyStepHandler(HandlingRecorder recorder) : IHandle<KeyStep>
+{
+    public ValueTask HandleAsync(KeyStep message, MessageContext context, CancellationToken cancellationToken)
+        => recorder.RecordAsync(nameof(KeyStepHandler), MessageContract.TypeIdOf<KeyStep>(), message.Sequence, context, cancellationToken);
+}
+
+public sealed class UnorderedStepHandler(HandlingRecorder recorder) : IHandle<UnorderedStep>
+{
+    public ValueTask HandleAsync(UnorderedStep message, MessageContext context, CancellationToken cancellationToken)
+        => recorder.RecordAsync(nameof(UnorderedStepHandler), MessageContract.TypeIdOf<UnorderedStep>(), message.Sequence, context, cancellationToken);
+}

@@ -207,6 +207,67 @@ public sealed class PartitionStateTests
         Assert.Equal(2, processor.Processed.Count);
     }
 
+    [Fact]
+    public async Task A_gated_route_never_has_more_records_admitted_over_all_partitions_than_its_limit()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 1);
+        var executor = new GroupExecutor(8, processor, static () => { }, static (_, _) => { });
+        executor.Start();
+        var gate = new ConcurrencyGate(2);
+        var keyed = DispatchStrategy.For(OrderingMode.Key, gate);
+        var unordered = DispatchStrategy.For(OrderingMode.None, gate);
+        var first = new PartitionState(new TopicPartition("orders", 0), 1000, executor, TimeProvider.System);
+        var second = new PartitionState(new TopicPartition("orders", 1), 1000, executor, TimeProvider.System);
+        for (long o = 0; o < 200; o++)
+        {
+            first.Enqueue(Records.At("orders", 0, o, key: [(byte)(o % 7)]), keyed);
+            second.Enqueue(Records.At("orders", 1, o), unordered);
+        }
+
+        first.CompleteWriting();
+        second.CompleteWriting();
+        await Task.WhenAll(first.Completion, second.Completion).WaitAsync(s_deadline, Ct);
+
+        Assert.Equal(400, processor.Processed.Count);
+        Assert.InRange(processor.MaxConcurrent, 1, 2);
+        Assert.Equal(0, gate.Admitted);
+        Assert.Equal(200, first.Tracker.Committable);
+        Assert.Equal(200, second.Tracker.Committable);
+    }
+
+    [Fact]
+    public async Task A_cancelled_partition_gives_its_gate_slots_back_to_the_partitions_waiting_for_them()
+    {
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = new RecordingProcessor(yieldEvery: 0) { Gate = blocked, BlockKey = "stuck" };
+        var executor = new GroupExecutor(8, processor, static () => { }, static (_, _) => { });
+        executor.Start();
+        var gate = new ConcurrencyGate(2);
+        var strategy = DispatchStrategy.For(OrderingMode.Key, gate);
+        var stuck = new PartitionState(new TopicPartition("orders", 0), 1000, executor, TimeProvider.System);
+        var waiting = new PartitionState(new TopicPartition("orders", 1), 1000, executor, TimeProvider.System);
+
+        // Two records of the stuck partition take both slots: one running (blocked), one next in its key's lane.
+        stuck.Enqueue(Records.At("orders", 0, 0, key: "stuck"u8.ToArray()), strategy);
+        stuck.Enqueue(Records.At("orders", 0, 1, key: "stuck"u8.ToArray()), strategy);
+        await Records.WaitUntil(() => processor.Started.Count == 1, "the stuck record started");
+        for (long o = 0; o < 10; o++)
+        {
+            waiting.Enqueue(Records.At("orders", 1, o, key: [(byte)o]), strategy);
+        }
+
+        Assert.Equal(2, gate.Admitted);
+        Assert.Equal(0, waiting.InFlight);
+
+        stuck.Cancel();
+        waiting.CompleteWriting();
+        await Task.WhenAll(stuck.Completion, waiting.Completion).WaitAsync(s_deadline, Ct);
+        Assert.Equal(10, processor.Processed.Count);
+        Assert.Equal(10, waiting.Tracker.Committable);
+        Assert.Equal(0, stuck.Tracker.Committable);
+        Assert.Equal(0, gate.Admitted);
+    }
+
     internal sealed class RecordingProcessor(int yieldEvery) : IRecordProcessor
     {
         private readonly List<(long Offset, string? Key)> _processed = [];

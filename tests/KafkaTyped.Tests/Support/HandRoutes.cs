@@ -24,6 +24,11 @@ public class HandRoute<TMessage>(params Type[] handlerTypes) : MessageRoute<TMes
 
     public override IReadOnlyList<Type> HandlerTypes { get; } = handlerTypes;
 
+    /// <summary>The declared ordering of each handler (by position), as the generator would emit it; none by default.</summary>
+    public OrderingPolicy?[] Orderings { get; init; } = [];
+
+    public override OrderingPolicy? GetOrdering(int handlerIndex) => handlerIndex < Orderings.Length ? Orderings[handlerIndex] : null;
+
     public override TMessage Deserialize(ReadOnlyMemory<byte> payload, MessageFormat format)
     {
         if (format != MessageFormat.MessagePack)
