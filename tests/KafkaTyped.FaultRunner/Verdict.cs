@@ -97,7 +97,7 @@ public sealed record Verdict
                     {
                         if (concurrent++ < 5)
                         {
-                            notes.Add($"FAIL concurrent: [{h.Partition}]@{h.Offset} by {h.Run} started {TimeSpan.FromTicks(end - h.Start).TotalMilliseconds:0.0} ms before {other} finished a handling");
+                            notes.Add($"FAIL concurrent: [{h.Partition}]@{h.Offset} by {h.Run} started {TimeSpan.FromTicks(end - h.Start).TotalMilliseconds:0.0} ms before {other} finished a handling{GroupEventsNear(events, other, h.Start)}");
                         }
 
                         break;
@@ -192,6 +192,19 @@ public sealed record Verdict
             MissingEffects = missingEffects,
             Notes = notes,
         };
+    }
+
+    /// <summary>
+    /// What the group told <paramref name="run"/> in the 10 s before <paramref name="time"/> (assignments, revocations,
+    /// losses), to tell a member that kept handling after its session expired from one that did not wait at a revocation.
+    /// </summary>
+    private static string GroupEventsNear(List<(string Run, int Event, long Time, string Text)> events, string run, long time)
+    {
+        var near = events.Where(e => e.Run == run && e.Time <= time && e.Time > time - (10 * TimeSpan.TicksPerSecond)
+            && e.Event is RunnerEvents.PartitionsAssigned or RunnerEvents.PartitionsRevoked or RunnerEvents.PartitionsLost).ToList();
+        return near.Count == 0
+            ? $" ({run}: no assignment change in the 10 s before)"
+            : $" ({run} before: {string.Join("; ", near.TakeLast(3).Select(e => $"{e.Event} {TimeSpan.FromTicks(time - e.Time).TotalMilliseconds:0} ms earlier"))})";
     }
 
     /// <summary>
