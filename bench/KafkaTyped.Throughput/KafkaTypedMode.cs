@@ -57,11 +57,15 @@ internal static class KafkaTypedMode
         return meter.Stop(messages.Length);
     }
 
-    public static async Task<Measurement> ConsumeAsync(string bootstrapServers, string topic, string groupId, int expected, TimeSpan timeout)
+    /// <param name="scoped">
+    /// Registers the handler scoped, as <c>AddGeneratedHandlers</c> does by default: a DI scope per record, the handler
+    /// resolved from it (by a factory returning the counting instance, so the count is shared).
+    /// </param>
+    public static async Task<Measurement> ConsumeAsync(string bootstrapServers, string topic, string groupId, int expected, TimeSpan timeout, bool scoped = false)
     {
         var handler = new NoOpOrderHandler(expected);
         var consumer = new ConsumerOptions { GroupId = groupId, Topics = { topic } };
-        await using var services = Build(bootstrapServers, consumer, handler);
+        await using var services = Build(bootstrapServers, consumer, handler, scoped);
         var hosted = services.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
         {
@@ -100,11 +104,21 @@ internal static class KafkaTypedMode
         }
     }
 
-    private static ServiceProvider Build(string bootstrapServers, ConsumerOptions? consumer, NoOpOrderHandler? handler)
+    private static ServiceProvider Build(string bootstrapServers, ConsumerOptions? consumer, NoOpOrderHandler? handler, bool scoped = false)
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton(handler ?? new NoOpOrderHandler(int.MaxValue));
+        var instance = handler ?? new NoOpOrderHandler(int.MaxValue);
+        if (scoped)
+        {
+            services.AddScoped(_ => instance);
+        }
+        else
+        {
+            services.AddSingleton(instance);
+        }
+
+        services.AddSingleton(new DelayedCancellationHandler()); // the ordering scenarios' handler, idle here
         // The address is set here rather than with UseEmbeddedCluster: the bridge's test settings (quick fetches, short
         // sessions) would configure this client differently from the hand-written one it is compared with.
         services.AddKafkaTyped(o =>

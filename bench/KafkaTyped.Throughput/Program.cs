@@ -12,6 +12,13 @@ using KafkaTyped.Throughput;
 //   options: --messages N  --rounds R  --partitions P
 //            --async W              also compare awaited PublishAsync / ProduceAsync with W records in flight
 //            --raw-headers type     the raw producer writes only ce_type instead of the same CloudEvents headers as KafkaTyped
+//            --scoped               KafkaTyped's handler is registered scoped (a DI scope per record, the default of AddGeneratedHandlers)
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- ordering [--quick]   ordering modes with an awaiting handler
+if (args is ["ordering", ..])
+{
+    return await OrderingScenarios.RunAsync(args[1..]);
+}
+
 var quick = args.Contains("--quick");
 var messageCount = IntArg("--messages", quick ? 20_000 : 200_000);
 var rounds = IntArg("--rounds", quick ? 5 : 7);
@@ -19,6 +26,7 @@ var requestedPartitions = IntArg("--partitions", 12);
 var asyncWindow = IntArg("--async", 0);
 var rawHeadersIndex = Array.IndexOf(args, "--raw-headers");
 var rawCloudEvents = rawHeadersIndex < 0 || rawHeadersIndex + 1 >= args.Length || args[rawHeadersIndex + 1] != "type";
+var scopedHandler = args.Contains("--scoped");
 var timeout = TimeSpan.FromSeconds(120);
 
 var messages = new OrderPlaced[messageCount];
@@ -34,7 +42,7 @@ const int HeaderAndOverheadBytes = 36 /* key */ + 230 /* CloudEvents headers */ 
 var recordBytes = payloadBytes + HeaderAndOverheadBytes;
 var partitions = Math.Max(requestedPartitions, (int)Math.Ceiling((double)messageCount * recordBytes / (3 * 1024 * 1024)));
 
-Console.WriteLine($"KafkaTyped throughput: {messageCount:N0} messages x {rounds} rounds, payload {payloadBytes} B (~{recordBytes} B per record uncompressed), {partitions} partitions per topic, {Environment.ProcessorCount} cores, raw headers: {(rawCloudEvents ? "CloudEvents (same as KafkaTyped)" : "ce_type only")}");
+Console.WriteLine($"KafkaTyped throughput: {messageCount:N0} messages x {rounds} rounds, payload {payloadBytes} B (~{recordBytes} B per record uncompressed), {partitions} partitions per topic, {Environment.ProcessorCount} cores, raw headers: {(rawCloudEvents ? "CloudEvents (same as KafkaTyped)" : "ce_type only")}, KafkaTyped handler {(scopedHandler ? "scoped" : "singleton")}");
 await using var cluster = new EmbeddedKafkaCluster();
 Console.WriteLine($"Embedded cluster at {cluster.BootstrapServers}");
 
@@ -87,7 +95,7 @@ async Task<RoundResult> RunRound(string mode, string round, OrderPlaced[] batch)
     // The batch and the one priming record written before the publish phase was timed.
     var consume = mode == "raw"
         ? RawMode.Consume(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout)
-        : await KafkaTypedMode.ConsumeAsync(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout);
+        : await KafkaTypedMode.ConsumeAsync(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout, scopedHandler);
     Measurement? publishAsync = null;
     if (asyncWindow > 0)
     {

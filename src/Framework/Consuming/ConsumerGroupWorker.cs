@@ -294,8 +294,32 @@ internal sealed class ConsumerGroupWorker
             {
                 consumer.Resume([partition.TopicPartition]);
                 partition.Paused = false;
+                SeekToNext(consumer, partition);
                 Log.PartitionResumed(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             }
+        }
+    }
+
+    /// <summary>
+    /// Pausing made librdkafka drop what it had prefetched for the partition; resumed alone, it fetches again only on its
+    /// next fetch cycle (measured on the embedded cluster: about a second, whatever the fetch settings). Seeking to the
+    /// offset after the last record delivered starts that fetch at once (2-6 ms), from exactly where dispatching stopped.
+    /// </summary>
+    private void SeekToNext(IGroupConsumer consumer, PartitionState partition)
+    {
+        if (partition.Next is not { } next)
+        {
+            return;
+        }
+
+        try
+        {
+            consumer.Seek(next);
+        }
+        catch (KafkaException ex)
+        {
+            // Not fatal: the resumed partition is fetched on the client's next cycle instead.
+            Log.ConsumeError(_logger, _groupId, ex.Error.Reason, ex.Error.Code);
         }
     }
 

@@ -28,6 +28,9 @@ internal interface IGroupConsumer : IDisposable
     /// <summary>The partition's low and high watermarks as last reported by fetches (a local call), or <see cref="Offset.Unset"/> values.</summary>
     WatermarkOffsets GetWatermarkOffsets(TopicPartition partition);
 
+    /// <summary>Moves the fetch position of an assigned partition (<see cref="IConsumer{TKey,TValue}.Seek"/>).</summary>
+    void Seek(TopicPartitionOffset offset);
+
     /// <summary>Leaves the group (raising the revoke callback) and stops the client.</summary>
     void Close();
 }
@@ -81,6 +84,8 @@ internal sealed class KafkaGroupConsumerFactory : IGroupConsumerFactory
         public void Commit(IEnumerable<TopicPartitionOffset> offsets) => consumer.Commit(offsets);
 
         public WatermarkOffsets GetWatermarkOffsets(TopicPartition partition) => consumer.GetWatermarkOffsets(partition);
+
+        public void Seek(TopicPartitionOffset offset) => consumer.Seek(offset);
 
         public void Close() => consumer.Close();
 

@@ -74,6 +74,12 @@ internal sealed class PartitionState
         set => Volatile.Write(ref _paused, value);
     }
 
+    /// <summary>
+    /// The offset after the last record the client delivered for this partition, with that record's leader epoch, or
+    /// <see langword="null"/> before the first: where fetching resumes after a pause. Poll thread only.
+    /// </summary>
+    public TopicPartitionOffset? Next { get; private set; }
+
     /// <summary>The last offset stored for librdkafka to commit, or -1. Poll thread only.</summary>
     public long LastStored { get; set; } = -1;
 
@@ -137,6 +143,7 @@ internal sealed class PartitionState
     /// <returns><see langword="false"/> when the partition is full and should be paused.</returns>
     public bool Enqueue(ConsumeResult<byte[], byte[]> record, DispatchStrategy strategy)
     {
+        Next = new TopicPartitionOffset(TopicPartition, new Offset(record.Offset.Value + 1), record.LeaderEpoch);
         if (!Tracker.Register(record.Offset.Value, record.LeaderEpoch, out var generation))
         {
             return true; // closed: released, nothing more is dispatched

@@ -12,9 +12,8 @@ namespace KafkaTyped.IntegrationTests.Guarantees;
 /// repeated or reordered by pausing.
 /// </summary>
 /// <remarks>
-/// The number of records a lane buffers is not observable from outside the runtime (no gauge, and the tests do not see
-/// internals); what is observable is the pause itself (the <c>kafkatyped.consume.partition_pauses</c> counter, tagged
-/// with the group, and the Debug logs 214/215) and that the handler saw one record while the gate was closed.
+/// What a lane holds is read from <see cref="IConsumerStatus"/>; the pause itself from the
+/// <c>kafkatyped.consume.partition_pauses</c> counter (tagged with the group) and the Debug logs 214/215.
 /// </remarks>
 public sealed class BackpressureTests(ClusterFixture cluster)
 {
@@ -72,6 +71,13 @@ public sealed class BackpressureTests(ClusterFixture cluster)
         Assert.Empty(logs.WithEventId(PartitionResumed));
         Assert.Equal(0, recorder.Count);
         Assert.Equal(1, Volatile.Read(ref entered));
+
+        // What the member holds is bounded by the lane, whatever was published (15x the lane here): the lane's records
+        // plus at most what one fetch delivered before the pause took effect, never the whole backlog.
+        var held = Assert.Single(host.Services.GetRequiredService<IConsumerStatus>().Groups[0].Partitions);
+        Assert.True(held.Paused);
+        Assert.Equal(1, held.InFlight);
+        Assert.InRange(held.Buffered + held.InFlight, laneCapacity, count / 2);
 
         gate.SetResult();
         await Wait.UntilAsync(() => recorder.Count >= count, Deadline, $"{count} messages to be handled", Ct);

@@ -50,6 +50,12 @@ public sealed class ConsumerGroupWorkerTests
         // Drained: resumed once, everything handled in order, committed on the stop.
         gate.SetResult();
         await Records.WaitUntil(() => consumer.ResumeCalls == 2 && !consumer.IsPaused(s_p0), "the drained partition was resumed");
+
+        // Resumed where it stopped dispatching: librdkafka dropped what it had prefetched when it paused, and a seek makes
+        // it fetch again at once instead of on its next fetch cycle. The release on revoke is not a resume to read from.
+        var seek = Assert.Single(consumer.Seeks);
+        Assert.Equal(s_p0, seek.TopicPartition);
+        Assert.Equal(6, seek.Offset.Value);
         await Records.WaitUntil(() => processor.Completed.Count == 6, "every record handled");
         await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
 
@@ -227,6 +233,10 @@ public sealed class ConsumerGroupWorkerTests
         }
 
         public WatermarkOffsets GetWatermarkOffsets(TopicPartition partition) => new(Offset.Unset, Offset.Unset);
+
+        public ConcurrentQueue<TopicPartitionOffset> Seeks { get; } = new();
+
+        public void Seek(TopicPartitionOffset offset) => Seeks.Enqueue(offset);
 
         public void Close() => Callbacks.Revoked([]);
 

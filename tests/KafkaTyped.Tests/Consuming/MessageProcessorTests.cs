@@ -198,6 +198,34 @@ public sealed class MessageProcessorTests
         Assert.Same(services.GetRequiredService<StockCountedHandler>(), singleton);
     }
 
+    // The fast path of one scoped handler keeps the per-message scope users rely on (a DbContext per message): each
+    // record gets its own scoped services, disposed once its handling ended, whether the handler completed at once, later,
+    // or failed and was retried in a fresh scope.
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 0)]
+    [InlineData(false, 1)]
+    [InlineData(true, 1)]
+    public async Task A_scoped_handler_gets_its_own_scoped_services_per_record_disposed_when_the_record_is_done(bool completesLater, int failures)
+    {
+        var (processor, services) = Create(s => s.AddScoped<OrderPlacedHandler>().AddScoped<UnitOfWork>().AddSingleton<StockCountedHandler>());
+        await using var _ = services;
+        var calls = services.GetRequiredService<Calls>();
+        calls.CompletesLater = completesLater;
+        var seen = new List<UnitOfWork>();
+        for (var i = 0; i < 3; i++)
+        {
+            calls.FailuresLeft = failures;
+            Assert.Equal(MessageOutcome.Handled, await processor.ProcessAsync(Record(new OrderPlaced(Guid.NewGuid(), "ada", i)), Ct));
+            var used = calls.UnitsOfWork.Skip(seen.Count).ToList();
+            Assert.Equal(failures + 1, used.Count); // a retry is a new scope
+            Assert.All(used, u => Assert.True(u.Disposed, "the record's scoped services were disposed when it was done"));
+            seen.AddRange(used);
+        }
+
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+    }
+
     // A singleton handler is called without a scope or a state machine while it completes synchronously; a failure
     // (thrown or faulted) leaves that path for the retrying one, which must see the same attempts.
     [Theory]
@@ -456,6 +484,10 @@ public sealed class MessageProcessorTests
     {
         public List<(string Handler, object Message, MessageContext Context)> All { get; } = [];
 
+        public List<UnitOfWork> UnitsOfWork { get; } = [];
+
+        public bool CompletesLater { get; set; }
+
         public List<object> Instances { get; } = [];
 
         public int FailuresLeft { get; set; }
@@ -474,9 +506,35 @@ public sealed class MessageProcessorTests
         }
     }
 
-    public sealed class OrderPlacedHandler(Calls calls) : IHandle<OrderPlaced>
+    public sealed class OrderPlacedHandler(Calls calls, IServiceProvider services) : IHandle<OrderPlaced>
     {
-        public ValueTask HandleAsync(OrderPlaced message, MessageContext context, CancellationToken cancellationToken) => calls.Record(this, message, context);
+        public ValueTask HandleAsync(OrderPlaced message, MessageContext context, CancellationToken cancellationToken)
+        {
+            if (services.GetService<UnitOfWork>() is { } unitOfWork)
+            {
+                calls.UnitsOfWork.Add(unitOfWork);
+            }
+
+            return calls.CompletesLater ? LaterAsync(message, context) : calls.Record(this, message, context);
+        }
+
+        private async ValueTask LaterAsync(OrderPlaced message, MessageContext context)
+        {
+            await Task.Yield();
+            await calls.Record(this, message, context);
+        }
+    }
+
+    /// <summary>A scoped service that must be disposed with its record's scope.</summary>
+    public sealed class UnitOfWork : IAsyncDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return default;
+        }
     }
 
     public sealed class StockCountedHandler(Calls calls) : IHandle<StockCounted>
