@@ -6,3 +6,13 @@ namespace KafkaTyped.FaultRunner;
 /// </summary>
 [KafkaMessage("faults.record")]
 public sealed partial record FaultRecord([property: MessageKey] string Key, long Sequence, string Id, string Padding);
+
+/// <summary>
+/// The message of the deduplication scenario, with the fields of <see cref="FaultRecord"/>: its handler declares
+/// [Deduplicate] and writes its effect in the inbox transaction of the SQLite deduplication store.
+/// </summary>
+[KafkaMessage("faults.deduplicated")]
+public sealed partial record DeduplicatedRecord([property: MessageKey] string Key, long Sequence, string Id, string Padding)
+{
+    public FaultRecord AsFaultRecord() => new(Key, Sequence, Id, Padding);
+}

@@ -36,6 +36,7 @@ public sealed class Ledger : IDisposable
                 CREATE TABLE handled (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
                     partition INTEGER NOT NULL, offset INTEGER NOT NULL, run TEXT NOT NULL, generation INTEGER NOT NULL,
                     start INTEGER NOT NULL, end INTEGER NOT NULL);
+                CREATE INDEX handled_id ON handled (id);
                 CREATE TABLE events (n INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, event INTEGER NOT NULL, time INTEGER NOT NULL, text TEXT NOT NULL);
                 """);
         }
@@ -112,7 +113,10 @@ public sealed class Ledger : IDisposable
     public List<(string Id, string Key, long Sequence, long Time)> Published()
         => Query("SELECT id, key, seq, time FROM published", r => (r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
 
-    /// <summary>The number of distinct records handled and of acknowledged publishes not handled yet.</summary>
+    /// <summary>
+    /// The number of acknowledged publishes and of those not handled yet (through the index on handled.id: without it the
+    /// query scans every handling per publish, hours for a long run's 10⁵ records).
+    /// </summary>
     public (long Published, long Unhandled) Progress()
     {
         var published = Scalar("SELECT count(*) FROM published");

@@ -1,4 +1,5 @@
 using KafkaTyped.Testing;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,10 +27,12 @@ public static class Member
         var assignor = a.Text("--assignor") ?? "cooperative-sticky";
         var workMs = (int)a.Number("--work-ms", 0);
         var maxPayload = (int)a.Number("--max-payload", 1024 * 1024);
+        var inbox = a.Text("--inbox");
         a.RejectUnknown();
 
         using var ledger = Ledger.Open(ledgerPath);
-        var state = new MemberState(run, workMs, Environment.GetEnvironmentVariable(PlantedBugVariable) == "commit-before-handling");
+        var planted = Environment.GetEnvironmentVariable(PlantedBugVariable);
+        var state = new MemberState(run, workMs, planted == "commit-before-handling", planted == "effect-outside-inbox" && inbox is not null ? ScenarioRun.OutsidePath(inbox) : null);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kafkatyped-fault-member" });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -57,6 +60,11 @@ public static class Member
                 }
             })
             .AddGeneratedHandlers();
+        if (inbox is not null)
+        {
+            // The deduplication scenario: DeduplicatedRecordHandler's marks and effects in one SQLite file.
+            builder.Services.AddKafkaTyped().AddSqliteDeduplication(new SqliteConnectionStringBuilder { DataSource = inbox, DefaultTimeout = 60 }.ToString());
+        }
 
         using var host = builder.Build();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -96,7 +104,7 @@ public static class RunnerEvents
 }
 
 /// <summary>What one member process shares between its handler and its log provider.</summary>
-public sealed class MemberState(string run, int workMs, bool plantedBug)
+public sealed class MemberState(string run, int workMs, bool plantedBug, string? effectOutsideInbox = null)
 {
     private int _generation;
 
@@ -106,6 +114,12 @@ public sealed class MemberState(string run, int workMs, bool plantedBug)
 
     /// <summary>Commit before handling: the handler returns at once and records the handling later, in the background.</summary>
     public bool PlantedBug { get; } = plantedBug;
+
+    /// <summary>
+    /// The planted bug of the deduplication scenario: the SQLite file (beside the inbox) the deduplicating handler writes
+    /// its effect to on a connection of its own, committed at once rather than with the mark, before its work.
+    /// </summary>
+    public string? EffectOutsideInbox { get; } = effectOutsideInbox;
 
     /// <summary>Counts the assignment changes this process saw; handlings in one generation are one uninterrupted run.</summary>
     public int Generation => Volatile.Read(ref _generation);
@@ -174,5 +188,54 @@ public sealed class GroupEventLogger(Ledger ledger, MemberState state) : ILogger
 
     public void Dispose()
     {
+    }
+}
+
+/// <summary>
+/// The handler of the deduplication scenario: records the handling in the ledger (every delivery that reaches it) and
+/// writes its effect, one row in the <c>effects</c> table, in the inbox transaction that also holds the message's
+/// deduplication mark. The consumer commits both when this returns, so an effect may be written once per message only.
+/// </summary>
+[Deduplicate(WindowSeconds = 3600)]
+public sealed class DeduplicatedRecordHandler(Ledger ledger, MemberState state, IInbox inbox) : IHandle<DeduplicatedRecord>
+{
+    public async ValueTask HandleAsync(DeduplicatedRecord message, MessageContext context, CancellationToken cancellationToken)
+    {
+        var generation = state.Generation;
+        var start = DateTime.UtcNow.Ticks;
+        if (state.EffectOutsideInbox is { } path)
+        {
+            // The planted bug: the effect commits on its own, and the mark only after the work that follows.
+            await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 60 }.ToString());
+            await connection.OpenAsync(cancellationToken);
+            await using var effect = connection.CreateCommand();
+            effect.CommandText = "INSERT INTO effects (id, run, partition, offset) VALUES ($id, $run, $p, $o)";
+            effect.Parameters.Add(new SqliteParameter("$id", message.Id));
+            effect.Parameters.Add(new SqliteParameter("$run", state.Run));
+            effect.Parameters.Add(new SqliteParameter("$p", context.Partition));
+            effect.Parameters.Add(new SqliteParameter("$o", context.Offset));
+            await effect.ExecuteNonQueryAsync(cancellationToken);
+            await Task.Delay(Math.Max(state.WorkMilliseconds, 20), cancellationToken);
+            ledger.RecordHandled(message.AsFaultRecord(), context.Partition, context.Offset, state.Run, generation, start, DateTime.UtcNow.Ticks);
+            return;
+        }
+
+        if (state.WorkMilliseconds > 0)
+        {
+            await Task.Delay(state.WorkMilliseconds, cancellationToken);
+        }
+
+        await using (var command = inbox.Connection.CreateCommand())
+        {
+            command.Transaction = inbox.Transaction;
+            command.CommandText = "INSERT INTO effects (id, run, partition, offset) VALUES ($id, $run, $p, $o)";
+            command.Parameters.Add(new SqliteParameter("$id", message.Id));
+            command.Parameters.Add(new SqliteParameter("$run", state.Run));
+            command.Parameters.Add(new SqliteParameter("$p", context.Partition));
+            command.Parameters.Add(new SqliteParameter("$o", context.Offset));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        ledger.RecordHandled(message.AsFaultRecord(), context.Partition, context.Offset, state.Run, generation, start, DateTime.UtcNow.Ticks);
     }
 }

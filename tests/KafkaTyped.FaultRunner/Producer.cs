@@ -10,13 +10,13 @@ namespace KafkaTyped.FaultRunner;
 /// A producer in a process of its own: publishes <c>--count</c> records over <c>--keys</c> keys at about <c>--rate</c>
 /// a second through <see cref="IMessagePublisher"/> (acks=all, idempotent), and records each one in the ledger once the
 /// broker acknowledged it. Exits 0 when every publish was acknowledged, 4 when some failed (those are not in the
-/// ledger, so they are not expected to be handled).
+/// ledger, so they are not expected to be handled). With <c>--deduplicated</c> it publishes <see cref="DeduplicatedRecord"/>.
 /// </summary>
 public static class Producer
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var a = new Arguments(args);
+        var a = new Arguments(args, "--deduplicated");
         var bootstrap = a.Required("--bootstrap");
         var ledgerPath = a.Required("--ledger");
         var name = a.Required("--name");
@@ -25,6 +25,7 @@ public static class Producer
         var keys = (int)a.Number("--keys", 32);
         var rate = a.Number("--rate", 200);
         var padding = new string('x', (int)a.Number("--padding", 64));
+        var deduplicated = a.Flag("--deduplicated");
         a.RejectUnknown();
 
         using var ledger = Ledger.Open(ledgerPath);
@@ -90,7 +91,15 @@ public static class Producer
         {
             try
             {
-                await publisher.PublishAsync(record, topic);
+                if (deduplicated)
+                {
+                    await publisher.PublishAsync(new DeduplicatedRecord(record.Key, record.Sequence, record.Id, record.Padding), topic);
+                }
+                else
+                {
+                    await publisher.PublishAsync(record, topic);
+                }
+
                 acked.Enqueue((record.Id, record.Key, record.Sequence, DateTime.UtcNow.Ticks));
             }
             catch (PublishException ex)

@@ -4,6 +4,7 @@
 //   ... --long [--report docs/reliability-last-run.md]
 //   ... --seed 1234 --scenario kill9          replays one scenario's schedule
 //   KAFKATYPED_FAULTS_PLANTED_BUG=commit-before-handling ... --quick --scenario kill9      must fail (lost records)
+//   KAFKATYPED_FAULTS_PLANTED_BUG=effect-outside-inbox ... --quick --scenario kill9-dedup  must fail (duplicate effects)
 //
 // Verbs used by the runner for its child processes: "member ..." and "produce ...".
 using System.Diagnostics;
@@ -42,7 +43,13 @@ internal static class Runner
         var baseSeed = (int)a.Number("--seed", Random.Shared.Next(1, 1_000_000));
         var names = a.Text("--scenario")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var report = a.Text("--report");
-        var options = new RunnerOptions(isLong, Environment.GetEnvironmentVariable(Member.PlantedBugVariable) == "commit-before-handling", a.Flag("--keep-ledgers"));
+        var planted = Environment.GetEnvironmentVariable(Member.PlantedBugVariable) is { Length: > 0 } bug ? bug : null;
+        if (planted is not null && !RunnerOptions.PlantedBugs.Contains(planted))
+        {
+            throw new ArgumentException($"{Member.PlantedBugVariable}={planted} is not a planted bug; they are {string.Join(", ", RunnerOptions.PlantedBugs)}.");
+        }
+
+        var options = new RunnerOptions(isLong, planted, a.Flag("--keep-ledgers"));
         a.RejectUnknown();
         var unknown = names?.Where(n => Scenarios.All.All(s => s.Name != n)).ToList();
         if (unknown is { Count: > 0 })
@@ -52,7 +59,7 @@ internal static class Runner
 
         var selected = Scenarios.All.Where(s => names is null || names.Contains(s.Name)).ToList();
         var mode = isLong ? "long" : "quick";
-        Console.WriteLine($"Fault runner, {mode} mode, seed {baseSeed}{(options.PlantedBug ? ", PLANTED BUG: members commit before handling" : "")}");
+        Console.WriteLine($"Fault runner, {mode} mode, seed {baseSeed}{(options.PlantedBug is { } b ? $", PLANTED BUG: {b}" : "")}");
         Console.WriteLine($"Replay: --{mode} --seed {baseSeed}{(names is null ? "" : " --scenario " + string.Join(",", names))}");
         var total = Stopwatch.StartNew();
         using var interrupted = new CancellationTokenSource();
@@ -70,7 +77,7 @@ internal static class Runner
             Console.WriteLine($"== {definition.Name} (seed {seed}): {definition.Description}");
             verdicts.Add(await RunScenarioAsync(definition, seed, options, interrupted.Token));
             var v = verdicts[^1];
-            Console.WriteLine($"   {(v.Failed ? "FAILED" : "passed")} in {v.Elapsed.TotalSeconds:0} s: {v.Published} published, {v.Handled} handled, {v.Lost} lost, {v.Duplicates} duplicates; faults: {v.Faults}");
+            Console.WriteLine($"   {(v.Failed ? "FAILED" : "passed")} in {v.Elapsed.TotalSeconds:0} s: {v.Published} published, {v.Handled} handled, {v.Lost} lost, {v.Duplicates} duplicates{(v.DuplicateEffects is { } d ? $", {d} duplicate effects" : "")}; faults: {v.Faults}");
             foreach (var note in v.Notes)
             {
                 Console.WriteLine("   " + note.Replace(Environment.NewLine, Environment.NewLine + "     ", StringComparison.Ordinal));
@@ -208,21 +215,21 @@ internal static class Runner
         return false;
     }
 
-    private static string Table(List<Verdict> verdicts, string mode, int seed, TimeSpan elapsed, bool plantedBug)
+    private static string Table(List<Verdict> verdicts, string mode, int seed, TimeSpan elapsed, string? plantedBug)
     {
         var s = new System.Text.StringBuilder();
-        s.AppendLine(CultureInfo.InvariantCulture, $"Fault runner, {mode} mode, seed {seed}, {elapsed.TotalMinutes:0.0} min, {DateTime.UtcNow:yyyy-MM-dd}{(plantedBug ? ", planted bug (commit before handling)" : "")}");
+        s.AppendLine(CultureInfo.InvariantCulture, $"Fault runner, {mode} mode, seed {seed}, {elapsed.TotalMinutes:0.0} min, {DateTime.UtcNow:yyyy-MM-dd}{(plantedBug is null ? "" : $", planted bug {plantedBug}")}");
         s.AppendLine();
-        s.AppendLine("| scenario | seed | time | faults injected | published | handled | lost | reordered | concurrent | duplicates | poison → DLQ | crashes | assignments | max recovery after kill | verdict |");
-        s.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        s.AppendLine("| scenario | seed | time | faults injected | published | handled | lost | reordered | concurrent | duplicates | duplicate effects | poison → DLQ | crashes | assignments | max recovery after kill | verdict |");
+        s.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var v in verdicts)
         {
             s.AppendLine(CultureInfo.InvariantCulture,
-                $"| {v.Scenario} | {v.Seed} | {v.Elapsed.TotalSeconds:0} s | {v.Faults} | {v.Published:N0} | {v.Handled:N0} | {v.Lost} | {v.PartitionOrderViolations + v.KeyOrderViolations} | {v.ConcurrentHandlings} | {v.Duplicates:N0} | {(v.PoisonSent == 0 ? "-" : $"{v.PoisonDeadLettered}/{v.PoisonSent}")} | {v.Crashes} | {v.Assignments} | {(v.MaxRecoveryAfterKill is { } r ? $"{r.TotalSeconds:0.0} s" : "-")} | {(v.Failed ? "**FAILED**" : "passed")} |");
+                $"| {v.Scenario} | {v.Seed} | {v.Elapsed.TotalSeconds:0} s | {v.Faults} | {v.Published:N0} | {v.Handled:N0} | {v.Lost} | {v.PartitionOrderViolations + v.KeyOrderViolations} | {v.ConcurrentHandlings} | {v.Duplicates:N0} | {(v.DuplicateEffects is { } de ? de.ToString("N0", CultureInfo.InvariantCulture) : "-")} | {(v.PoisonSent == 0 ? "-" : $"{v.PoisonDeadLettered}/{v.PoisonSent}")} | {v.Crashes} | {v.Assignments} | {(v.MaxRecoveryAfterKill is { } r ? $"{r.TotalSeconds:0.0} s" : "-")} | {(v.Failed ? "**FAILED**" : "passed")} |");
         }
 
         s.AppendLine(CultureInfo.InvariantCulture,
-            $"| **total** | | {verdicts.Sum(v => v.Elapsed.TotalSeconds):0} s | {verdicts.Sum(v => v.Kills)} kills, {verdicts.Sum(v => v.BrokerOutages)} broker outages | {verdicts.Sum(v => v.Published):N0} | {verdicts.Sum(v => v.Handled):N0} | {verdicts.Sum(v => v.Lost)} | {verdicts.Sum(v => v.PartitionOrderViolations + v.KeyOrderViolations)} | {verdicts.Sum(v => v.ConcurrentHandlings)} | {verdicts.Sum(v => v.Duplicates):N0} | {verdicts.Sum(v => v.PoisonDeadLettered)}/{verdicts.Sum(v => v.PoisonSent)} | {verdicts.Sum(v => v.Crashes)} | {verdicts.Sum(v => v.Assignments)} | | |");
+            $"| **total** | | {verdicts.Sum(v => v.Elapsed.TotalSeconds):0} s | {verdicts.Sum(v => v.Kills)} kills, {verdicts.Sum(v => v.BrokerOutages)} broker outages | {verdicts.Sum(v => v.Published):N0} | {verdicts.Sum(v => v.Handled):N0} | {verdicts.Sum(v => v.Lost)} | {verdicts.Sum(v => v.PartitionOrderViolations + v.KeyOrderViolations)} | {verdicts.Sum(v => v.ConcurrentHandlings)} | {verdicts.Sum(v => v.Duplicates):N0} | {verdicts.Sum(v => v.DuplicateEffects ?? 0):N0} | {verdicts.Sum(v => v.PoisonDeadLettered)}/{verdicts.Sum(v => v.PoisonSent)} | {verdicts.Sum(v => v.Crashes)} | {verdicts.Sum(v => v.Assignments)} | | |");
         return s.ToString();
     }
 }

@@ -72,6 +72,52 @@ public sealed class ScenarioRun : IAsyncDisposable
         Cluster.CreateTopic(Topic, definition.Partitions);
         Cluster.CreateTopic(DeadLetterTopic, 2);
         Group = "faults-" + definition.Name;
+        if (definition.Deduplicate)
+        {
+            InboxPath = Path.Combine(_directory, "inbox.db");
+            foreach (var path in new[] { InboxPath, OutsidePath(InboxPath) })
+            {
+                using var inbox = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+                inbox.Open();
+                using var command = inbox.CreateCommand();
+                command.CommandText = """
+                    PRAGMA journal_mode = WAL;
+                    CREATE TABLE effects (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, run TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL);
+                    """;
+                command.ExecuteNonQuery();
+            }
+        }
+    }
+
+    /// <summary>Where the planted bug "effect-outside-inbox" writes effects: a file beside the inbox.</summary>
+    public static string OutsidePath(string inboxPath) => Path.Combine(Path.GetDirectoryName(inboxPath)!, "outside.db");
+
+    /// <summary>The SQLite file of the deduplication marks and the handler's effects (scenarios with <see cref="ScenarioDefinition.Deduplicate"/>).</summary>
+    public string? InboxPath { get; }
+
+    /// <summary>The effects the deduplicating handler committed: message id and how many times.</summary>
+    public Dictionary<string, int> Effects()
+    {
+        var effects = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (InboxPath is null)
+        {
+            return effects;
+        }
+
+        foreach (var path in new[] { InboxPath, OutsidePath(InboxPath) })
+        {
+            using var inbox = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly");
+            inbox.Open();
+            using var command = inbox.CreateCommand();
+            command.CommandText = "SELECT id, COUNT(*) FROM effects GROUP BY id";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                effects[reader.GetString(0)] = effects.GetValueOrDefault(reader.GetString(0)) + reader.GetInt32(1);
+            }
+        }
+
+        return effects;
     }
 
     public ScenarioDefinition Definition { get; }
@@ -117,11 +163,12 @@ public sealed class ScenarioRun : IAsyncDisposable
             "--bootstrap", Cluster.BootstrapServers, "--ledger", LedgerPath, "--run", run, "--group", Group, "--topic", Topic,
             "--assignor", Definition.Assignor, "--work-ms", Definition.WorkMilliseconds.ToString(CultureInfo.InvariantCulture),
             "--max-payload", Definition.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture),
+            .. InboxPath is null ? (string[])[] : ["--inbox", InboxPath],
         ];
         var environment = new Dictionary<string, string>();
-        if (Options.PlantedBug)
+        if (Options.PlantedBug is { } bug)
         {
-            environment[Member.PlantedBugVariable] = "commit-before-handling";
+            environment[Member.PlantedBugVariable] = bug;
         }
 
         var child = Child.Start(run, "member", arguments, environment);
@@ -137,6 +184,7 @@ public sealed class ScenarioRun : IAsyncDisposable
             "--bootstrap", Cluster.BootstrapServers, "--ledger", LedgerPath, "--name", "p1", "--topic", Topic,
             "--count", count.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture),
             "--keys", "48",
+            .. Definition.Deduplicate ? (string[])["--deduplicated"] : [],
         ]);
         _everyChild.Add(Producer);
         return Producer;

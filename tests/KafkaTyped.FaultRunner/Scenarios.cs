@@ -7,8 +7,11 @@ using KafkaTyped.Testing;
 namespace KafkaTyped.FaultRunner;
 
 /// <summary>How the runner was asked to run.</summary>
-public sealed record RunnerOptions(bool Long, bool PlantedBug, bool KeepLedgers)
+public sealed record RunnerOptions(bool Long, string? PlantedBug, bool KeepLedgers)
 {
+    /// <summary>The planted bugs (docs/reliability.md): members that commit before handling, and a deduplicating handler that writes its effect outside the inbox transaction.</summary>
+    public static readonly string[] PlantedBugs = ["commit-before-handling", "effect-outside-inbox"];
+
     /// <summary>Quick: a few seconds of faults per scenario (the CI budget); long: the figures of docs/reliability.md.</summary>
     public TimeSpan Scaled(int quickSeconds, int longSeconds) => TimeSpan.FromSeconds(Long ? longSeconds : quickSeconds);
 }
@@ -31,6 +34,12 @@ public sealed record ScenarioDefinition(
 
     /// <summary>Records a second from the producer.</summary>
     public int Rate { get; init; } = 150;
+
+    /// <summary>
+    /// The producer publishes <see cref="DeduplicatedRecord"/>, whose handler declares [Deduplicate] and writes an effect
+    /// in the inbox transaction of the SQLite store; the verdict counts effects written more than once.
+    /// </summary>
+    public bool Deduplicate { get; init; }
 }
 
 /// <summary>The scenarios and their seeded schedules.</summary>
@@ -38,13 +47,14 @@ public static class Scenarios
 {
     public static IReadOnlyList<ScenarioDefinition> All { get; } =
     [
-        new("kill9", "members killed with SIGKILL at random points and restarted", 1, 6, 3, "cooperative-sticky", 20, 900, KillSchedule),
-        new("brokers", "brokers down and up, request errors on Produce/Fetch/OffsetCommit/JoinGroup/SyncGroup/Heartbeat, leader moves, high RTT", 3, 6, 3, "cooperative-sticky", 20, 900, BrokerSchedule),
-        new("storm-cooperative", "members joining and leaving continuously (cooperative-sticky)", 1, 8, 2, "cooperative-sticky", 8, 300, StormSchedule),
-        new("storm-range", "members joining and leaving continuously (range)", 1, 8, 2, "range", 8, 300, StormSchedule),
-        new("storm-roundrobin", "members joining and leaving continuously (roundrobin)", 1, 8, 2, "roundrobin", 8, 300, StormSchedule),
-        new("storm-consumer", "members joining and leaving continuously (group.protocol=consumer)", 1, 8, 2, "consumer", 8, 300, StormSchedule),
-        new("poison", "hostile records of every kind interleaved at a random rate, members killed now and then", 1, 4, 2, "cooperative-sticky", 12, 300, PoisonSchedule) { MaxPayloadBytes = 4096 },
+        new("kill9", "members killed with SIGKILL at random points and restarted", 1, 6, 3, "cooperative-sticky", 20, 600, KillSchedule),
+        new("brokers", "brokers down and up, request errors on Produce/Fetch/OffsetCommit/JoinGroup/SyncGroup/Heartbeat, leader moves, high RTT", 3, 6, 3, "cooperative-sticky", 20, 600, BrokerSchedule),
+        new("storm-cooperative", "members joining and leaving continuously (cooperative-sticky)", 1, 8, 2, "cooperative-sticky", 8, 240, StormSchedule),
+        new("storm-range", "members joining and leaving continuously (range)", 1, 8, 2, "range", 8, 240, StormSchedule),
+        new("storm-roundrobin", "members joining and leaving continuously (roundrobin)", 1, 8, 2, "roundrobin", 8, 240, StormSchedule),
+        new("storm-consumer", "members joining and leaving continuously (group.protocol=consumer)", 1, 8, 2, "consumer", 8, 240, StormSchedule),
+        new("kill9-dedup", "kill9 with a [Deduplicate] handler on the SQLite inbox: effects written in the transaction of the mark", 1, 6, 3, "cooperative-sticky", 15, 240, KillSchedule) { Deduplicate = true },
+        new("poison", "hostile records of every kind interleaved at a random rate, members killed now and then", 1, 4, 2, "cooperative-sticky", 12, 240, PoisonSchedule) { MaxPayloadBytes = 4096 },
     ];
 
     private static TimeSpan Between(Random random, int minMs, int maxMs) => TimeSpan.FromMilliseconds(random.Next(minMs, maxMs + 1));

@@ -23,9 +23,15 @@ public sealed record Verdict
     public long Assignments { get; init; }
     public long PublishFailures { get; init; }
     public TimeSpan? MaxRecoveryAfterKill { get; init; }
+
+    /// <summary>Deduplication scenarios: messages whose effect was committed more than once (must be 0), and the extra effects.</summary>
+    public long? DuplicateEffects { get; init; }
+
+    /// <summary>Deduplication scenarios: published messages without a committed effect (must be 0).</summary>
+    public long MissingEffects { get; init; }
     public List<string> Notes { get; init; } = [];
 
-    public bool Failed => Lost > 0 || PartitionOrderViolations > 0 || KeyOrderViolations > 0 || ConcurrentHandlings > 0
+    public bool Failed => Lost > 0 || DuplicateEffects > 0 || MissingEffects > 0 || PartitionOrderViolations > 0 || KeyOrderViolations > 0 || ConcurrentHandlings > 0
         || PoisonDeadLettered < PoisonSent || ValidDeadLettered > 0 || Crashes > 0 || Notes.Any(n => n.StartsWith("FAIL", StringComparison.Ordinal));
 
     /// <summary>Judges the ledger of <paramref name="run"/> once every process stopped.</summary>
@@ -91,7 +97,7 @@ public sealed record Verdict
                     {
                         if (concurrent++ < 5)
                         {
-                            notes.Add($"FAIL concurrent: [{h.Partition}]@{h.Offset} by {h.Run} started {TimeSpan.FromTicks(end - h.Start).TotalMilliseconds:0.0} ms before {other} finished a handling");
+                            notes.Add($"FAIL concurrent: [{h.Partition}]@{h.Offset} by {h.Run} started {TimeSpan.FromTicks(end - h.Start).TotalMilliseconds:0.0} ms before {other} finished a handling{GroupEventsNear(events, other, h.Start)}");
                         }
 
                         break;
@@ -133,6 +139,26 @@ public sealed record Verdict
             notes.Add($"note {e.Run}: event 223 {e.Text}");
         }
 
+        // Deduplication: every published message's effect committed exactly once, however often it was delivered.
+        long? duplicateEffects = null;
+        long missingEffects = 0;
+        if (run.InboxPath is not null)
+        {
+            var effects = run.Effects();
+            duplicateEffects = effects.Values.Sum(n => n - 1L);
+            foreach (var (id, n) in effects.Where(e => e.Value > 1).Take(5))
+            {
+                notes.Add($"FAIL effect of {id} committed {n} times");
+            }
+
+            var missing = published.Where(p => !effects.ContainsKey(p.Id)).ToList();
+            missingEffects = missing.Count;
+            if (missing.Count > 0)
+            {
+                notes.Add($"FAIL no effect committed for {missing.Count} published, e.g. {string.Join(", ", missing.Take(5).Select(m => m.Id))}");
+            }
+        }
+
         var publishFailures = 0L;
         if (run.Producer is { HasExited: true, ExitCode: not 0 } producer)
         {
@@ -162,8 +188,23 @@ public sealed record Verdict
             Assignments = events.Count(e => e.Event == RunnerEvents.PartitionsAssigned),
             PublishFailures = publishFailures,
             MaxRecoveryAfterKill = MaxRecovery(run, handled),
+            DuplicateEffects = duplicateEffects,
+            MissingEffects = missingEffects,
             Notes = notes,
         };
+    }
+
+    /// <summary>
+    /// What the group told <paramref name="run"/> in the 10 s before <paramref name="time"/> (assignments, revocations,
+    /// losses), to tell a member that kept handling after its session expired from one that did not wait at a revocation.
+    /// </summary>
+    private static string GroupEventsNear(List<(string Run, int Event, long Time, string Text)> events, string run, long time)
+    {
+        var near = events.Where(e => e.Run == run && e.Time <= time && e.Time > time - (10 * TimeSpan.TicksPerSecond)
+            && e.Event is RunnerEvents.PartitionsAssigned or RunnerEvents.PartitionsRevoked or RunnerEvents.PartitionsLost).ToList();
+        return near.Count == 0
+            ? $" ({run}: no assignment change in the 10 s before)"
+            : $" ({run} before: {string.Join("; ", near.TakeLast(3).Select(e => $"{e.Event} {TimeSpan.FromTicks(time - e.Time).TotalMilliseconds:0} ms earlier"))})";
     }
 
     /// <summary>

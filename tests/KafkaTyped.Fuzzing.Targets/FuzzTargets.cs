@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using KafkaTyped.CloudEvents;
 using KafkaTyped.Generators.Tests.Messages;
@@ -27,6 +28,50 @@ public static class FuzzTargets
     private static readonly Lazy<IMessageRouteTable> s_routeTable = new(CreateRouteTable);
 
     /// <summary>
+    /// One valid value of every [KafkaMessage] and [KafkaData] type of the sample messages (the 18 of
+    /// HostileBytesPropertyTests), for the combined targets: the first input byte chooses the type, so one run covers
+    /// every generated deserializer of a format.
+    /// </summary>
+    private static readonly TypeCase[] s_types =
+    [
+        Message(new OrderCreated(Guid.Parse("0190a5e4-1c2b-7def-8123-456789abcdef"), "ada lovelace", 123.45m)
+        {
+            Lines = [new LineItem("sku-1", 2, 3.5m), new LineItem("sku-2", 1, 99m)],
+            Note = "leave at the door",
+        }),
+        Data(new LineItem("sku-1", 2, 3.5m)),
+        Data(new Money { Amount = 4.2m, Currency = "EUR" }),
+        Message(new OrderShipped { OrderNumber = "A-17", ShippedAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)), Cost = new Money { Amount = 4.2m, Currency = "EUR" } }),
+        Message(SampleEverything()),
+        Data(new TreeNode { Name = "root", Children = [new TreeNode { Name = "a" }, new TreeNode { Name = "b", Children = [new TreeNode { Name = "c" }] }] }),
+        Data(new CustomerV1("ada")),
+        Data(new CustomerV2("ada") { Tags = ["x", "y"], Age = 36 }),
+        Data(new InvoiceV1 { Number = 42, Total = 9.99m }),
+        Data(new InvoiceV2 { Number = 42, Total = 9.99m, Currency = "EUR" }),
+        Data(new Blob([1, 2, 3], [1, 2], new() { ["a"] = 1 }, "text")),
+        Message(new KeyedByString("k-1")),
+        Message(new KeyedByNullableGuid(Guid.Parse("0190a5e4-1c2b-7def-8123-456789abcdef"))),
+        Message(new KeyedByInt(-17)),
+        Message(new KeyedByLong { Id = long.MinValue }),
+        Message(new KeyedByBytes { Id = [9, 8, 7] }),
+        Message(new KeyedByComputed("tenant", 7)),
+        Message(new Stamped(new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc))),
+    ];
+
+    /// <summary>How the <c>json</c> target reads the bytes after its selector byte.</summary>
+    private enum JsonMode
+    {
+        /// <summary><c>application/json</c>: the object of the members.</summary>
+        Plain,
+
+        /// <summary><c>application/vnd.kafkatyped.envelope+json</c>: <c>{"type":...,"payload":{...}}</c>.</summary>
+        Envelope,
+
+        /// <summary><c>application/cloudevents+json</c>: <c>{"specversion":"1.0","type":...,"data":{...}}</c>.</summary>
+        Structured,
+    }
+
+    /// <summary>
     /// The most one input may allocate: 64 KiB for a rejection plus 48 bytes per input byte (docs/reliability.md#fuzzing;
     /// the same bound as HostileBytesPropertyTests).
     /// </summary>
@@ -35,35 +80,16 @@ public static class FuzzTargets
     /// <summary>Every target: its name, the code it runs, and valid inputs for the seed corpus.</summary>
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
+        new FuzzTarget("messagepack", MessagePackOfAnyType, [.. s_types.Select((t, i) => (byte[])[(byte)i, .. t.MessagePack])]),
+        new FuzzTarget("json", JsonOfAnyType, [.. s_types.SelectMany((t, i) => Enum.GetValues<JsonMode>().Select(mode => (byte[])[JsonSelector(i, mode), .. t.JsonIn((int)mode)]))]),
+        new FuzzTarget("envelope", EnvelopeReader, [.. s_types.SelectMany(t => new[] { t.JsonIn(1), t.JsonIn(2) })]),
         Deserializer(new OrderCreated(Guid.Parse("0190a5e4-1c2b-7def-8123-456789abcdef"), "ada lovelace", 123.45m)
         {
             Lines = [new LineItem("sku-1", 2, 3.5m), new LineItem("sku-2", 1, 99m)],
             Note = "leave at the door",
         }),
         Deserializer(new OrderShipped { OrderNumber = "A-17", ShippedAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)), Cost = new Money { Amount = 4.2m, Currency = "EUR" } }),
-        Deserializer(new Everything
-        {
-            Int32 = -7,
-            String = "héllo",
-            NullableString = "x",
-            Guid = Guid.Parse("0190a5e4-1c2b-7def-8123-456789abcdef"),
-            DateTime = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc),
-            Decimal = 1.25m,
-            NullableInt = 3,
-            Bytes = [1, 2, 3],
-            Ints = [1, -1, int.MaxValue],
-            Strings = ["a", null],
-            Longs = [long.MinValue],
-            Guids = [Guid.Empty],
-            Doubles = [1.5, double.NaN],
-            Counts = new() { ["k"] = 1 },
-            Labels = new Dictionary<string, string?> { ["l"] = null },
-            OptionalItem = new LineItem("s", 1, 1m),
-            Money = new Money { Amount = 1m, Currency = "EUR" },
-            OptionalMoney = new Money { Amount = 2m, Currency = "USD" },
-            Nested = [new() { ["n"] = null, ["m"] = new LineItem("t", 2, 2m) }],
-            Jagged = [[1], [], [2, 3]],
-        }),
+        Deserializer(SampleEverything()),
         Deserializer(new TreeNode { Name = "root", Children = [new TreeNode { Name = "a" }, new TreeNode { Name = "b", Children = [new TreeNode { Name = "c" }] }] }),
         Deserializer(new CustomerV2("ada") { Tags = ["x", "y"], Age = 36 }),
         Deserializer(new InvoiceV2 { Number = 42, Total = 9.99m, Currency = "EUR" }),
@@ -95,6 +121,146 @@ public static class FuzzTargets
             throw new AllocationBoundExceededException($"{target.Name}: {allocated} bytes allocated for {input.Length} input bytes");
         }
     }
+
+    private static Everything SampleEverything() => new()
+    {
+        Int32 = -7,
+        String = "héllo",
+        NullableString = "x",
+        Guid = Guid.Parse("0190a5e4-1c2b-7def-8123-456789abcdef"),
+        DateTime = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc),
+        Decimal = 1.25m,
+        NullableInt = 3,
+        Bytes = [1, 2, 3],
+        Ints = [1, -1, int.MaxValue],
+        Strings = ["a", null],
+        Longs = [long.MinValue],
+        Guids = [Guid.Empty],
+        Doubles = [1.5, 2.5e300],
+        Counts = new() { ["k"] = 1 },
+        Labels = new Dictionary<string, string?> { ["l"] = null },
+        OptionalItem = new LineItem("s", 1, 1m),
+        Money = new Money { Amount = 1m, Currency = "EUR" },
+        OptionalMoney = new Money { Amount = 2m, Currency = "USD" },
+        Nested = [new() { ["n"] = null, ["m"] = new LineItem("t", 2, 2m) }],
+        Jagged = [[1], [], [2, 3]],
+    };
+
+    private static byte JsonSelector(int type, JsonMode mode) => (byte)(((int)mode * s_types.Length) + type);
+
+    // messagepack: input[0] chooses the type (modulo their count), the rest is its MessagePack payload.
+    private static void MessagePackOfAnyType(byte[] input)
+    {
+        if (input.Length == 0)
+        {
+            return;
+        }
+
+        var type = s_types[input[0] % s_types.Length];
+        try
+        {
+            type.ReadMessagePack(input.AsMemory(1));
+        }
+        catch (MessagePackSerializationException)
+        {
+            // The documented rejection; the consumer skips such a record as an invalid payload.
+        }
+    }
+
+    // json: input[0] chooses the type (modulo their count) and how the value is wrapped (plain, typed envelope,
+    // CloudEvents structured mode: the selector divided by the count, modulo 3), the rest is the record's value.
+    private static void JsonOfAnyType(byte[] input)
+    {
+        if (input.Length == 0)
+        {
+            return;
+        }
+
+        var type = s_types[input[0] % s_types.Length];
+        var mode = (JsonMode)(input[0] / s_types.Length % 3);
+        var value = input.AsMemory(1);
+        try
+        {
+            switch (mode)
+            {
+                case JsonMode.Plain:
+                    type.ReadJson(value);
+                    break;
+                case JsonMode.Envelope when type.ReadEnvelope is { } readEnvelope:
+                    // A message: the runtime's own envelope reader, KafkaSerializer.DeserializeMessage.
+                    readEnvelope(value);
+                    break;
+                default:
+                    // As the consumer dispatches a record without ce_type: find the type and the payload, route the
+                    // type id, read the payload as the chosen type.
+                    if (ReadEnvelope(value.Span, mode == JsonMode.Structured ? JsonEnvelope.DataProperty : JsonEnvelope.PayloadProperty, out var range))
+                    {
+                        type.ReadJson(value[range]);
+                    }
+
+                    break;
+            }
+        }
+        catch (JsonException)
+        {
+            // The documented rejection.
+        }
+    }
+
+    // envelope: the readers of the typed envelope and of CloudEvents structured mode alone, on any bytes.
+    private static void EnvelopeReader(byte[] input)
+    {
+        ReadEnvelope(input, JsonEnvelope.PayloadProperty, out _);
+        ReadEnvelope(input, JsonEnvelope.DataProperty, out _);
+    }
+
+    /// <summary>
+    /// Runs <see cref="JsonEnvelope.TryRead"/> and checks what it answers: a payload range inside the value that holds
+    /// one JSON object, a type id no longer than the value, an error exactly when it says malformed; the type id is then
+    /// routed as the consumer does.
+    /// </summary>
+    private static bool ReadEnvelope(ReadOnlySpan<byte> value, ReadOnlySpan<byte> property, out Range payload)
+    {
+        Span<byte> typeBuffer = stackalloc byte[JsonEnvelope.MaxTypeIdBytes];
+        var result = JsonEnvelope.TryRead(value, property, typeBuffer, out var typeId, out payload, out var error);
+        if ((result == JsonEnvelope.Result.Malformed) != (error is not null))
+        {
+            throw new InvalidOperationException($"TryRead answered {result} with error {error?.Message ?? "none"}");
+        }
+
+        if (result != JsonEnvelope.Result.Found)
+        {
+            return false;
+        }
+
+        var (offset, length) = payload.GetOffsetAndLength(value.Length);
+        if (length < 2 || value[offset] != (byte)'{' || value[offset + length - 1] != (byte)'}' || typeId.Length > value.Length)
+        {
+            throw new InvalidOperationException($"TryRead found a payload at {offset}+{length} and a type id of {typeId.Length} bytes in {value.Length} bytes");
+        }
+
+        s_routeTable.Value.IndexOf(typeId);
+        return true;
+    }
+
+    private static TypeCase Data<T>(T sample)
+        where T : IKafkaData<T>
+        => new(
+            typeof(T).Name,
+            typeof(T).Name,
+            static input => KafkaSerializer.Deserialize<T>(input),
+            static input => KafkaSerializer.Deserialize<T>(input, MessageFormat.Json),
+            null,
+            KafkaSerializer.Serialize(sample),
+            KafkaSerializer.Serialize(sample, MessageFormat.Json));
+
+    private static TypeCase Message<T>(T sample)
+        where T : IKafkaMessage<T>
+        => Data(sample) with
+        {
+            TypeId = T.TypeId,
+            ReadEnvelope = static input => KafkaSerializer.DeserializeMessage<T>(input, MessageFormat.JsonEnvelope),
+        };
 
     private static FuzzTarget Deserializer<T>(T sample)
         where T : IKafkaData<T>
@@ -141,6 +307,7 @@ public static class FuzzTargets
             _ = Encoding.UTF8.GetString(typeId); // what the unknown-type log line shows
         }
 
+        _ = CloudEventHeaders.ClassifyContentType(headers); // which reader the consumer chooses
         _ = CloudEventHeaders.GetString(headers, CloudEventHeaders.Id);
         _ = CloudEventHeaders.TryGetTraceContext(headers, out ActivityContext _);
     }
@@ -197,6 +364,32 @@ public static class FuzzTargets
             return this;
         }
     }
+}
+
+/// <summary>One sample type of the combined targets: its readers and a valid encoding in each format.</summary>
+/// <param name="Name">The type's name.</param>
+/// <param name="TypeId">The type id a JSON envelope carries (a message's; the name for a data type).</param>
+/// <param name="ReadMessagePack">Reads the MessagePack encoding.</param>
+/// <param name="ReadJson">Reads the JSON encoding.</param>
+/// <param name="ReadEnvelope">A message: reads the typed JSON envelope with KafkaSerializer.DeserializeMessage.</param>
+/// <param name="MessagePack">A valid MessagePack encoding.</param>
+/// <param name="Json">A valid JSON encoding.</param>
+internal sealed record TypeCase(
+    string Name,
+    string TypeId,
+    Action<ReadOnlyMemory<byte>> ReadMessagePack,
+    Action<ReadOnlyMemory<byte>> ReadJson,
+    Action<ReadOnlyMemory<byte>>? ReadEnvelope,
+    byte[] MessagePack,
+    byte[] Json)
+{
+    /// <summary>The JSON value of a record in <paramref name="mode"/>.</summary>
+    internal byte[] JsonIn(int mode) => mode switch
+    {
+        0 => Json,
+        1 => [.. Encoding.UTF8.GetBytes($"{{\"type\":\"{TypeId}\",\"payload\":"), .. Json, (byte)'}'],
+        _ => [.. Encoding.UTF8.GetBytes($"{{\"specversion\":\"1.0\",\"id\":\"e-1\",\"source\":\"/fuzz\",\"type\":\"{TypeId}\",\"datacontenttype\":\"application/json\",\"data\":"), .. Json, (byte)'}'],
+    };
 }
 
 /// <summary>One fuzz target.</summary>

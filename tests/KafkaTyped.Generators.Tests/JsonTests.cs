@@ -193,6 +193,27 @@ public sealed class JsonTests
             },
             iter: 5_000);
 
+    [Theory]
+    [InlineData("""{"type":"\uDC00","payload":{}}""")]
+    [InlineData("""{"type":"order-\uD800created","payload":{}}""")]
+    [InlineData("""{"payload":{},"type":"\uDC00\uD800"}""")]
+    public void An_envelope_type_that_is_not_text_gives_a_JsonException(string json)
+    {
+        // An escaped lone surrogate cannot be unescaped to UTF-8; found by JsonHostileBytesPropertyTests.
+        var ex = Assert.Throws<JsonException>(() => KafkaSerializer.DeserializeMessage<OrderCreated>(Encoding.UTF8.GetBytes(json), MessageFormat.JsonEnvelope));
+        Assert.Contains(nameof(OrderCreated), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_escaped_envelope_type_that_is_not_UTF8_gives_a_JsonException()
+    {
+        // Found by the json fuzz target (docs/reliability.md): an escape makes the type be copied, and the copy
+        // transcodes, which refuses the invalid UTF-8 byte 0x82.
+        byte[] json = [.. "{\"type\":\"\\\""u8, 0x82, .. "\",\"payload\":{}}"u8];
+        var ex = Assert.Throws<JsonException>(() => KafkaSerializer.DeserializeMessage<OrderCreated>(json, MessageFormat.JsonEnvelope));
+        Assert.Contains(nameof(OrderCreated), ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_envelope_carries_the_type_id_and_the_payload()
     {

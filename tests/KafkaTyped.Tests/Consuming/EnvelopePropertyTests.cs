@@ -23,7 +23,11 @@ public sealed class EnvelopePropertyTests
     ];
 
     private static readonly byte[][] KnownValues =
-        ["order-placed"u8.ToArray(), "stock-counted"u8.ToArray(), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"u8.ToArray()];
+        [
+            "order-placed"u8.ToArray(), "stock-counted"u8.ToArray(), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"u8.ToArray(),
+            "application/json"u8.ToArray(), "application/vnd.kafkatyped.envelope+json"u8.ToArray(), "application/cloudevents+json"u8.ToArray(),
+            "application/x-msgpack"u8.ToArray(), "Application/JSON; charset=utf-8"u8.ToArray(), "application/problem+json"u8.ToArray(),
+        ];
 
     private static readonly Gen<byte[]?> Value = Gen.OneOf(
         Gen.Byte.Array[0, 64].Select(v => (byte[]?)v),
@@ -92,7 +96,19 @@ public sealed class EnvelopePropertyTests
             registry, provider, new ConsumerOptions { GroupId = "g", RetryInitialDelay = TimeSpan.Zero, RetryMaxDelay = TimeSpan.Zero }, NullLogger.Instance, TimeProvider.System, new RecordingDeadLetterSink());
 
         var valid = KafkaTyped.Serialization.KafkaSerializer.Serialize(new OrderPlaced(Guid.NewGuid(), "ada", 7));
-        var payloads = Gen.OneOf(Gen.Byte.Array[0, 64], Gen.Const(valid), Gen.Int[0, valid.Length].Select(n => valid[..n]));
+        // MessagePack, and JSON in each of its three shapes (plain, typed envelope, structured mode), whole, truncated, or
+        // with random bytes where the type id goes (found so: an escaped type that is not text).
+        var json = KafkaTyped.Serialization.KafkaSerializer.Serialize(new OrderPlaced(Guid.NewGuid(), "ada", 7), KafkaTyped.MessageFormat.Json);
+        byte[][] wholes =
+        [
+            valid, json, [.. "{\"type\":\"order-placed\",\"payload\":"u8, .. json, (byte)'}'],
+            [.. "{\"specversion\":\"1.0\",\"type\":\"order-placed\",\"data\":"u8, .. json, (byte)'}'],
+        ];
+        var payloads = Gen.OneOf(
+            Gen.Byte.Array[0, 64],
+            Gen.Int[0, wholes.Length - 1].Select(i => wholes[i]),
+            Gen.Select(Gen.Int[0, wholes.Length - 1], Gen.Double[0, 1], (i, cut) => wholes[i][..(int)(wholes[i].Length * cut)]),
+            Gen.Select(Gen.Byte.Array[0, 12], Gen.Bool, (type, escaped) => (byte[])[.. "{\"type\":\""u8, .. escaped ? "\\\""u8 : [], .. type, .. "\",\"payload\":"u8, .. json, (byte)'}']));
         var records = Gen.Select(HeaderLists, payloads, Gen.Byte.Array[0, 16].Null(), Gen.Long, (headers, payload, key, timestamp) =>
         {
             var record = Records.At("orders", 0, 0, ToHeaders(headers), payload, key);

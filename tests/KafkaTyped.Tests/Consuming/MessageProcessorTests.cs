@@ -108,6 +108,9 @@ public sealed class MessageProcessorTests
     [InlineData(DeadLetterReason.InvalidPayload, "order-placed", """<order/>""", "text/xml")]
     [InlineData(DeadLetterReason.InvalidPayload, "order-placed", """{"orderId":"0192d6c4-0000-7000-8000-000000000001"}""", "application/vnd.kafkatyped.envelope+json")]
     [InlineData(DeadLetterReason.InvalidPayload, null, """{"type":"order-placed","payload":{"orderId":""", null)]
+    [InlineData(DeadLetterReason.InvalidPayload, null, """{"type":"\uDC00\uD800","payload":{}}""", null)] // not text: a lone surrogate
+    [InlineData(DeadLetterReason.InvalidPayload, "order-placed", """{"type":"\uDC00","payload":{}}""", "application/vnd.kafkatyped.envelope+json")]
+    [InlineData(DeadLetterReason.InvalidPayload, null, """{"specversion":"1.0","type":"\uD800x","data":{}}""", "application/cloudevents+json")]
     [InlineData(DeadLetterReason.MissingType, null, """{"type":1,"payload":{}}""", null)]
     [InlineData(DeadLetterReason.MissingType, null, """{"type":"order-placed","payload":[]}""", null)]
     public async Task Json_records_are_dispatched_by_content_type_and_envelope(DeadLetterReason? expected, string? typeId, string value, string? contentType)

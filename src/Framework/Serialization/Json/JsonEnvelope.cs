@@ -91,8 +91,7 @@ internal static class JsonEnvelope
                         else if (reader.ValueSpan.Length <= typeBuffer.Length)
                         {
                             // Unescaping never makes a string longer.
-                            var written = reader.CopyString(typeBuffer);
-                            typeIdUtf8 = typeBuffer[..written];
+                            typeIdUtf8 = typeBuffer[..Unescape(ref reader, typeBuffer)];
                             hasType = true;
                         }
                     }
@@ -128,5 +127,22 @@ internal static class JsonEnvelope
         }
 
         return hasType && hasPayload ? Result.Found : Result.NoEnvelope;
+    }
+
+    /// <summary>
+    /// Copies the escaped string under <paramref name="reader"/> unescaped. An escape that is not text (a lone
+    /// surrogate such as <c>\uDC00</c>) makes <see cref="Utf8JsonReader.CopyString(Span{byte})"/> throw
+    /// <see cref="InvalidOperationException"/>; it is malformed JSON here like any other.
+    /// </summary>
+    private static int Unescape(ref Utf8JsonReader reader, Span<byte> destination)
+    {
+        try
+        {
+            return reader.CopyString(destination);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException($"The type at byte {reader.TokenStartIndex} is not text: {ex.Message}", ex);
+        }
     }
 }
