@@ -112,7 +112,7 @@ internal sealed class ConsumerGroupWorker
             var byTopic = string.CompareOrdinal(a.Topic, b.Topic);
             return byTopic != 0 ? byTopic : a.Partition.CompareTo(b.Partition);
         });
-        var maxPollInterval = TimeSpan.FromMilliseconds(_config.MaxPollIntervalMs ?? 300_000);
+        var maxPollInterval = TimeSpan.FromMilliseconds(_config.MaxPollIntervalMs ?? ClientConfigFactory.DefaultMaxPollIntervalMs);
         return new ConsumerGroupStatus(_groupId, _state, LastPoll, maxPollInterval, inFlight, _options.MaxConcurrency, statuses);
     }
 

@@ -1,4 +1,4 @@
-using System.Globalization;
+using KafkaTyped.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace KafkaTyped.Consuming;
@@ -28,7 +28,7 @@ internal sealed class ConsumerStatusBoard : IConsumerStatus
             {
                 groups[i] = i < workers.Length && workers[i] is { } worker
                     ? worker.Status()
-                    : new ConsumerGroupStatus(consumers[i].GroupId ?? string.Empty, ConsumerMemberState.Starting, null, MaxPollInterval(options, consumers[i]), 0, consumers[i].MaxConcurrency, []);
+                    : new ConsumerGroupStatus(consumers[i].GroupId ?? string.Empty, ConsumerMemberState.Starting, null, ClientConfigFactory.MaxPollInterval(options, consumers[i]) ?? TimeSpan.FromMilliseconds(ClientConfigFactory.DefaultMaxPollIntervalMs), 0, consumers[i].MaxConcurrency, []);
             }
 
             return groups;
@@ -46,9 +46,4 @@ internal sealed class ConsumerStatusBoard : IConsumerStatus
             Volatile.Write(ref _workers, workers);
         }
     }
-
-    private static TimeSpan MaxPollInterval(KafkaTypedOptions options, ConsumerOptions consumer)
-        => TimeSpan.FromMilliseconds(
-            (consumer.Properties.TryGetValue("max.poll.interval.ms", out var value) || options.Properties.TryGetValue("max.poll.interval.ms", out value))
-            && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var milliseconds) ? milliseconds : 300_000);
 }

@@ -89,6 +89,25 @@ internal static class ClientConfigFactory
         return options.Properties.TryGetValue(key, out var common) ? (common, $"{KafkaTypedOptions.SectionName}:Properties:{key}") : null;
     }
 
+    /// <summary>librdkafka's default <c>max.poll.interval.ms</c>.</summary>
+    public const int DefaultMaxPollIntervalMs = 300_000;
+
+    /// <summary>
+    /// The consumer's <c>max.poll.interval.ms</c> as the user set it, else librdkafka's default; <see langword="null"/>
+    /// when the value set is not a number (librdkafka refuses it at start-up, naming it).
+    /// </summary>
+    public static TimeSpan? MaxPollInterval(KafkaTypedOptions options, ConsumerOptions consumer)
+    {
+        if (UserProperty(options, consumer, string.Empty, "max.poll.interval.ms") is not { } configured)
+        {
+            return TimeSpan.FromMilliseconds(DefaultMaxPollIntervalMs);
+        }
+
+        return int.TryParse(configured.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : null;
+    }
+
     /// <summary>Whether the consumer joins its group with the KIP-848 protocol (<c>group.protocol=consumer</c>).</summary>
     public static bool UsesConsumerProtocol(KafkaTypedOptions options, ConsumerOptions consumer)
         => UserProperty(options, consumer, string.Empty, "group.protocol") is { } protocol

@@ -9,9 +9,6 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
 {
     private const string Section = KafkaTypedOptions.SectionName;
 
-    /// <summary>librdkafka's default <c>max.poll.interval.ms</c>.</summary>
-    private const int ConsumerDefaultMaxPollIntervalMs = 300_000;
-
     /// <summary>
     /// The longest timeout or delay an option may have: Confluent.Kafka converts a timeout to int milliseconds (checked),
     /// and <see cref="Task.Delay(TimeSpan, TimeProvider)"/> refuses about 49 days and more (retry delays get +20% jitter).
@@ -258,15 +255,9 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             AddOnce(failures, $"{reset.Key}=error is refused: a partition without a committed offset would raise a consume error instead of being read, so a new group would handle nothing. Use earliest (the default) or latest.");
         }
 
-        var maxPollInterval = TimeSpan.FromMilliseconds(ConsumerDefaultMaxPollIntervalMs);
-        if (ClientConfigFactory.UserProperty(options, consumer, path, "max.poll.interval.ms") is { } configured)
+        if (ClientConfigFactory.MaxPollInterval(options, consumer) is not { } maxPollInterval)
         {
-            if (!int.TryParse(configured.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
-            {
-                return; // librdkafka refuses the value at start-up, naming it
-            }
-
-            maxPollInterval = TimeSpan.FromMilliseconds(ms);
+            return; // librdkafka refuses the value at start-up, naming it
         }
 
         // The poll thread does not poll while it drains; a drain longer than max.poll.interval.ms gets the member removed
