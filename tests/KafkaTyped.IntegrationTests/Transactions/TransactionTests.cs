@@ -293,8 +293,8 @@ public sealed class TransactionTests(ClusterFixture cluster)
     {
         var (input, output, group) = await NewFlowAsync("eos-revoke");
         var run = Guid.NewGuid();
-        await ProduceRequestsAsync(input, output, run, 400);
-        TransferCalls.SlowDown(run, TimeSpan.FromMilliseconds(5));
+        await ProduceRequestsAsync(input, output, run, 400, keys: 4);
+        TransferCalls.SlowDown(run, TimeSpan.FromMilliseconds(20));
 
         var firstLogs = new LogCapture();
         using var first = GroupHost(input, group, firstLogs, batchSize: 100_000, interval: TimeSpan.FromSeconds(20));
@@ -302,13 +302,15 @@ public sealed class TransactionTests(ClusterFixture cluster)
         await Wait.UntilAsync(() => TransferCalls.Handled(run).Count >= 20, Deadline, "the first member to be handling", Ct);
 
         // A second member joins while the first has a transaction open (its interval is 20 s): the revoke ends it.
-        using var second = GroupHost(input, group, new LogCapture());
+        var secondLogs = new LogCapture();
+        using var second = GroupHost(input, group, secondLogs);
         await second.StartAsync(Ct);
         await Wait.UntilAsync(
             () => firstLogs.Entries.Any(e => e.EventId is 505 or 506 && Equals(e["Occasion"], "revoke")),
             Deadline,
             "the first member to end its transaction on the revoke",
             Ct);
+        await Wait.UntilAsync(() => secondLogs.WithEventId(202).Count > 0, Deadline, "the second member to be assigned a partition", Ct);
         TransferCalls.SlowDown(run, TimeSpan.Zero);
 
         using var reader = new TopicReader(cluster.BootstrapServers, output, 2);
@@ -316,10 +318,12 @@ public sealed class TransactionTests(ClusterFixture cluster)
         await second.StopAsync(Ct);
         await first.StopAsync(Ct);
 
-        // Ended before the release: the revoke's commit (or abort) is logged before the partitions were handed over.
+        // Ended before the release: the revoke's commit (or abort) is logged before the second member got any partition.
         var ended = firstLogs.Entries.First(e => e.EventId is 505 or 506 && Equals(e["Occasion"], "revoke"));
+        var handedOver = secondLogs.WithEventId(202)[0];
+        Assert.True(ended.At <= handedOver.At, $"transaction ended at {ended.At:O}, partitions assigned to the second member at {handedOver.At:O}");
         Assert.DoesNotContain(firstLogs.Entries, e => e.EventId == 504);
-        Assert.True(ended.At <= DateTime.UtcNow);
+        Assert.Equal(Enumerable.Range(1, 400).Select(i => (long)i), TransferCalls.Handled(run).Distinct().Order());
     }
 
     [Fact]
@@ -377,13 +381,13 @@ public sealed class TransactionTests(ClusterFixture cluster)
         return (input, output, ClusterFixture.NewGroupId(name));
     }
 
-    private async Task ProduceRequestsAsync(string input, string output, Guid run, int count)
+    private async Task ProduceRequestsAsync(string input, string output, Guid run, int count, int keys = 16)
     {
         using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, new HandlingRecorder(), _ => { });
         var publisher = host.Services.GetRequiredService<IMessagePublisher>();
         for (var i = 1; i <= count; i++)
         {
-            publisher.Publish(new TransferRequested(run, "k" + (i % 16), i, output), input);
+            publisher.Publish(new TransferRequested(run, "k" + (i % keys), i, output), input);
         }
 
         Assert.Equal(0, publisher.Flush(Deadline));
