@@ -16,15 +16,20 @@ internal sealed class HandlingTransaction
     private static readonly AsyncLocal<HandlingTransaction?> s_current = new();
 
     private readonly ExactlyOnceMember _member;
+    private readonly int _epoch;
     private volatile bool _ended;
 
-    private HandlingTransaction(ExactlyOnceMember member) => _member = member;
+    private HandlingTransaction(ExactlyOnceMember member)
+    {
+        _member = member;
+        _epoch = member.Epoch;
+    }
 
     /// <summary>The transaction of the record being handled on this asynchronous flow, or <see langword="null"/>.</summary>
     public static HandlingTransaction? Current => s_current.Value;
 
     /// <summary>The producer of the member's open transaction (begun on the first publish of a batch).</summary>
-    /// <exception cref="InvalidOperationException">The record's handling already ended.</exception>
+    /// <exception cref="InvalidOperationException">The record's handling already ended, or its transaction was aborted meanwhile.</exception>
     public RecordProducer Records
     {
         get
@@ -35,7 +40,7 @@ internal sealed class HandlingTransaction
                     "A handler of an exactly-once consumer group published after its handling had ended (from work it did not await): the message would not be covered by the transaction of the record it belongs to, so it is refused.");
             }
 
-            return _member.OpenTransaction();
+            return _member.OpenTransaction(_epoch);
         }
     }
 
@@ -86,6 +91,18 @@ internal sealed class ExactlyOnceMember : IDisposable
 
     public TransactionalProducer Producer { get; }
 
+    /// <summary>
+    /// Counts the transactions that ended without a commit (aborted, or lost with a fenced producer). A handling that began
+    /// before one of them belongs to a record that is handled again: its later publishes are refused rather than written
+    /// into the next transaction.
+    /// </summary>
+    public int Epoch => Volatile.Read(ref _epoch);
+
+    private int _epoch;
+
+    /// <summary>Marks the end of a transaction that was not committed (see <see cref="Epoch"/>).</summary>
+    public void Discarded() => Interlocked.Increment(ref _epoch);
+
     /// <summary>Records published into the open transaction, or handled in it: whether there is anything to commit.</summary>
     public bool InTransaction
     {
@@ -99,10 +116,17 @@ internal sealed class ExactlyOnceMember : IDisposable
     }
 
     /// <summary>The producer of the open transaction, beginning one (and initialising transactions, the first time) when none is open.</summary>
-    public RecordProducer OpenTransaction()
+    /// <param name="epoch">The <see cref="Epoch"/> the caller's handling began in.</param>
+    public RecordProducer OpenTransaction(int epoch)
     {
         lock (_lock)
         {
+            if (epoch != Epoch)
+            {
+                throw new InvalidOperationException(
+                    "The transaction this record's handling published into was aborted: the record is handled again from its partition's committed offset, and this publish is refused.");
+            }
+
             if (!Producer.InTransaction)
             {
                 Producer.Begin();

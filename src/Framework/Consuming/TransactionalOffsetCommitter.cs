@@ -174,6 +174,11 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
             }
         }
 
+        foreach (var stale in _positions.Keys.Where(p => !all.Contains(p)).ToList())
+        {
+            _positions.Remove(stale); // released or lost with nothing handled since the last commit
+        }
+
         // Every record dispatched completed, except on a released partition whose waiting records were left to the next
         // owner: committing the later ones' output without them would skip them.
         foreach (var partition in all)
@@ -200,7 +205,12 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
             return;
         }
 
-        var metadata = _consumer.GroupMetadata;
+        if (_consumer.GroupMetadata is not { } metadata)
+        {
+            AbortAndRewind(all, released, occasion, "the consumer has no group metadata");
+            return;
+        }
+
         var (outcome, error) = _member.Locked(producer =>
         {
             if (!producer.InTransaction)
@@ -209,7 +219,7 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
             }
 
             Error? failure = null;
-            var result = offsets.Count == 0 || metadata is null ? TransactionOutcome.Committed : producer.SendOffsets(offsets, metadata, out failure);
+            var result = offsets.Count == 0 ? TransactionOutcome.Committed : producer.SendOffsets(offsets, metadata, out failure);
             if (result == TransactionOutcome.Committed)
             {
                 result = producer.Commit(out failure);
@@ -220,6 +230,7 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
 
         if (outcome != TransactionOutcome.Committed)
         {
+            _member.Discarded();
             Aborts++;
             Rewind(all, released, occasion, $"{(outcome == TransactionOutcome.Fenced ? "the producer was fenced or failed fatally" : "the commit failed")}: {error?.Reason} ({error?.Code})");
             return;
@@ -270,6 +281,7 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
     {
         Interlocked.Exchange(ref _completed, 0);
         _member.Locked(producer => producer.Abort(out _));
+        _member.Discarded();
         Aborts++;
         Rewind(all, released, occasion, reason);
     }
