@@ -19,8 +19,8 @@ internal static class ExactlyOnceScenario
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
-        var count = quick ? 10_000 : 50_000;
-        var rounds = quick ? 3 : 5;
+        var count = IntArg(args, "--messages", quick ? 10_000 : 50_000);
+        var rounds = IntArg(args, "--rounds", quick ? 3 : 5);
         const int partitions = 8;
         await using var cluster = new EmbeddedKafkaCluster();
         Console.WriteLine($"Consume-transform-produce: {count:N0} records x {rounds} rounds, {partitions} partitions, {Environment.ProcessorCount} cores, embedded cluster at {cluster.BootstrapServers}");
@@ -42,6 +42,8 @@ internal static class ExactlyOnceScenario
                 Console.WriteLine($"round {round} {(eos ? "exactly-once " : "at-least-once")} {rate,10:N0} records/s");
             }
 
+            Console.WriteLine($"round {round} ratio {(rates[true] / rates[false]).ToString("0.00", CultureInfo.InvariantCulture)}");
+
             atLeastOnce.Add(rates[false]);
             exactlyOnce.Add(rates[true]);
             ratios.Add(rates[true] / rates[false]);
@@ -54,6 +56,12 @@ internal static class ExactlyOnceScenario
         Console.WriteLine($"| exactly-once (TransactionBatchSize 500, TransactionInterval 100 ms) | {Median(exactlyOnce):N0} |");
         Console.WriteLine($"| ratio exactly-once / at-least-once (median of per-round ratios) | {Median(ratios).ToString("0.00", CultureInfo.InvariantCulture)} |");
         return 0;
+    }
+
+    private static int IntArg(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
     private static double Median(List<double> values)

@@ -14,7 +14,7 @@ using KafkaTyped.Throughput;
 //            --raw-headers type     the raw producer writes only ce_type instead of the same CloudEvents headers as KafkaTyped
 //            --scoped               KafkaTyped's handler is registered scoped (a DI scope per record, the default of AddGeneratedHandlers)
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput -- ordering [--quick]   ordering modes with an awaiting handler
-//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- exactly-once [--quick]   consume-transform-produce, exactly-once vs at-least-once
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- exactly-once [--quick] [--messages N] [--rounds R]   consume-transform-produce, exactly-once vs at-least-once
 if (args is ["ordering", ..])
 {
     return await OrderingScenarios.RunAsync(args[1..]);
