@@ -10,7 +10,7 @@ internal sealed partial class ConsumerGroupWorker
     /// <summary>The committer of the group: <see cref="TransactionalOffsetCommitter"/> for an exactly-once group, else <see cref="StoredOffsetCommitter"/>.</summary>
     private IOffsetCommitter CreateCommitter(IGroupConsumer consumer)
         => _exactlyOnce is { } member
-            ? new TransactionalOffsetCommitter(consumer, member, _options, member.Producer.Timeout, _logger, _timeProvider, _abort.Token, RewindPartition)
+            ? new TransactionalOffsetCommitter(consumer, member, _options, member.Producer.Timeout, _logger, _timeProvider, _abort.Token, RewindPartition, _executor.FlushBatch)
             : new StoredOffsetCommitter(consumer, _options, _logger, _timeProvider, _abort.Token);
 
     /// <summary>The committer, for tests.</summary>

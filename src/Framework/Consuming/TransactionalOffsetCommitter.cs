@@ -42,6 +42,7 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
     private readonly TimeProvider _timeProvider;
     private readonly CancellationToken _abort;
     private readonly Func<PartitionState, TopicPartitionOffset, PartitionState?> _rewind;
+    private readonly Action _flushDispatch;
     private readonly string _groupId;
     private readonly TimeSpan _drainLimit;
     private readonly ManualResetEventSlim _completedSignal = new(false);
@@ -60,6 +61,7 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
     /// <param name="timeProvider">The clock.</param>
     /// <param name="abort">Set when a stop became an abort.</param>
     /// <param name="rewind">Replaces a partition's state by a fresh one and seeks it to the position (the worker's); <see langword="null"/> when it is not assigned any more.</param>
+    /// <param name="flushDispatch">Hands the records a burst of polls dispatched so far to the executor (a revoke raised inside a burst waits for them).</param>
     public TransactionalOffsetCommitter(
         IGroupConsumer consumer,
         ExactlyOnceMember member,
@@ -68,8 +70,10 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
         ILogger logger,
         TimeProvider timeProvider,
         CancellationToken abort,
-        Func<PartitionState, TopicPartitionOffset, PartitionState?> rewind)
+        Func<PartitionState, TopicPartitionOffset, PartitionState?> rewind,
+        Action flushDispatch)
     {
+        _flushDispatch = flushDispatch;
         _consumer = consumer;
         _member = member;
         _options = options;
@@ -100,11 +104,10 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
         _assigned = partitions;
         foreach (var partition in partitions)
         {
-            // Called after every poll, which dispatches at most one record: the first record a partition state delivers
-            // is its assignment's start, the position to rewind to until a transaction commits.
-            if (partition.Next is { } next && !_positions.ContainsKey(partition))
+            // Until a transaction commits, a partition state is rewound to the first record it delivered.
+            if (partition.First is { } first && !_positions.ContainsKey(partition))
             {
-                _positions[partition] = new TopicPartitionOffset(partition.TopicPartition, new Offset(next.Offset.Value - 1), next.LeaderEpoch);
+                _positions[partition] = first;
             }
         }
 
@@ -257,6 +260,7 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
 
     private bool WaitUntilDrained(List<PartitionState> partitions, TimeSpan limit)
     {
+        _flushDispatch();
         var started = _timeProvider.GetTimestamp();
         while (true)
         {
