@@ -87,9 +87,9 @@ internal sealed class ExactlyOnceMember : IDisposable
 {
     private readonly Lock _lock = new();
 
-    public ExactlyOnceMember(TransactionalProducer producer) => Producer = producer;
+    public ExactlyOnceMember(ITransactionalProducer producer) => Producer = producer;
 
-    public TransactionalProducer Producer { get; }
+    public ITransactionalProducer Producer { get; }
 
     /// <summary>
     /// Counts the transactions that ended without a commit (aborted, or lost with a fenced producer). A handling that began
@@ -137,7 +137,7 @@ internal sealed class ExactlyOnceMember : IDisposable
     }
 
     /// <summary>Runs a transaction call (commit, abort, offsets) under the lock that beginning takes.</summary>
-    public T Locked<T>(Func<TransactionalProducer, T> call)
+    public T Locked<T>(Func<ITransactionalProducer, T> call)
     {
         lock (_lock)
         {

@@ -17,6 +17,33 @@ internal enum TransactionOutcome
     Fenced,
 }
 
+/// <summary>The transaction calls an exactly-once group member makes; <see cref="TransactionalProducer"/>, or a fake in unit tests.</summary>
+internal interface ITransactionalProducer : IDisposable
+{
+    string TransactionalId { get; }
+
+    /// <summary>The transactions' timeout and the limit of retries.</summary>
+    TimeSpan Timeout { get; }
+
+    /// <summary>Whether a transaction is open.</summary>
+    bool InTransaction { get; }
+
+    /// <summary>The producer the open transaction's records are written through.</summary>
+    RecordProducer Records { get; }
+
+    /// <summary>Initialises transactions once and begins one.</summary>
+    void Begin(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds consumed offsets to the open transaction.</summary>
+    TransactionOutcome SendOffsets(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, out Error? error);
+
+    /// <summary>Commits the open transaction; on an abortable error aborts it, on a fatal one rebuilds the producer.</summary>
+    TransactionOutcome Commit(out Error? error);
+
+    /// <summary>Aborts the open transaction; <see langword="false"/> when the producer was fenced or failed fatally.</summary>
+    bool Abort(out Error? error);
+}
+
 /// <summary>
 /// A transactional producer (one <c>transactional.id</c>) over a <see cref="RecordProducer"/> whose records go into the
 /// open transaction, with the error handling librdkafka prescribes (INTRODUCTION.md, "Transactional Producer"):
@@ -25,7 +52,7 @@ internal enum TransactionOutcome
 /// the producer and builds a new one with the same id, whose <c>InitTransactions</c> aborts what the old one left open.
 /// Not thread-safe: its owner calls it from one thread at a time (the publisher's transaction gate, a group's poll thread).
 /// </summary>
-internal sealed class TransactionalProducer : IDisposable
+internal sealed class TransactionalProducer : ITransactionalProducer
 {
     private static readonly TimeSpan s_retryBackoff = TimeSpan.FromMilliseconds(50);
 
