@@ -466,7 +466,7 @@ internal sealed partial class ConsumerGroupWorker
                 Log.LaneWaitsForPredecessor(_logger, _groupId, partition.Topic, partition.Partition.Value);
             }
 
-            _partitions.Add(partition, new PartitionState(partition, _options.LaneCapacity, _executor, _timeProvider, predecessor));
+            _partitions.Add(partition, new PartitionState(partition, new LaneCapacity(_options.LaneCapacity, _options.LaneCapacityBytes), _executor, _timeProvider, predecessor));
         }
 
         PublishSnapshot();
