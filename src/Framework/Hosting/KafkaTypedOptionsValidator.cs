@@ -206,6 +206,12 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
                 failures.Add($"{path}:TransactionInterval must be at least 1 ms and shorter than {Section}:Publisher:TransactionTimeout ({publisher.TransactionTimeout:c}); it is {consumer.TransactionInterval:c}.");
             }
 
+            // The poll thread waits up to half the transaction timeout for a batch's records before it commits.
+            if (ClientConfigFactory.MaxPollInterval(options, consumer) is { } maxPollInterval && publisher.TransactionTimeout / 2 >= maxPollInterval)
+            {
+                failures.Add($"{Section}:Publisher:TransactionTimeout ({publisher.TransactionTimeout:c}) must be less than twice max.poll.interval.ms ({maxPollInterval.TotalMilliseconds} ms) of the exactly-once group {path}: a commit waits up to half of it for the records of its batch, without polling.");
+            }
+
             foreach (var key in (string[])["isolation.level", "transactional.id"])
             {
                 if (ClientConfigFactory.UserProperty(options, consumer, path, key) is { } set && !(key == "isolation.level" && set.Value == "read_committed"))

@@ -62,6 +62,20 @@ public sealed class TransactionOptionsTests
     }
 
     [Fact]
+    public void A_transaction_timeout_whose_half_reaches_max_poll_interval_is_refused_for_an_exactly_once_group()
+    {
+        var options = OptionsTests.Valid();
+        var group = options.Consumers[0];
+        group.ExactlyOnce = true;
+        group.Properties["max.poll.interval.ms"] = "60000";
+        options.Publisher.TransactionTimeout = TimeSpan.FromMinutes(2);
+        Assert.Contains(OptionsTests.Failures(options), f => f.StartsWith("KafkaTyped:Publisher:TransactionTimeout (00:02:00) must be less than twice max.poll.interval.ms", StringComparison.Ordinal));
+
+        options.Publisher.TransactionTimeout = TimeSpan.FromSeconds(90);
+        Assert.Empty(OptionsTests.Failures(options));
+    }
+
+    [Fact]
     public void An_exactly_once_group_refuses_read_uncommitted_and_reads_committed_without_auto_commit()
     {
         var options = OptionsTests.Valid();
