@@ -22,6 +22,8 @@ internal sealed class PartitionState
     private readonly Task? _predecessor;
     private int _buffered;
     private long _bufferedBytes;
+    private ManualResetEventSlim? _drained;
+    private bool _waitingForDrain;
     private int _executing;
     private bool _writingCompleted;
     private bool _finishing;
@@ -125,6 +127,35 @@ internal sealed class PartitionState
 
     /// <summary>Whether the partition drained enough to be resumed: to half its capacity, in records and in bytes.</summary>
     public bool CanResume => Buffered <= _capacity.Records / 2 && BufferedBytes <= _capacity.Bytes / 2;
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for a full partition to drain to half its capacity (poll thread only, as
+    /// the one who would pause it); <see langword="true"/> when it did.
+    /// </summary>
+    public bool WaitUntilResumable(TimeSpan timeout)
+    {
+        ManualResetEventSlim drained;
+        lock (_lock)
+        {
+            if (CanResumeLocked || _cancelled || _finishing)
+            {
+                return true;
+            }
+
+            drained = _drained ??= new ManualResetEventSlim();
+            drained.Reset();
+            _waitingForDrain = true;
+        }
+
+        drained.Wait(timeout);
+        lock (_lock)
+        {
+            _waitingForDrain = false;
+            return CanResumeLocked;
+        }
+    }
+
+    private bool CanResumeLocked => _buffered <= _capacity.Records / 2 && _bufferedBytes <= _capacity.Bytes / 2;
 
     /// <summary>How long the oldest record dispatched and not completed has waited since it was polled, or zero.</summary>
     public TimeSpan OldestInFlightAge
@@ -310,6 +341,11 @@ internal sealed class PartitionState
             _buffered--;
             _bufferedBytes -= record.Bytes;
             Admitted--;
+            if (_waitingForDrain && CanResumeLocked)
+            {
+                _drained!.Set();
+            }
+
             record.Done = true;
             if (record.HoldsGate)
             {
