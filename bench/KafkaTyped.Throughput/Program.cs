@@ -14,7 +14,8 @@ using KafkaTyped.Throughput;
 //            --raw-headers type     the raw producer writes only ce_type instead of the same CloudEvents headers as KafkaTyped
 //            --scoped               KafkaTyped's handler is registered scoped (a DI scope per record, the default of AddGeneratedHandlers)
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput -- ordering [--quick]   ordering modes with an awaiting handler
-//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- matrix [--quick] [--consume|--publish|--cost|--slow [--work-us N]] [--partitions P] [--rounds R]
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- exactly-once [--quick] [--messages N] [--rounds R]   consume-transform-produce, exactly-once vs at-least-once
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- matrix [--quick] [--consume|--publish|--cost|--slow [--work-us N]] [--partitions P] [--rounds R] [--kafkatyped-only] [--case N]
 //            what users run: singleton and scoped handlers at 6, 32 and 128 partitions, publish against plain and same-format raw producers
 if (args is ["matrix", ..])
 {
@@ -24,6 +25,11 @@ if (args is ["matrix", ..])
 if (args is ["ordering", ..])
 {
     return await OrderingScenarios.RunAsync(args[1..]);
+}
+
+if (args is ["exactly-once", ..])
+{
+    return await ExactlyOnceScenario.RunAsync(args[1..]);
 }
 
 var quick = args.Contains("--quick");

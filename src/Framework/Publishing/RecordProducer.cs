@@ -39,14 +39,15 @@ internal sealed class RecordProducer : IDisposable
         IEnumerable<IDeliveryFailureHandler> failureHandlers,
         ILogger logger,
         TimeProvider timeProvider,
-        Action? onFatal = null)
+        Action? onFatal = null,
+        ProducerConfig? config = null)
     {
         _options = options.Publisher;
         _failureHandlers = [.. failureHandlers];
         _logger = logger;
         _timeProvider = timeProvider;
 
-        var config = ClientConfigFactory.CreateProducerConfig(options, serviceName);
+        config ??= ClientConfigFactory.CreateProducerConfig(options, serviceName);
         try
         {
             _producer = new ProducerBuilder<byte[], byte[]>(config)
@@ -99,6 +100,9 @@ internal sealed class RecordProducer : IDisposable
     }
 
     public int Flush(TimeSpan timeout) => _producer.Flush(timeout);
+
+    /// <summary>The Confluent.Kafka producer, for the transaction calls of a transactional one.</summary>
+    internal IProducer<byte[], byte[]> Client => _producer;
 
     public void Dispose()
     {
