@@ -7,7 +7,7 @@ using KafkaTyped.Throughput;
 // End-to-end throughput on the embedded cluster: a hand-written Confluent.Kafka loop ("raw") against KafkaTyped, same
 // messages, same client settings, same cluster, modes alternated round by round (docs/benchmarks.md).
 //
-//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- --quick        under a minute: 20,000 messages, 5 rounds
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- --quick        under a minute: 50,000 messages, 5 rounds
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput                   200,000 messages, 7 rounds
 //   options: --messages N  --rounds R  --partitions P
 //            --async W              also compare awaited PublishAsync / ProduceAsync with W records in flight
@@ -33,7 +33,7 @@ if (args is ["exactly-once", ..])
 }
 
 var quick = args.Contains("--quick");
-var messageCount = IntArg("--messages", quick ? 20_000 : 200_000);
+var messageCount = IntArg("--messages", quick ? 50_000 : 200_000);
 var rounds = IntArg("--rounds", quick ? 5 : 7);
 var requestedPartitions = IntArg("--partitions", 12);
 var asyncWindow = IntArg("--async", 0);
