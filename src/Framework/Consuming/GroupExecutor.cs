@@ -97,29 +97,20 @@ internal sealed class GroupExecutor
     public void Complete() => _ready.Writer.TryComplete();
 
     /// <summary>
-    /// One loop: takes the next record, waiting as a blocked reader when there is none. A record written then is handed
-    /// to one waiting loop; waiting with <c>WaitToReadAsync</c> instead would wake every idle loop for each record, and
-    /// all but one would find nothing.
+    /// One loop: waits for records, then takes them until none is left. A channel wakes every waiting loop when a record
+    /// is written to it empty, so records are best handed over in batches (<see cref="EndBatch"/>): the woken loops
+    /// share the batch. Waiting in <c>ReadAsync</c> instead hands each record to its own waiting loop, one thread-pool
+    /// item per record, which measured slower (docs/benchmarks.md#what-users-run).
     /// </summary>
     private async Task RunAsync()
     {
         var reader = _ready.Reader;
-        while (true)
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            DispatchedRecord record;
-            if (!reader.TryRead(out record!))
+            while (reader.TryRead(out var record))
             {
-                try
-                {
-                    record = await reader.ReadAsync().ConfigureAwait(false);
-                }
-                catch (ChannelClosedException)
-                {
-                    return; // completed and drained
-                }
+                await ExecuteAsync(record).ConfigureAwait(false);
             }
-
-            await ExecuteAsync(record).ConfigureAwait(false);
         }
     }
 
