@@ -19,9 +19,11 @@ internal sealed class OutboxRelay(
     RecordProducer records,
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger,
-    TimeProvider timeProvider) : BackgroundService
+    TimeProvider timeProvider,
+    OutboxRelayStatus? status = null) : BackgroundService
 {
     private readonly OutboxOptions _options = options.Value;
+    private readonly OutboxRelayStatus _status = status ?? new OutboxRelayStatus(timeProvider);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -39,6 +41,7 @@ internal sealed class OutboxRelay(
             try
             {
                 var published = await PublishBatchAsync(stoppingToken).ConfigureAwait(false);
+                _status.BatchPublished(drained: published < _options.BatchSize);
                 if (timeProvider.GetUtcNow() >= nextCleanup)
                 {
                     nextCleanup = timeProvider.GetUtcNow() + _options.CleanupInterval;
@@ -55,6 +58,7 @@ internal sealed class OutboxRelay(
             }
             catch (Exception ex)
             {
+                _status.BatchFailed();
                 Log.OutboxBatchFailed(logger, _options.RetryDelay, ex);
                 wait = _options.RetryDelay;
             }
