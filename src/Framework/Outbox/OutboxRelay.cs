@@ -20,10 +20,10 @@ internal sealed class OutboxRelay(
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger,
     TimeProvider timeProvider,
-    OutboxRelayStatus? status = null) : BackgroundService
+    OutboxRelayStatus status) : BackgroundService
 {
     private readonly OutboxOptions _options = options.Value;
-    private readonly OutboxRelayStatus _status = status ?? new OutboxRelayStatus(timeProvider);
+    private readonly OutboxRelayStatus _status = status;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {

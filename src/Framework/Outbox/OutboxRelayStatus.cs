@@ -5,7 +5,7 @@ namespace KafkaTyped.Outbox;
 /// last found the outbox drained (a claim that returned less than a full batch) and how many failed batches it has had
 /// in a row since its last good one. Written by the relay, read from any thread.
 /// </summary>
-internal sealed class OutboxRelayStatus
+internal sealed class OutboxRelayStatus : IDisposable
 {
     private readonly TimeProvider _timeProvider;
     private long _lastCaughtUpTicks;
@@ -15,7 +15,10 @@ internal sealed class OutboxRelayStatus
     {
         _timeProvider = timeProvider;
         _lastCaughtUpTicks = timeProvider.GetUtcNow().UtcTicks;
+        Diagnostics.StatusGauges.Register(this);
     }
+
+    public void Dispose() => Diagnostics.StatusGauges.Unregister(this);
 
     /// <summary>When the relay last found nothing more to publish (at creation: the start).</summary>
     public DateTimeOffset LastCaughtUp => new(Interlocked.Read(ref _lastCaughtUpTicks), TimeSpan.Zero);
