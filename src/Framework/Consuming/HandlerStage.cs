@@ -57,7 +57,7 @@ internal sealed class HandlerStage<TMessage>
             return true;
         }
 
-        var previousAttempt = default(System.Diagnostics.ActivityContext);
+        System.Diagnostics.Activity? previousAttempt = null; // a reference: the state machine of every handling stays small
         for (var attempt = 1; ; attempt++)
         {
             // A retry is a span of its own, linked to the attempt before it; the first attempt is the record's process span.

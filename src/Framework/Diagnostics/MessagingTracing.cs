@@ -16,19 +16,15 @@ internal static class MessagingTracing
     /// Starts the span of a retry (attempt 2 and later) as a child of the record's <c>process</c> span (the current
     /// activity), linked to the span of the attempt that failed before it; <see langword="null"/> when nobody listens.
     /// </summary>
-    public static Activity? StartRetry(ConsumeResult<byte[], byte[]> record, string groupId, string handler, int attempt, ref ActivityContext previous)
+    public static Activity? StartRetry(ConsumeResult<byte[], byte[]> record, string groupId, string handler, int attempt, ref Activity? previous)
     {
         if (!KafkaTypedTelemetry.Source.HasListeners())
         {
             return null;
         }
 
-        if (previous == default && Current() is { } current)
-        {
-            previous = current.Context;
-        }
-
-        ActivityLink[]? links = previous == default ? null : [new ActivityLink(previous)];
+        previous ??= Current();
+        ActivityLink[]? links = previous is null ? null : [new ActivityLink(previous.Context)];
         var activity = KafkaTypedTelemetry.Source.StartActivity(ActivityKind.Consumer, links: links, name: "process " + record.Topic);
         if (activity is null)
         {
@@ -37,7 +33,7 @@ internal static class MessagingTracing
 
         SetRecordTags(activity, record, groupId);
         activity.SetTag("kafkatyped.attempt", attempt).SetTag("kafkatyped.handler", handler);
-        previous = activity.Context;
+        previous = activity;
         return activity;
     }
 
