@@ -96,6 +96,22 @@ internal static class KafkaTypedTelemetry
     public static readonly ObservableGauge<int> PausedPartitions = Meter.CreateObservableGauge(
         "kafkatyped.consumer.paused_partitions", StatusGauges.Paused, "{partition}", "Partitions of a consumer group paused now because their lane is full.");
 
+    /// <summary>Per client and broker, from librdkafka's statistics: the average round-trip time.</summary>
+    public static readonly ObservableGauge<double> BrokerRoundTrip = Meter.CreateObservableGauge(
+        "kafkatyped.client.broker.rtt", LibrdkafkaStatistics.RoundTrip, "s", "Average round-trip time to a broker over the last statistics interval (statistics.interval.ms).");
+
+    /// <summary>Per client and broker, from librdkafka's statistics: requests waiting to be sent or answered.</summary>
+    public static readonly ObservableGauge<long> BrokerRequests = Meter.CreateObservableGauge(
+        "kafkatyped.client.broker.requests", LibrdkafkaStatistics.Requests, "{request}", "Requests to a broker waiting to be sent or answered (statistics.interval.ms).");
+
+    /// <summary>Per client, from librdkafka's statistics: records in its queue.</summary>
+    public static readonly ObservableGauge<long> ClientQueuedMessages = Meter.CreateObservableGauge(
+        "kafkatyped.client.queue.messages", LibrdkafkaStatistics.QueuedMessages, "{message}", "Records in the client's queue not yet sent or delivered (statistics.interval.ms).");
+
+    /// <summary>Per client, from librdkafka's statistics: bytes in its queue.</summary>
+    public static readonly ObservableGauge<long> ClientQueuedBytes = Meter.CreateObservableGauge(
+        "kafkatyped.client.queue.size", LibrdkafkaStatistics.QueuedBytes, "By", "Bytes of the records in the client's queue (statistics.interval.ms).");
+
     /// <summary>Per outbox relay: how long it has not drained the outbox.</summary>
     public static readonly ObservableGauge<double> OutboxBehind = Meter.CreateObservableGauge(
         "kafkatyped.outbox.behind", StatusGauges.OutboxBehind, "s", "How long the outbox relay has had more to publish than it published; 0 while it keeps up.");

@@ -52,10 +52,15 @@ internal sealed class RecordProducer : IDisposable
         var config = ClientConfigFactory.CreateProducerConfig(options, serviceName);
         try
         {
-            _producer = new ProducerBuilder<byte[], byte[]>(config)
+            var builder = new ProducerBuilder<byte[], byte[]>(config)
                 .SetErrorHandler(LibrdkafkaLog.ErrorHandler<IProducer<byte[], byte[]>>(_logger, config.ClientId ?? serviceName, error => OnFatal(error, onFatal)))
-                .SetLogHandler(LibrdkafkaLog.LogHandler<IProducer<byte[], byte[]>>(_logger))
-                .Build();
+                .SetLogHandler(LibrdkafkaLog.LogHandler<IProducer<byte[], byte[]>>(_logger));
+            if (LibrdkafkaStatistics.Enabled(config))
+            {
+                builder.SetStatisticsHandler(LibrdkafkaStatistics.Handler<IProducer<byte[], byte[]>>());
+            }
+
+            _producer = builder.Build();
         }
         catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
         {
@@ -155,7 +160,9 @@ internal sealed class RecordProducer : IDisposable
                 _admin?.Dispose();
             }
 
+            var name = _producer.Name;
             _producer.Dispose();
+            LibrdkafkaStatistics.Forget(name); // after the last statistics callback
         }
     }
 

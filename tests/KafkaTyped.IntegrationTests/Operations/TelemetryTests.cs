@@ -121,6 +121,29 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         Assert.Contains(deadLettered.Tags, t => t.Key == "kafkatyped.dead_letter.topic" && (string?)t.Value == topic + ".dlq");
     }
 
+    [Fact]
+    public async Task With_statistics_interval_set_librdkafkas_statistics_feed_the_broker_and_queue_gauges()
+    {
+        var (topic, group) = await NewTopicAsync("statistics");
+        var serviceName = "statistics-" + Guid.NewGuid().ToString("N");
+        using var meters = new Measurements();
+        using var host = Build(topic, group, o =>
+        {
+            o.ServiceName = serviceName;
+            o.Properties["statistics.interval.ms"] = "100";
+        });
+        await host.StartAsync(Ct);
+        await host.Services.GetRequiredService<IMessagePublisher>().PublishAsync(new TelemetryStep(Guid.NewGuid(), "a", 0, 0, false), topic, cancellationToken: Ct);
+
+        bool Reported(string instrument, string type) => meters.Observe(instrument).Any(m =>
+            ((string?)m.Tags.GetValueOrDefault("kafkatyped.client.name"))?.StartsWith(serviceName, StringComparison.Ordinal) == true
+            && Equals(m.Tags.GetValueOrDefault("kafkatyped.client.type"), type));
+        await Wait.UntilAsync(() => Reported("kafkatyped.client.broker.rtt", "producer") && Reported("kafkatyped.client.broker.rtt", "consumer"), Deadline, "round-trip times of the producer and the consumer", Ct);
+        Assert.True(Reported("kafkatyped.client.queue.messages", "producer"));
+        Assert.True(Reported("kafkatyped.client.broker.requests", "consumer"));
+        await host.StopAsync(Ct);
+    }
+
     private async Task<(string Topic, string Group)> NewTopicAsync(string name)
     {
         var topic = ClusterFixture.NewTopicName(name);
@@ -129,7 +152,7 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         return (topic, ClusterFixture.NewGroupId(name));
     }
 
-    private IHost Build(string topic, string group)
+    private IHost Build(string topic, string group, Action<KafkaTypedOptions>? configure = null)
         => KafkaTypedTestHost.Build(
             cluster.BootstrapServers,
             new HandlingRecorder(),
@@ -138,6 +161,7 @@ public sealed class TelemetryTests(ClusterFixture cluster)
                 var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
                 consumer.CommitInterval = TimeSpan.FromMilliseconds(50);
                 o.Consumers.Add(consumer);
+                configure?.Invoke(o);
             });
 
     // Records with a chosen ce_id (a deduplicated handler's input), as DeduplicationTests writes them.
@@ -190,16 +214,22 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         /// <summary>The gauge's value now for the group's partition 0 of the topic, or -1 when it reports none.</summary>
         public double Gauge(string instrument, string group, string topic)
         {
+            var found = Observe(instrument).Where(g => Equals(g.Tags.GetValueOrDefault("messaging.consumer.group.name"), group)
+                && Equals(g.Tags.GetValueOrDefault("messaging.destination.name"), topic)
+                && Equals(g.Tags.GetValueOrDefault("messaging.destination.partition.id"), "0")).ToList();
+            return found.Count == 0 ? -1 : found[^1].Value;
+        }
+
+        /// <summary>What the observable instrument reports now.</summary>
+        public IReadOnlyList<(string Instrument, double Value, Dictionary<string, object?> Tags)> Observe(string instrument)
+        {
             lock (_gaugeLock)
             {
                 _gauges = [];
                 _listener.RecordObservableInstruments();
-                var found = _gauges.Where(g => g.Instrument == instrument
-                    && Equals(g.Tags.GetValueOrDefault("messaging.consumer.group.name"), group)
-                    && Equals(g.Tags.GetValueOrDefault("messaging.destination.name"), topic)
-                    && Equals(g.Tags.GetValueOrDefault("messaging.destination.partition.id"), "0")).ToList();
+                var found = _gauges.Where(g => g.Instrument == instrument).ToList();
                 _gauges = null;
-                return found.Count == 0 ? -1 : found[^1].Value;
+                return found;
             }
         }
 
