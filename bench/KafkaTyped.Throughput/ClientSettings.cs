@@ -14,7 +14,11 @@ internal static class ClientSettings
         ["compression.type"] = "lz4",
         ["linger.ms"] = "5",
         ["partitioner"] = "murmur2_random",
+        ["dotnet.producer.delivery.report.fields"] = "status",
     };
+
+    /// <summary>No overrides.</summary>
+    public static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>();
 
     public static readonly IReadOnlyDictionary<string, string> Consumer = new Dictionary<string, string>
     {

@@ -12,9 +12,9 @@ namespace KafkaTyped.Throughput;
 /// </summary>
 internal static class KafkaTypedMode
 {
-    public static Measurement Publish(string bootstrapServers, string topic, OrderPlaced[] messages)
+    public static Measurement Publish(string bootstrapServers, string topic, OrderPlaced[] messages, Action<KafkaTypedOptions>? configure = null)
     {
-        using var services = Build(bootstrapServers, consumer: null, handler: null);
+        using var services = Build(bootstrapServers, consumer: null, handler: null, configure: configure);
         var publisher = services.GetRequiredService<IMessagePublisher>();
         Prime(publisher, topic, messages[0]);
 
@@ -104,7 +104,7 @@ internal static class KafkaTypedMode
         }
     }
 
-    private static ServiceProvider Build(string bootstrapServers, ConsumerOptions? consumer, NoOpOrderHandler? handler, bool scoped = false)
+    private static ServiceProvider Build(string bootstrapServers, ConsumerOptions? consumer, NoOpOrderHandler? handler, bool scoped = false, Action<KafkaTypedOptions>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
@@ -139,6 +139,8 @@ internal static class KafkaTypedMode
 
                 o.Consumers.Add(consumer);
             }
+
+            configure?.Invoke(o);
         }).AddGeneratedHandlers();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }

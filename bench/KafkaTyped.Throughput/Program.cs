@@ -14,6 +14,13 @@ using KafkaTyped.Throughput;
 //            --raw-headers type     the raw producer writes only ce_type instead of the same CloudEvents headers as KafkaTyped
 //            --scoped               KafkaTyped's handler is registered scoped (a DI scope per record, the default of AddGeneratedHandlers)
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput -- ordering [--quick]   ordering modes with an awaiting handler
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- matrix [--quick] [--consume|--publish|--cost] [--partitions P] [--rounds R]
+//            what users run: singleton and scoped handlers at 6, 32 and 128 partitions, publish against plain and same-format raw producers
+if (args is ["matrix", ..])
+{
+    return await MatrixRunner.RunAsync(args[1..]);
+}
+
 if (args is ["ordering", ..])
 {
     return await OrderingScenarios.RunAsync(args[1..]);
@@ -26,6 +33,7 @@ var requestedPartitions = IntArg("--partitions", 12);
 var asyncWindow = IntArg("--async", 0);
 var rawHeadersIndex = Array.IndexOf(args, "--raw-headers");
 var rawCloudEvents = rawHeadersIndex < 0 || rawHeadersIndex + 1 >= args.Length || args[rawHeadersIndex + 1] != "type";
+var rawShape = rawCloudEvents ? RawShape.SameFormat : RawShape.TypeOnly;
 var scopedHandler = args.Contains("--scoped");
 var timeout = TimeSpan.FromSeconds(120);
 
@@ -88,7 +96,7 @@ async Task<RoundResult> RunRound(string mode, string round, OrderPlaced[] batch)
     GC.Collect();
     GC.WaitForPendingFinalizers();
     var publish = mode == "raw"
-        ? RawMode.Produce(cluster.BootstrapServers, topic, batch, rawCloudEvents)
+        ? RawMode.Produce(cluster.BootstrapServers, topic, batch, rawShape)
         : KafkaTypedMode.Publish(cluster.BootstrapServers, topic, batch);
     GC.Collect();
     GC.WaitForPendingFinalizers();
@@ -103,7 +111,7 @@ async Task<RoundResult> RunRound(string mode, string round, OrderPlaced[] batch)
         cluster.CreateTopic(asyncTopic, partitions);
         GC.Collect();
         publishAsync = mode == "raw"
-            ? await RawMode.ProduceAsyncWindowed(cluster.BootstrapServers, asyncTopic, batch, asyncWindow, rawCloudEvents)
+            ? await RawMode.ProduceAsyncWindowed(cluster.BootstrapServers, asyncTopic, batch, asyncWindow, rawShape)
             : await KafkaTypedMode.PublishAsyncWindowed(cluster.BootstrapServers, asyncTopic, batch, asyncWindow);
     }
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Confluent.Kafka;
 using KafkaTyped.Benchmarks.Messages;
 using KafkaTyped.Serialization;
@@ -7,20 +5,15 @@ using KafkaTyped.Serialization;
 namespace KafkaTyped.Throughput;
 
 /// <summary>
-/// The baseline: what a careful hand-written Confluent.Kafka service does with the same messages. Produce: key (the
-/// Guid as "D" UTF-8, as KafkaTyped writes it), value from the generated serializer, the CloudEvents headers (or only
-/// <c>ce_type</c> with <c>--raw-headers type</c>), <c>Produce</c> with a delivery callback, a <c>Flush</c> at the end. Consume: one loop that
+/// The baseline: what a careful hand-written Confluent.Kafka service does with the same messages. Produce: the record
+/// of a <see cref="RawShape"/> (KafkaTyped's exact records, or plainer ones), <c>Produce</c> with a delivery callback,
+/// a <c>Flush</c> at the end. Consume: one loop that
 /// finds <c>ce_type</c>, switches on it, deserializes with the generated serializer, calls a no-op handler directly,
 /// and stores the offset for librdkafka's background auto-commit (at-least-once).
 /// </summary>
 internal static class RawMode
 {
-    private static readonly byte[] s_typeId = Encoding.UTF8.GetBytes(MessageContract.TypeIdOf<OrderPlaced>());
-    private static readonly byte[] s_specVersion = "1.0"u8.ToArray();
-    private static readonly byte[] s_source = "throughput"u8.ToArray();
-    private static readonly byte[] s_contentType = "application/x-msgpack"u8.ToArray();
-
-    public static Measurement Produce(string bootstrapServers, string topic, OrderPlaced[] messages, bool cloudEventHeaders)
+    public static Measurement Produce(string bootstrapServers, string topic, OrderPlaced[] messages, RawShape shape, IReadOnlyDictionary<string, string>? overrides = null)
     {
         var config = new ProducerConfig { BootstrapServers = bootstrapServers };
         foreach (var (key, value) in ClientSettings.Producer)
@@ -28,8 +21,13 @@ internal static class RawMode
             config.Set(key, value);
         }
 
+        foreach (var (key, value) in overrides ?? ClientSettings.None)
+        {
+            config.Set(key, value);
+        }
+
         using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
-        Prime(producer, topic, messages[0], cloudEventHeaders);
+        Prime(producer, topic, messages[0], shape);
         var failures = 0;
         Action<DeliveryReport<byte[], byte[]>> onDelivered = report =>
         {
@@ -43,7 +41,7 @@ internal static class RawMode
         meter.Start();
         foreach (var message in messages)
         {
-            var record = CreateRecord(message, cloudEventHeaders);
+            var record = shape.Create(message);
 
             while (true)
             {
@@ -74,7 +72,7 @@ internal static class RawMode
     }
 
     /// <summary>The counterpart of KafkaTyped's awaited <c>PublishAsync</c>: <c>ProduceAsync</c> with a window of records in flight.</summary>
-    public static async Task<Measurement> ProduceAsyncWindowed(string bootstrapServers, string topic, OrderPlaced[] messages, int window, bool cloudEventHeaders)
+    public static async Task<Measurement> ProduceAsyncWindowed(string bootstrapServers, string topic, OrderPlaced[] messages, int window, RawShape shape)
     {
         var config = new ProducerConfig { BootstrapServers = bootstrapServers };
         foreach (var (key, value) in ClientSettings.Producer)
@@ -83,7 +81,7 @@ internal static class RawMode
         }
 
         using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
-        Prime(producer, topic, messages[0], cloudEventHeaders);
+        Prime(producer, topic, messages[0], shape);
         var inFlight = new Task[window];
         var meter = new PhaseMeter();
         meter.Start();
@@ -96,7 +94,7 @@ internal static class RawMode
             }
 
             var message = messages[i];
-            inFlight[slot] = producer.ProduceAsync(topic, CreateRecord(message, cloudEventHeaders));
+            inFlight[slot] = producer.ProduceAsync(topic, shape.Create(message));
         }
 
         await Task.WhenAll(inFlight.Where(t => t is not null)).ConfigureAwait(false);
@@ -110,9 +108,9 @@ internal static class RawMode
     /// to some phases of either mode at random; with 20,000 messages that decided the ratio more than either code path.
     /// The consumers therefore read one record more than the phase published.
     /// </summary>
-    internal static void Prime(IProducer<byte[], byte[]> producer, string topic, OrderPlaced message, bool cloudEventHeaders)
+    internal static void Prime(IProducer<byte[], byte[]> producer, string topic, OrderPlaced message, RawShape shape)
     {
-        producer.Produce(topic, CreateRecord(message, cloudEventHeaders));
+        producer.Produce(topic, shape.Create(message));
         if (producer.Flush(TimeSpan.FromSeconds(30)) != 0)
         {
             throw new InvalidOperationException("Raw producer: the priming record was not acknowledged in 30 s.");
@@ -177,40 +175,6 @@ internal static class RawMode
 
         consumer.Close();
         return measurement;
-    }
-
-    /// <summary>
-    /// The record a careful hand-written producer builds: the key as "D" UTF-8 (formatted straight into its array), the
-    /// value from the generated serializer, and either the same CloudEvents headers KafkaTyped writes (the same work
-    /// and the same bytes on the wire) or only <c>ce_type</c>.
-    /// </summary>
-    private static Message<byte[], byte[]> CreateRecord(OrderPlaced message, bool cloudEventHeaders)
-    {
-        var key = new byte[36];
-        message.OrderId.TryFormat(key, out _, "D");
-        Headers headers;
-        if (cloudEventHeaders)
-        {
-            var id = new byte[36];
-            Guid.CreateVersion7().TryFormat(id, out _, "D");
-            Span<byte> time = stackalloc byte[40];
-            DateTime.UtcNow.TryFormat(time, out var written, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-            headers = new Headers
-            {
-                { "ce_specversion", s_specVersion },
-                { "ce_id", id },
-                { "ce_type", s_typeId },
-                { "ce_source", s_source },
-                { "ce_time", time[..written].ToArray() },
-                { "content-type", s_contentType },
-            };
-        }
-        else
-        {
-            headers = new Headers { { "ce_type", s_typeId } };
-        }
-
-        return new Message<byte[], byte[]> { Key = key, Value = KafkaSerializer.Serialize(message), Headers = headers };
     }
 
     private static byte[]? FindType(Headers headers)

@@ -130,15 +130,26 @@ internal static class CloudEventHeaders
     /// <param name="sourceUtf8">The <c>ce_source</c> value as UTF-8.</param>
     /// <param name="time">The <c>ce_time</c> value.</param>
     /// <param name="activity">The activity whose context is propagated, or <see langword="null"/>.</param>
-    /// <param name="contentType">The <c>content-type</c> value (<see cref="ContentTypeOf"/>).</param>
-    public static void Write(Headers headers, byte[] messageIdUtf8, byte[] typeIdUtf8, byte[] sourceUtf8, DateTimeOffset time, Activity? activity, byte[] contentType)
+    /// <param name="format">The value's format, written as <c>content-type</c> (<see cref="ContentTypeOf"/>).</param>
+    /// <param name="attributes">Whether the optional <c>ce_time</c>, and MessagePack's <c>content-type</c>, are written.</param>
+    public static void Write(
+        Headers headers, byte[] messageIdUtf8, byte[] typeIdUtf8, byte[] sourceUtf8, DateTimeOffset time, Activity? activity, MessageFormat format, CloudEventsAttributes attributes = CloudEventsAttributes.All)
     {
         headers.Add(SpecVersion, s_specVersion10);
         headers.Add(Id, messageIdUtf8);
         headers.Add(Type, typeIdUtf8);
         headers.Add(Source, sourceUtf8);
-        headers.Add(Time, FormatTime(time));
-        headers.Add(ContentType, contentType);
+        if (attributes == CloudEventsAttributes.All)
+        {
+            headers.Add(Time, FormatTime(time));
+            headers.Add(ContentType, ContentTypeOf(format));
+        }
+        else if (format != MessageFormat.MessagePack)
+        {
+            // Readers take a record without content-type for MessagePack, so any other format must say what it is.
+            headers.Add(ContentType, ContentTypeOf(format));
+        }
+
         if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C && activity.Id is { } traceParent)
         {
             headers.Add(TraceParent, Encoding.UTF8.GetBytes(traceParent));

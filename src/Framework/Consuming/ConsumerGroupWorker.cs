@@ -19,6 +19,9 @@ internal sealed class ConsumerGroupWorker
     private static readonly TimeSpan s_cancelGrace = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_watermarkInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The most records one burst of polls dispatches before the executor gets them (see <see cref="DispatchBurst"/>).</summary>
+    internal const int BurstLimit = 256;
+
     private readonly ConsumerOptions _options;
     private readonly ConsumerConfig _config;
     private readonly IRecordProcessor _processor;
@@ -28,6 +31,9 @@ internal sealed class ConsumerGroupWorker
     private readonly IGroupConsumerFactory _consumerFactory;
     private readonly string _groupId;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+
+    /// <summary>The assigned partitions this member paused (poll thread only), so a poll looks at them alone.</summary>
+    private readonly List<PartitionState> _paused = [];
 
     /// <summary>
     /// Work of partitions that were cancelled (revoked, lost) but had not ended when the worker stopped waiting for
@@ -171,20 +177,11 @@ internal sealed class ConsumerGroupWorker
             consumer.Subscribe(_options.Topics);
             while (!_stopRequested)
             {
-                ConsumeResult<byte[], byte[]>? record = null;
-                try
-                {
-                    record = consumer.Consume(AnyPaused() ? s_pausedPollTimeout : s_pollTimeout);
-                }
-                catch (ConsumeException ex) when (!ex.Error.IsFatal)
-                {
-                    Log.ConsumeError(_logger, _groupId, ex.Error.Reason, ex.Error.Code);
-                }
-
+                var record = TryConsume(consumer, _paused.Count > 0 ? s_pausedPollTimeout : s_pollTimeout);
                 Interlocked.Exchange(ref _lastPoll, _timeProvider.GetUtcNow().UtcTicks);
-                if (record is { IsPartitionEOF: false })
+                if (record is not null)
                 {
-                    Dispatch(consumer, record);
+                    DispatchBurst(consumer, record);
                 }
 
                 ResumeDrained(consumer);
@@ -256,17 +253,49 @@ internal sealed class ConsumerGroupWorker
         }
     }
 
-    private bool AnyPaused()
+    private ConsumeResult<byte[], byte[]>? TryConsume(IGroupConsumer consumer, TimeSpan timeout)
     {
-        foreach (var partition in _partitions.Values)
+        try
         {
-            if (partition.Paused)
+            return consumer.Consume(timeout);
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            Log.ConsumeError(_logger, _groupId, ex.Error.Reason, ex.Error.Code);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Dispatches <paramref name="first"/> and what the client has ready behind it without waiting (up to
+    /// <see cref="BurstLimit"/> records), handing the admitted ones to the executor together at the end: its loops are
+    /// woken once per burst rather than once per record, and the per-poll work (resume, commit, watermarks, the clock)
+    /// is done once per burst. A rebalance callback raised inside the burst's polls finds the records admitted and not
+    /// handed over yet not started, which is what it lets go of anyway.
+    /// </summary>
+    private void DispatchBurst(IGroupConsumer consumer, ConsumeResult<byte[], byte[]> first)
+    {
+        _executor.BeginBatch();
+        try
+        {
+            var record = first;
+            for (var dispatched = 1; ; dispatched++)
             {
-                return true;
+                if (!record.IsPartitionEOF)
+                {
+                    Dispatch(consumer, record);
+                }
+
+                if (dispatched == BurstLimit || _stopRequested || (record = TryConsume(consumer, TimeSpan.Zero)) is null)
+                {
+                    return;
+                }
             }
         }
-
-        return false;
+        finally
+        {
+            _executor.EndBatch();
+        }
     }
 
     private void Dispatch(IGroupConsumer consumer, ConsumeResult<byte[], byte[]> record)
@@ -281,6 +310,7 @@ internal sealed class ConsumerGroupWorker
         {
             consumer.Pause([partition.TopicPartition]);
             partition.Paused = true;
+            _paused.Add(partition);
             Log.PartitionPaused(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             KafkaTypedTelemetry.PartitionPauses.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId));
         }
@@ -288,12 +318,14 @@ internal sealed class ConsumerGroupWorker
 
     private void ResumeDrained(IGroupConsumer consumer)
     {
-        foreach (var partition in _partitions.Values)
+        for (var i = _paused.Count - 1; i >= 0; i--)
         {
-            if (partition.Paused && partition.CanResume)
+            var partition = _paused[i];
+            if (partition.CanResume)
             {
                 consumer.Resume([partition.TopicPartition]);
                 partition.Paused = false;
+                _paused.RemoveAt(i);
                 SeekToNext(consumer, partition);
                 Log.PartitionResumed(_logger, _groupId, partition.TopicPartition.Topic, partition.TopicPartition.Partition.Value);
             }
@@ -364,6 +396,7 @@ internal sealed class ConsumerGroupWorker
             }
 
             partition.Paused = false;
+            _paused.Remove(partition);
             try
             {
                 consumer.Resume([partition.TopicPartition]);

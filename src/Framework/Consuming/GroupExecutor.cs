@@ -23,6 +23,10 @@ internal sealed class GroupExecutor
     private readonly int _concurrency;
     private Task _loops = Task.CompletedTask;
 
+    /// <summary>The records held back by the batching thread; touched by that thread only.</summary>
+    private readonly List<DispatchedRecord> _batch = [];
+    private int _batchingThread;
+
     public GroupExecutor(int concurrency, IRecordProcessor processor, Action onCompleted, Action<PartitionState, Exception> onFault)
     {
         _concurrency = concurrency;
@@ -45,21 +49,63 @@ internal sealed class GroupExecutor
         _loops = Task.WhenAll(loops);
     }
 
-    /// <summary>Queues a record whose turn it is; any thread.</summary>
-    public void Submit(DispatchedRecord record) => _ready.Writer.TryWrite(record);
+    /// <summary>
+    /// Queues a record whose turn it is; any thread. Between <see cref="BeginBatch"/> and <see cref="EndBatch"/>, what the
+    /// batching thread submits waits for <see cref="EndBatch"/>; other threads' records go at once.
+    /// </summary>
+    public void Submit(DispatchedRecord record)
+    {
+        if (Environment.CurrentManagedThreadId == Volatile.Read(ref _batchingThread))
+        {
+            _batch.Add(record);
+            return;
+        }
+
+        _ready.Writer.TryWrite(record);
+    }
+
+    /// <summary>Holds back what this thread submits until <see cref="EndBatch"/> (the poll thread, during a burst).</summary>
+    public void BeginBatch() => Volatile.Write(ref _batchingThread, Environment.CurrentManagedThreadId);
+
+    /// <summary>Queues what the batch held back, in order: a waiting loop is woken by the first and finds the rest.</summary>
+    public void EndBatch()
+    {
+        Volatile.Write(ref _batchingThread, 0);
+        foreach (var record in _batch)
+        {
+            _ready.Writer.TryWrite(record);
+        }
+
+        _batch.Clear();
+    }
 
     /// <summary>Ends the loops once they took what is queued.</summary>
     public void Complete() => _ready.Writer.TryComplete();
 
+    /// <summary>
+    /// One loop: takes the next record, waiting as a blocked reader when there is none. A record written then is handed
+    /// to one waiting loop; waiting with <c>WaitToReadAsync</c> instead would wake every idle loop for each record, and
+    /// all but one would find nothing.
+    /// </summary>
     private async Task RunAsync()
     {
         var reader = _ready.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            while (reader.TryRead(out var record))
+            DispatchedRecord record;
+            if (!reader.TryRead(out record!))
             {
-                await ExecuteAsync(record).ConfigureAwait(false);
+                try
+                {
+                    record = await reader.ReadAsync().ConfigureAwait(false);
+                }
+                catch (ChannelClosedException)
+                {
+                    return; // completed and drained
+                }
             }
+
+            await ExecuteAsync(record).ConfigureAwait(false);
         }
     }
 

@@ -5,7 +5,7 @@ namespace KafkaTyped.Hosting;
 /// <summary>Builds librdkafka configurations from <see cref="KafkaTypedOptions"/>: defaults first, then the user's properties.</summary>
 internal static class ClientConfigFactory
 {
-    /// <summary>Producer defaults: durable (acks=all + idempotence), compact (lz4), batched (5 ms), Java-compatible partitioning.</summary>
+    /// <summary>Producer defaults: durable (acks=all + idempotence), compact (lz4), batched (5 ms), Java-compatible partitioning, lean delivery reports.</summary>
     public static readonly IReadOnlyList<KeyValuePair<string, string>> ProducerDefaults =
     [
         new("acks", "all"),
@@ -13,6 +13,10 @@ internal static class ClientConfigFactory
         new("compression.type", "lz4"),
         new("linger.ms", "5"),
         new("partitioner", "murmur2_random"),
+
+        // Delivery reports without a copy of the record (key, value, headers marshalled back from librdkafka, about
+        // 940 B per record with the CloudEvents headers): the publisher keeps the records it has in flight itself.
+        new("dotnet.producer.delivery.report.fields", "status"),
     ];
 
     /// <summary>Consumer defaults; see docs/consumer.md for why.</summary>

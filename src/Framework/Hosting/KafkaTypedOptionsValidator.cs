@@ -41,6 +41,11 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{Section}:Publisher:DefaultTopic '{topic}' is not a valid Kafka topic name: {topicProblem}.");
         }
 
+        if (!Enum.IsDefined(publisher.CloudEventsAttributes))
+        {
+            failures.Add($"{Section}:Publisher:CloudEventsAttributes must be All or Required, not '{publisher.CloudEventsAttributes}'.");
+        }
+
         if (publisher.FlushTimeout < TimeSpan.Zero)
         {
             failures.Add($"{Section}:Publisher:FlushTimeout must not be negative.");
@@ -201,18 +206,6 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
                 failures.Add($"{path}:{key} '{enabled}' is refused: the publisher needs every delivery report, served in the background, to complete PublishAsync and report failed Publish calls.");
             }
         }
-
-        if (properties.TryGetValue("dotnet.producer.delivery.report.fields", out var fields) && !HasReportFields(fields))
-        {
-            failures.Add($"{path}:dotnet.producer.delivery.report.fields '{fields}' is refused: a failed delivery is reported with its key, value and headers; use 'all' or include key, value and headers.");
-        }
-    }
-
-    private static bool HasReportFields(string fields)
-    {
-        var names = fields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        return names.Contains("all", StringComparer.OrdinalIgnoreCase)
-            || (names.Contains("key", StringComparer.OrdinalIgnoreCase) && names.Contains("value", StringComparer.OrdinalIgnoreCase) && names.Contains("headers", StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>The one rule for the properties KafkaTyped forces: configuring another value is refused, naming the key.</summary>

@@ -149,11 +149,11 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
             throw new NotSupportedException($"'{T.TypeId}' ({typeof(T).FullName}) is an Avro message: publish it through IMessagePublisher, which registers its schema; the outbox does not write Avro messages yet.");
         }
 
-        // Formatted straight into the header's bytes: no string per published message.
-        messageId = new byte[36];
-        Guid.CreateVersion7().TryFormat(messageId, out _, "D");
+        // One clock read for the id's timestamp and ce_time; the id is formatted straight into the header's bytes.
+        var now = _timeProvider.GetUtcNow();
+        messageId = MessageIds.NewUtf8(now);
         var headers = new Headers();
-        CloudEventHeaders.Write(headers, messageId, TypeIdBytes<T>.Value, _sourceUtf8, _timeProvider.GetUtcNow(), activity ?? Activity.Current, CloudEventHeaders.ContentTypeOf(T.Format));
+        CloudEventHeaders.Write(headers, messageId, TypeIdBytes<T>.Value, _sourceUtf8, now, activity ?? Activity.Current, T.Format, _options.CloudEventsAttributes);
         if (extraHeaders is not null)
         {
             foreach (var header in extraHeaders)

@@ -16,6 +16,12 @@ public sealed class PublisherOptions
     public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// Which CloudEvents attributes every record carries: <see cref="CloudEventsAttributes.All"/> (the default) or only
+    /// the <see cref="CloudEventsAttributes.Required"/> ones, for leaner records.
+    /// </summary>
+    public CloudEventsAttributes CloudEventsAttributes { get; set; } = CloudEventsAttributes.All;
+
+    /// <summary>
     /// How long disposing the publisher waits for outstanding records to be acknowledged; those still outstanding then
     /// fail (<c>Local_MsgTimedOut</c>) and are reported to their callers and delivery failure handlers. Default 10 seconds.
     /// </summary>

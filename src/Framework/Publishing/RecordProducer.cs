@@ -374,7 +374,11 @@ internal sealed class RecordProducer : IDisposable
 
         private void OnDelivered(DeliveryReport<byte[], byte[]> report)
         {
-            // The report carries the record; this object goes back to the pool as it is untracked.
+            // Read before untracking: this object goes back to the pool then, and may carry another record at once. The
+            // record is this object's own, not the report's: reports carry only their status (the client does not
+            // copy the record back), see ClientConfigFactory.ProducerDefaults.
+            var topic = Topic;
+            var record = Record;
             if (!Owner._inFlight.Remove(this, recycle: true))
             {
                 return;
@@ -382,7 +386,7 @@ internal sealed class RecordProducer : IDisposable
 
             if (report.Error.IsError)
             {
-                Owner.ReportFailure(report.Topic, report.Message, report.Error);
+                Owner.ReportFailure(topic, record, report.Error);
                 return;
             }
 

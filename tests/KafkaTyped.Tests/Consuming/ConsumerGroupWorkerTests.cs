@@ -89,6 +89,32 @@ public sealed class ConsumerGroupWorkerTests
         Assert.Single(consumer.Commits);
     }
 
+    [Fact]
+    public async Task A_revoke_raised_inside_a_burst_of_polls_lets_go_of_the_records_dispatched_in_it_unhandled()
+    {
+        // The worker polls on without waiting while records are ready and hands the admitted ones to its executor at the
+        // end of the burst. A revoke the client raises from one of those polls must find them not started: handled
+        // after it, they would be handled by a member that gave the partition up, beside its new owner.
+        var consumer = new FakeConsumer();
+        var processor = new GatedProcessor(gate: null);
+        var worker = CreateWorker(consumer, processor, laneCapacity: 100);
+        worker.Start();
+        consumer.Assign(s_p0);
+        await Records.WaitUntil(() => worker.Partitions.Count == 1, "the partition assigned");
+
+        consumer.DeliverThenRevoke(s_p0, 0, 3);
+        await Records.WaitUntil(() => worker.Partitions.Count == 0 && consumer.Commits.Count == 1, "the revoke inside the burst");
+        Assert.Empty(processor.Completed);
+        Assert.All(consumer.Commits[0], commit => Assert.Equal(0, commit.Offset.Value));
+
+        // The next owner (here the same member, assigned back) handles each record once, from the committed offset.
+        consumer.Assign(s_p0);
+        consumer.Deliver(s_p0, 0, 3);
+        await Records.WaitUntil(() => processor.Completed.Count == 3, "the records handled after the reassignment");
+        await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
+        Assert.Equal([0L, 1L, 2L], processor.Completed);
+    }
+
     private static ConsumerGroupWorker CreateWorker(FakeConsumer consumer, IRecordProcessor processor, int laneCapacity)
         => new(
             new ConsumerOptions { GroupId = "g", Topics = { "orders" }, LaneCapacity = laneCapacity, RevokeDrainTimeout = TimeSpan.FromMilliseconds(200) },
@@ -147,6 +173,7 @@ public sealed class ConsumerGroupWorkerTests
     private sealed class FakeConsumer : IGroupConsumer
     {
         private readonly BlockingCollection<Action> _steps = [];
+        private readonly ConcurrentQueue<Func<ConsumeResult<byte[], byte[]>?>> _burst = new();
         private readonly ConcurrentDictionary<TopicPartition, bool> _paused = new();
         private int _pauseCalls;
         private int _resumeCalls;
@@ -181,8 +208,33 @@ public sealed class ConsumerGroupWorkerTests
         {
         }
 
+        /// <summary>
+        /// One step that delivers <paramref name="count"/> records from successive polls, the first of them waiting, and
+        /// raises the partition's revoke from the poll after the last: all inside one burst of the worker's polls.
+        /// </summary>
+        public void DeliverThenRevoke(TopicPartition partition, long from, int count)
+            => _steps.Add(() =>
+            {
+                for (var o = from; o < from + count; o++)
+                {
+                    var record = Records.At(partition.Topic, partition.Partition.Value, o);
+                    _burst.Enqueue(() => record);
+                }
+
+                _burst.Enqueue(() =>
+                {
+                    Callbacks.Revoked([new TopicPartitionOffset(partition, Offset.Unset)]);
+                    return null;
+                });
+            });
+
         public ConsumeResult<byte[], byte[]>? Consume(TimeSpan timeout)
         {
+            if (_burst.TryDequeue(out var next))
+            {
+                return next();
+            }
+
             if (_steps.TryTake(out var step))
             {
                 step();

@@ -41,6 +41,60 @@ public sealed class PartitionStateTests
     }
 
     [Fact]
+    public async Task A_batch_holds_back_what_its_thread_admits_until_it_ends_and_then_runs_it_in_order()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 0);
+        var (partition, executor) = Create(processor);
+
+        // The batching thread is a thread of its own, as the poll thread is: a pool thread could run other work meanwhile.
+        using var batched = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var batching = new Thread(() =>
+        {
+            executor.BeginBatch();
+            for (long o = 0; o < 5; o++)
+            {
+                Assert.True(partition.Enqueue(At(o), DispatchStrategy.None));
+            }
+
+            batched.Set();
+            release.Wait(s_deadline);
+            executor.EndBatch();
+        });
+        batching.Start();
+        Assert.True(batched.Wait(s_deadline, Ct));
+
+        // Another thread's records are not held back by that thread's batch.
+        var other = new PartitionState(new TopicPartition("orders", 4), 1000, executor, TimeProvider.System);
+        other.Enqueue(Records.At("orders", 4, 0), DispatchStrategy.None);
+        await Records.WaitUntil(() => processor.Processed.Count == 1, "the other thread's record handled during the batch");
+        Assert.Equal(5, partition.Buffered);
+        Assert.Equal(0, partition.InFlight);
+
+        release.Set();
+        batching.Join();
+        await Records.WaitUntil(() => processor.Processed.Count == 6, "the batch's records handled once it ended");
+        partition.CompleteWriting();
+        await partition.Completion.WaitAsync(s_deadline, Ct);
+        Assert.Equal(5, partition.Tracker.Committable);
+    }
+
+    [Fact]
+    public async Task Completing_the_executor_ends_its_loops_after_the_queued_records_ran()
+    {
+        var processor = new RecordingProcessor(yieldEvery: 2);
+        var (partition, executor) = Create(processor, concurrency: 3);
+        for (long o = 0; o < 50; o++)
+        {
+            partition.Enqueue(At(o), DispatchStrategy.None);
+        }
+
+        executor.Complete();
+        await executor.Completion.WaitAsync(s_deadline, Ct);
+        Assert.Equal(50, processor.Processed.Count);
+    }
+
+    [Fact]
     public async Task A_full_partition_asks_for_a_pause_and_can_resume_once_drained_to_half()
     {
         var processor = new RecordingProcessor(yieldEvery: 0) { Gate = new TaskCompletionSource() };

@@ -37,7 +37,6 @@ public sealed class OptionsTests
     [InlineData("enable.idempotence", "false")]
     [InlineData("dotnet.producer.enable.delivery.reports", "false")]
     [InlineData("dotnet.producer.enable.background.poll", "false")]
-    [InlineData("dotnet.producer.delivery.report.fields", "key,value")]
     public void Producer_settings_that_weaken_guarantees_are_refused_naming_the_setting(string key, string value)
     {
         var shared = Valid();
@@ -56,11 +55,21 @@ public sealed class OptionsTests
     [InlineData("dotnet.producer.enable.delivery.reports", "true")]
     [InlineData("dotnet.producer.delivery.report.fields", "all")]
     [InlineData("dotnet.producer.delivery.report.fields", "key,value,headers,status")]
+    [InlineData("dotnet.producer.delivery.report.fields", "status")]
+    [InlineData("dotnet.producer.delivery.report.fields", "key,value")]
     public void Producer_settings_that_keep_the_guarantees_pass(string key, string value)
     {
         var options = Valid();
         options.Publisher.Properties[key] = value;
         Assert.Empty(Failures(options));
+    }
+
+    [Fact]
+    public void An_undefined_cloudevents_attributes_value_is_refused_naming_the_setting()
+    {
+        var options = Valid();
+        options.Publisher.CloudEventsAttributes = (CloudEventsAttributes)7;
+        Assert.Contains("KafkaTyped:Publisher:CloudEventsAttributes must be All or Required, not '7'.", Failures(options));
     }
 
     [Fact]

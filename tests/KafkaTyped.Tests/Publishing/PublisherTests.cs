@@ -76,6 +76,60 @@ public sealed class PublisherTests : IDisposable
     }
 
     [Fact]
+    public void Records_with_the_required_attributes_only_leave_out_ce_time_and_the_default_content_type()
+    {
+        var publisher = Create(o => o.Publisher.CloudEventsAttributes = CloudEventsAttributes.Required);
+
+        var record = publisher.CreateRecord(new OrderPlaced(Guid.NewGuid(), "ada", 1), null, null, out var messageIdUtf8);
+
+        Assert.Equal(["ce_specversion", "ce_id", "ce_type", "ce_source"], record.Headers.Select(h => h.Key));
+        Assert.Equal(Encoding.UTF8.GetString(messageIdUtf8), Header(record.Headers, "ce_id"));
+        Assert.Equal(CloudEventHeaders.ValueKind.MessagePack, CloudEventHeaders.ClassifyContentType(record.Headers));
+
+        // A reader takes a record without content-type for MessagePack: any other format keeps saying what it is.
+        var json = publisher.CreateRecord(new PriceNoted("sku-1", 9.5m), null, null, out _);
+        Assert.Equal(["ce_specversion", "ce_id", "ce_type", "ce_source", "content-type"], json.Headers.Select(h => h.Key));
+        Assert.Equal("application/json", Header(json.Headers, "content-type"));
+    }
+
+    [Fact]
+    public void Message_ids_are_uuid_version_7_stamped_with_the_records_time()
+    {
+        var publisher = Create();
+        var first = publisher.CreateRecord(new StockCounted(1, 1), null, null, out var firstId);
+        _time.Advance(TimeSpan.FromMilliseconds(3));
+        publisher.CreateRecord(new StockCounted(1, 1), null, null, out var secondId);
+
+        var id = Guid.ParseExact(Encoding.UTF8.GetString(firstId), "D");
+        Assert.Equal(7, id.Version);
+        Assert.Equal(0b1000, id.Variant & 0b1100); // RFC 9562 variant: the two high bits are 10
+        Span<byte> bytes = stackalloc byte[16];
+        Assert.True(id.TryWriteBytes(bytes, bigEndian: true, out _));
+        Assert.Equal(s_now.ToUnixTimeMilliseconds(), (long)(BinaryPrimitives.ReadUInt64BigEndian(bytes) >> 16));
+        Assert.Equal(s_now, DateTimeOffset.Parse(Header(first.Headers, "ce_time"), CultureInfo.InvariantCulture));
+
+        // Ids of later milliseconds sort after earlier ones, as text too.
+        Assert.True(string.CompareOrdinal(Encoding.UTF8.GetString(firstId), Encoding.UTF8.GetString(secondId)) < 0);
+    }
+
+    [Fact]
+    public void Message_ids_made_in_one_millisecond_on_many_threads_are_distinct()
+    {
+        const int PerThread = 50_000;
+        var ids = new ConcurrentDictionary<Guid, byte>();
+        Parallel.For(0, 4, _ =>
+        {
+            for (var i = 0; i < PerThread; i++)
+            {
+                var id = MessageIds.New(s_now);
+                Assert.True(ids.TryAdd(id, 0), $"duplicate id {id}");
+                Assert.Equal(7, id.Version);
+            }
+        });
+        Assert.Equal(4 * PerThread, ids.Count);
+    }
+
+    [Fact]
     public void The_current_activity_is_propagated_as_w3c_trace_context()
     {
         var publisher = Create();
