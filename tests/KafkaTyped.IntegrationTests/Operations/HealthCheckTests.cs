@@ -101,6 +101,29 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task Live_turns_unhealthy_when_the_producer_failed_fatally()
+    {
+        // As in PublisherFailureTests: OUT_OF_ORDER_SEQUENCE_NUMBER on the head-of-line ProduceRequest fails an idempotent
+        // producer for good.
+        using var cluster = ClusterFixture.StartEmbeddedCluster(1);
+        var (topic, group) = NewTopic(cluster, "health-fatal");
+        using var host = Build(cluster, new HandlingRecorder(), group, topic);
+        await host.StartAsync(Ct);
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        var publisher = host.Services.GetRequiredService<IMessagePublisher>();
+        await publisher.PublishAsync(new OrderPlaced("order-1", 1, "customer"), topic, cancellationToken: Ct);
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(health, "live")).Status);
+
+        cluster.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.OutOfOrderSequenceNumber);
+        await Assert.ThrowsAsync<PublishException>(() => publisher.PublishAsync(new OrderPlaced("order-1", 2, "customer"), topic, cancellationToken: Ct).WaitAsync(Deadline, Ct));
+
+        var fatal = await UntilAsync(health, "live", HealthStatus.Unhealthy, "not live once the producer failed fatally");
+        Assert.Contains("the producer failed fatally", fatal.Description);
+        Assert.True(fatal.Data.ContainsKey("producer.error"));
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task Before_start_the_service_is_live_but_not_ready_and_each_check_carries_its_tag()
     {
         using var cluster = ClusterFixture.StartEmbeddedCluster(1);
