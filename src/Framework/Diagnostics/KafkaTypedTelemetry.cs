@@ -112,6 +112,10 @@ internal static class KafkaTypedTelemetry
     public static readonly ObservableGauge<long> ClientQueuedBytes = Meter.CreateObservableGauge(
         "kafkatyped.client.queue.size", LibrdkafkaStatistics.QueuedBytes, "By", "Bytes of the records in the client's queue (statistics.interval.ms).");
 
+    /// <summary>Per outbox relay: unsent messages at its last count (every 5 s).</summary>
+    public static readonly ObservableGauge<long> OutboxBacklog = Meter.CreateObservableGauge(
+        "kafkatyped.outbox.backlog", StatusGauges.OutboxBacklog, "{message}", "Messages in the outbox not yet sent, as the relay last counted them (every 5 s).");
+
     /// <summary>Per outbox relay: how long it has not drained the outbox.</summary>
     public static readonly ObservableGauge<double> OutboxBehind = Meter.CreateObservableGauge(
         "kafkatyped.outbox.behind", StatusGauges.OutboxBehind, "s", "How long the outbox relay has had more to publish than it published; 0 while it keeps up.");

@@ -105,6 +105,18 @@ internal static class StatusGauges
         }
     }
 
+    /// <summary>Per outbox relay: unsent messages at its last count, when the store counts them.</summary>
+    public static IEnumerable<Measurement<long>> OutboxBacklog()
+    {
+        foreach (var outbox in Volatile.Read(ref s_outboxes))
+        {
+            if (outbox.Backlog is { } backlog)
+            {
+                yield return new(backlog);
+            }
+        }
+    }
+
     private static IEnumerable<(ConsumerGroupStatus Group, PartitionStatus Partition)> Partitions()
     {
         foreach (var status in Volatile.Read(ref s_consumers))

@@ -70,6 +70,11 @@ internal sealed class KafkaTypedReadinessCheck(
             var behind = outbox.Behind;
             data["outbox.behind_s"] = Math.Round(behind.TotalSeconds, 3);
             data["outbox.consecutive_failures"] = outbox.ConsecutiveFailures;
+            if (outbox.Backlog is { } backlog)
+            {
+                data["outbox.backlog"] = backlog;
+            }
+
             if (behind > settings.OutboxLagLimit)
             {
                 problems.Add($"the outbox relay has not caught up for {HealthData.Seconds(behind)} s (limit {HealthData.Seconds(settings.OutboxLagLimit)} s, {outbox.ConsecutiveFailures} failed batches in a row)");

@@ -10,6 +10,7 @@ internal sealed class OutboxRelayStatus : IDisposable
     private readonly TimeProvider _timeProvider;
     private long _lastCaughtUpTicks;
     private int _consecutiveFailures;
+    private long _backlog = -1;
 
     public OutboxRelayStatus(TimeProvider timeProvider)
     {
@@ -22,6 +23,11 @@ internal sealed class OutboxRelayStatus : IDisposable
 
     /// <summary>When the relay last found nothing more to publish (at creation: the start).</summary>
     public DateTimeOffset LastCaughtUp => new(Interlocked.Read(ref _lastCaughtUpTicks), TimeSpan.Zero);
+
+    /// <summary>The unsent messages at the relay's last count, or <see langword="null"/> before one (or when the store does not count).</summary>
+    public long? Backlog => Interlocked.Read(ref _backlog) is >= 0 and var backlog ? backlog : null;
+
+    public void Counted(long? backlog) => Interlocked.Exchange(ref _backlog, backlog ?? -1);
 
     /// <summary>Failed batches since the last batch that went through.</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
