@@ -29,6 +29,13 @@ public sealed class ConsumerOptions
     public int LaneCapacity { get; set; } = 1000;
 
     /// <summary>
+    /// Bytes of record keys and values buffered per assigned partition (as <see cref="LaneCapacity"/> counts records):
+    /// when a partition holds this many it is paused, and resumed once it drained to half. Bounds the memory of large
+    /// records, which the record count alone does not. Default 4 MiB.
+    /// </summary>
+    public long LaneCapacityBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
     /// Handler calls in flight at once in this group, over all its partitions (each record counts once, whatever its
     /// number of handlers). Default 64. See <c>docs/ordering.md</c>.
     /// </summary>

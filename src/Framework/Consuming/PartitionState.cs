@@ -18,9 +18,12 @@ internal sealed class PartitionState
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly GroupExecutor _executor;
     private readonly TimeProvider _timeProvider;
-    private readonly int _capacity;
+    private readonly LaneCapacity _capacity;
     private readonly Task? _predecessor;
     private int _buffered;
+    private long _bufferedBytes;
+    private ManualResetEventSlim? _drained;
+    private bool _waitingForDrain;
     private int _executing;
     private bool _writingCompleted;
     private bool _finishing;
@@ -30,14 +33,14 @@ internal sealed class PartitionState
     private long _highWatermark = -1;
 
     /// <param name="topicPartition">The partition.</param>
-    /// <param name="capacity">Records dispatched and not completed beyond which the poll thread pauses the partition.</param>
+    /// <param name="capacity">Records (and their bytes) dispatched and not completed at which the poll thread pauses the partition.</param>
     /// <param name="executor">Runs the group's admitted records, bounded by its concurrency.</param>
     /// <param name="timeProvider">The clock of the status (ages).</param>
     /// <param name="predecessor">
     /// The work of an earlier state of the same partition that was cancelled but has not ended (a handler that does not
     /// observe its token): nothing is admitted before it ended, so one partition never has two owners' handler calls at once.
     /// </param>
-    public PartitionState(TopicPartition topicPartition, int capacity, GroupExecutor executor, TimeProvider timeProvider, Task? predecessor = null)
+    public PartitionState(TopicPartition topicPartition, LaneCapacity capacity, GroupExecutor executor, TimeProvider timeProvider, Task? predecessor = null)
     {
         TopicPartition = topicPartition;
         _capacity = capacity;
@@ -113,8 +116,40 @@ internal sealed class PartitionState
     /// <summary>Records being handled now.</summary>
     public int InFlight => Volatile.Read(ref _executing);
 
-    /// <summary>Whether the partition drained enough to be resumed (half its capacity).</summary>
-    public bool CanResume => Buffered <= _capacity / 2;
+    /// <summary>Bytes of the keys and values of the records dispatched and not completed.</summary>
+    public long BufferedBytes => Volatile.Read(ref _bufferedBytes);
+
+    /// <summary>Whether the partition drained enough to be resumed: to half its capacity, in records and in bytes.</summary>
+    public bool CanResume => Buffered <= _capacity.Records / 2 && BufferedBytes <= _capacity.Bytes / 2;
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for a full partition to drain to half its capacity (poll thread only, as
+    /// the one who would pause it); <see langword="true"/> when it did.
+    /// </summary>
+    public bool WaitUntilResumable(TimeSpan timeout)
+    {
+        ManualResetEventSlim drained;
+        lock (_lock)
+        {
+            if (CanResumeLocked || _cancelled || _finishing)
+            {
+                return true;
+            }
+
+            drained = _drained ??= new ManualResetEventSlim();
+            drained.Reset();
+            _waitingForDrain = true;
+        }
+
+        drained.Wait(timeout);
+        lock (_lock)
+        {
+            _waitingForDrain = false;
+            return CanResumeLocked;
+        }
+    }
+
+    private bool CanResumeLocked => _buffered <= _capacity.Records / 2 && _bufferedBytes <= _capacity.Bytes / 2;
 
     /// <summary>How long the oldest record dispatched and not completed has waited since it was polled, or zero.</summary>
     public TimeSpan OldestInFlightAge
@@ -159,10 +194,11 @@ internal sealed class PartitionState
             }
 
             _buffered++;
+            _bufferedBytes += dispatched.Bytes;
             _inOffsetOrder.Enqueue(dispatched);
             _held.Enqueue(dispatched);
             Pump();
-            return _buffered < _capacity;
+            return _buffered < _capacity.Records && _bufferedBytes < _capacity.Bytes;
         }
     }
 
@@ -296,7 +332,13 @@ internal sealed class PartitionState
         {
             _executing--;
             _buffered--;
+            _bufferedBytes -= record.Bytes;
             Admitted--;
+            if (_waitingForDrain && CanResumeLocked)
+            {
+                _drained!.Set();
+            }
+
             record.Done = true;
             if (record.HoldsGate)
             {
@@ -380,6 +422,9 @@ internal sealed class DispatchedRecord(PartitionState partition, ConsumeResult<b
     /// <summary>When it was polled (a <see cref="TimeProvider"/> timestamp).</summary>
     public long DispatchedAt { get; } = dispatchedAt;
 
+    /// <summary>The bytes of its key and value, as the partition's capacity counts them.</summary>
+    public long Bytes { get; } = (record.Message.Key?.Length ?? 0) + (record.Message.Value?.Length ?? 0);
+
     /// <summary>The record key as its key lane knows it (the empty key when it has none).</summary>
     public byte[] Key => Record.Message.Key ?? [];
 
@@ -391,4 +436,11 @@ internal sealed class DispatchedRecord(PartitionState partition, ConsumeResult<b
 
     /// <summary>Whether it holds a slot of its strategy's <see cref="DispatchStrategy.Gate"/>. Under the partition's lock.</summary>
     public bool HoldsGate { get; set; }
+}
+
+/// <summary>What a partition may hold before it is paused: records, and bytes of their keys and values.</summary>
+internal readonly record struct LaneCapacity(int Records, long Bytes)
+{
+    /// <summary>A capacity in records only (no byte bound).</summary>
+    public static implicit operator LaneCapacity(int records) => new(records, long.MaxValue);
 }

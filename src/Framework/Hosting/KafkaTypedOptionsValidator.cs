@@ -105,6 +105,11 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
             failures.Add($"{path}:LaneCapacity must be at least 1.");
         }
 
+        if (consumer.LaneCapacityBytes < 1024)
+        {
+            failures.Add($"{path}:LaneCapacityBytes must be at least 1024.");
+        }
+
         if (consumer.MaxConcurrency is < 1 or > 4096)
         {
             failures.Add($"{path}:MaxConcurrency must be between 1 and 4096.");

@@ -92,4 +92,46 @@ public sealed class BackpressureTests(ClusterFixture cluster)
         Assert.Equal(Pauses(), logs.WithEventId(PartitionPaused).Count);
         TestContext.Current.SendDiagnosticMessage($"backpressure: {Pauses()} pauses for {count} messages with lane capacity {laneCapacity}");
     }
+
+    [Fact]
+    public async Task Large_records_pause_their_partition_by_bytes_long_before_the_record_count_and_nothing_is_lost()
+    {
+        // 40 records of about 20 KB against the default 1,000 records but 100 KB: the partition is paused holding a
+        // handful of records (the bytes bound plus what one fetch delivered before the pause took effect).
+        const int count = 40;
+        var customer = new string('c', 20_000);
+        var topic = ClusterFixture.NewTopicName("backpressure-bytes");
+        var group = ClusterFixture.NewGroupId("backpressure-bytes");
+        await cluster.CreateTopicAsync(topic, 1, Ct);
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recorder = new HandlingRecorder { OnHandling = async (_, _, ct) => await gate.Task.WaitAsync(ct) };
+        using var metrics = new MetricCapture();
+        using var host = KafkaTypedTestHost.Build(
+            cluster.BootstrapServers,
+            recorder,
+            o =>
+            {
+                var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic);
+                consumer.LaneCapacityBytes = 100_000;
+                o.Consumers.Add(consumer);
+            });
+
+        var publisher = host.Services.GetRequiredService<IMessagePublisher>();
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i => publisher.PublishAsync(new OrderPlaced("order-1", i, customer), topic, cancellationToken: Ct))).WaitAsync(Deadline, Ct);
+        await host.StartAsync(Ct);
+
+        long Pauses() => metrics.Sum("kafkatyped.consume.partition_pauses", "messaging.consumer.group.name", group);
+        await Wait.UntilAsync(() => Pauses() >= 1, Deadline, "the partition to be paused by its bytes", Ct);
+        var held = Assert.Single(host.Services.GetRequiredService<IConsumerStatus>().Groups[0].Partitions);
+        Assert.True(held.Paused);
+        Assert.InRange(held.Buffered + held.InFlight, 5, count / 2);
+
+        gate.SetResult();
+        await Wait.UntilAsync(() => recorder.Count >= count, Deadline, $"{count} records to be handled", Ct);
+        using var offsets = new GroupOffsets(cluster, group);
+        await Wait.UntilAsync(() => offsets.Committed(topic, 0) == count, Deadline, $"the committed offset to reach {count}", Ct);
+        await host.StopAsync(Ct);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), recorder.Snapshot().Select(h => h.Sequence));
+    }
 }

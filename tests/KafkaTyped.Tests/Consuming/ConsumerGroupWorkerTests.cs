@@ -90,6 +90,25 @@ public sealed class ConsumerGroupWorkerTests
     }
 
     [Fact]
+    public async Task A_partition_whose_handlers_merely_lag_the_fetcher_is_not_paused_over_and_over()
+    {
+        // 400 records ready at once against a lane of 4: the lane is full again after every second record. Each pause
+        // drops librdkafka's prefetch and costs a fetch on resume, so a lane that drains within the grace is waited
+        // for instead; pausing on every fill pauses it 100 times here.
+        var consumer = new FakeConsumer { HonoursPause = true };
+        var processor = new GatedProcessor(gate: null);
+        var worker = CreateWorker(consumer, processor, laneCapacity: 4);
+        worker.Start();
+        consumer.Assign(s_p0);
+        consumer.Deliver(s_p0, 0, 400);
+
+        await Records.WaitUntil(() => processor.Completed.Count == 400, "every record handled");
+        await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
+        Assert.Equal(Enumerable.Range(0, 400).Select(i => (long)i), processor.Completed);
+        Assert.InRange(consumer.PauseCalls, 0, 10);
+    }
+
+    [Fact]
     public async Task A_revoke_raised_inside_a_burst_of_polls_lets_go_of_the_records_dispatched_in_it_unhandled()
     {
         // The worker polls on without waiting while records are ready and hands the admitted ones to its executor at the
@@ -180,6 +199,9 @@ public sealed class ConsumerGroupWorkerTests
 
         public GroupConsumerCallbacks Callbacks { get; set; } = null!;
 
+        /// <summary>Whether a paused partition's pending records wait for its resume (as a client that had fetched none yet).</summary>
+        public bool HonoursPause { get; init; }
+
         public ConcurrentQueue<ConsumeResult<byte[], byte[]>> Pending { get; } = new();
 
         public List<List<TopicPartitionOffset>> Commits { get; } = [];
@@ -241,7 +263,7 @@ public sealed class ConsumerGroupWorkerTests
                 return null;
             }
 
-            if (Pending.TryDequeue(out var record))
+            if (Pending.TryPeek(out var record) && !(HonoursPause && IsPaused(record.TopicPartition)) && Pending.TryDequeue(out record))
             {
                 return record;
             }

@@ -41,6 +41,29 @@ public sealed class PartitionStateTests
     }
 
     [Fact]
+    public async Task Large_records_fill_a_partition_by_their_bytes_before_its_record_count()
+    {
+        // 10 records of 300 B against 1,000 records or 1,024 B: full at the fourth (1,200 B), resumable at 512 B.
+        var processor = new RecordingProcessor(yieldEvery: 0) { Gate = new TaskCompletionSource() };
+        var executor = new GroupExecutor(1, processor, static () => { }, static (_, _) => { });
+        executor.Start();
+        var partition = new PartitionState(s_partition, new LaneCapacity(1000, 1024), executor, TimeProvider.System);
+
+        var value = new byte[290];
+        Assert.True(partition.Enqueue(Records.At("orders", 3, 0, value: value, key: new byte[10]), DispatchStrategy.Partition));
+        Assert.True(partition.Enqueue(Records.At("orders", 3, 1, value: value, key: new byte[10]), DispatchStrategy.Partition));
+        Assert.True(partition.Enqueue(Records.At("orders", 3, 2, value: value, key: new byte[10]), DispatchStrategy.Partition));
+        Assert.False(partition.Enqueue(Records.At("orders", 3, 3, value: value, key: new byte[10]), DispatchStrategy.Partition));
+        Assert.Equal(1200, partition.BufferedBytes);
+        Assert.False(partition.CanResume);
+
+        processor.Gate.SetResult();
+        await Records.WaitUntil(() => processor.Processed.Count == 4, "the partition drained");
+        Assert.Equal(0, partition.BufferedBytes);
+        Assert.True(partition.CanResume);
+    }
+
+    [Fact]
     public async Task A_batch_holds_back_what_its_thread_admits_until_it_ends_and_then_runs_it_in_order()
     {
         var processor = new RecordingProcessor(yieldEvery: 0);

@@ -169,6 +169,7 @@ public sealed class StartupValidationTests
         options.Publisher.QueueFullTimeout = TimeSpan.FromSeconds(-1);
         var consumer = options.Consumers[0];
         consumer.LaneCapacity = 0;
+        consumer.LaneCapacityBytes = 1023;
         consumer.CommitBatchSize = 0;
         consumer.CommitInterval = TimeSpan.Zero;
         consumer.RevokeDrainTimeout = TimeSpan.FromSeconds(-1);
@@ -179,7 +180,7 @@ public sealed class StartupValidationTests
         foreach (var key in new[]
         {
             "KafkaTyped:ServiceName", "KafkaTyped:Publisher:DefaultTopic", "KafkaTyped:Publisher:FlushTimeout", "KafkaTyped:Publisher:QueueFullTimeout",
-            "KafkaTyped:Consumers:0:LaneCapacity", "KafkaTyped:Consumers:0:CommitBatchSize", "KafkaTyped:Consumers:0:CommitInterval",
+            "KafkaTyped:Consumers:0:LaneCapacity", "KafkaTyped:Consumers:0:LaneCapacityBytes", "KafkaTyped:Consumers:0:CommitBatchSize", "KafkaTyped:Consumers:0:CommitInterval",
             "KafkaTyped:Consumers:0:RevokeDrainTimeout", "KafkaTyped:Consumers:0:ShutdownDrainTimeout", "KafkaTyped:Consumers:0:MaxHandlerAttempts",
             "KafkaTyped:Consumers:0:RetryInitialDelay",
         })
