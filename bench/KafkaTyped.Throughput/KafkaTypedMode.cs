@@ -61,10 +61,12 @@ internal static class KafkaTypedMode
     /// Registers the handler scoped, as <c>AddGeneratedHandlers</c> does by default: a DI scope per record, the handler
     /// resolved from it (by a factory returning the counting instance, so the count is shared).
     /// </param>
-    public static async Task<Measurement> ConsumeAsync(string bootstrapServers, string topic, string groupId, int expected, TimeSpan timeout, bool scoped = false)
+    public static async Task<Measurement> ConsumeAsync(
+        string bootstrapServers, string topic, string groupId, int expected, TimeSpan timeout, bool scoped = false, TimeSpan handlerWork = default, Action<ConsumerOptions>? configure = null)
     {
-        var handler = new NoOpOrderHandler(expected);
+        var handler = new NoOpOrderHandler(expected, handlerWork);
         var consumer = new ConsumerOptions { GroupId = groupId, Topics = { topic } };
+        configure?.Invoke(consumer);
         await using var services = Build(bootstrapServers, consumer, handler, scoped);
         var hosted = services.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
@@ -119,6 +121,7 @@ internal static class KafkaTypedMode
         }
 
         services.AddSingleton(new DelayedCancellationHandler()); // the ordering scenarios' handler, idle here
+        services.AddSingleton(new TransformCounter(output: "unused")); // what the exactly-once scenario's handler needs, idle here
         // The address is set here rather than with UseEmbeddedCluster: the bridge's test settings (quick fetches, short
         // sessions) would configure this client differently from the hand-written one it is compared with.
         services.AddKafkaTyped(o =>

@@ -27,7 +27,7 @@ internal static class MatrixRunner
         var rounds = IntArg(args, "--rounds", 5);
         var consumeMessages = IntArg(args, "--messages", quick ? 20_000 : 100_000);
         var publishMessages = IntArg(args, "--publish-messages", quick ? 20_000 : 200_000);
-        var only = args.Contains("--consume") ? "consume" : args.Contains("--publish") ? "publish" : args.Contains("--cost") ? "cost" : null;
+        var only = args.Contains("--consume") ? "consume" : args.Contains("--publish") ? "publish" : args.Contains("--cost") ? "cost" : args.Contains("--slow") ? "slow" : null;
         var partitionCounts = args.Contains("--partitions") ? [IntArg(args, "--partitions", 6)] : new[] { 6, 32, 128 };
 
         using var listener = new MeterListener();
@@ -58,6 +58,19 @@ internal static class MatrixRunner
             {
                 consumeRows.AddRange(await ConsumeAsync(cluster, messages.AsSpan(0, consumeMessages).ToArray(), partitions, rounds, kafkaTypedOnly: args.Contains("--kafkatyped-only")));
             }
+        }
+
+        if (only is "slow")
+        {
+            // A handler slower than the fetcher: the lanes fill and their partitions are paused and resumed as they drain.
+            var work = TimeSpan.FromMicroseconds(IntArg(args, "--work-us", 20));
+            var cases = new (string Name, ConsumeCase Run)[]
+            {
+                ($"raw loop, {work.TotalMicroseconds} us handler", (b, t, g, n, timeout) => Task.FromResult(RawMode.Consume(b, t, g, n, timeout, work))),
+                ($"KafkaTyped, {work.TotalMicroseconds} us handler, default lanes", (b, t, g, n, timeout) => KafkaTypedMode.ConsumeAsync(b, t, g, n, timeout, handlerWork: work)),
+                ($"KafkaTyped, {work.TotalMicroseconds} us handler, lanes that never pause", (b, t, g, n, timeout) => KafkaTypedMode.ConsumeAsync(b, t, g, n, timeout, handlerWork: work, configure: c => (c.LaneCapacity, c.LaneCapacityBytes) = (int.MaxValue, long.MaxValue))),
+            };
+            consumeRows.AddRange(await ConsumeAsync(cluster, messages.AsSpan(0, consumeMessages).ToArray(), IntArg(args, "--partitions", 6), rounds, cases: cases));
         }
 
         if (only is null or "publish")
@@ -115,9 +128,17 @@ internal static class MatrixRunner
     }
 
     /// <param name="kafkaTypedOnly">Only KafkaTyped's singleton case (for a profiler), no ratios.</param>
-    private static async Task<List<Row>> ConsumeAsync(EmbeddedKafkaCluster cluster, OrderPlaced[] batch, int partitions, int rounds, bool kafkaTypedOnly = false)
+    /// <param name="cases">The consumers compared, the first being the baseline; by default the raw loop, singleton and scoped.</param>
+    private static async Task<List<Row>> ConsumeAsync(
+        EmbeddedKafkaCluster cluster, OrderPlaced[] batch, int partitions, int rounds, bool kafkaTypedOnly = false, (string Name, ConsumeCase Run)[]? cases = null)
     {
-        var names = new[] { "raw loop", "KafkaTyped, singleton", "KafkaTyped, scoped" };
+        cases ??=
+        [
+            ("raw loop", (b, t, g, n, timeout) => Task.FromResult(RawMode.Consume(b, t, g, n, timeout))),
+            ("KafkaTyped, singleton", (b, t, g, n, timeout) => KafkaTypedMode.ConsumeAsync(b, t, g, n, timeout)),
+            ("KafkaTyped, scoped", (b, t, g, n, timeout) => KafkaTypedMode.ConsumeAsync(b, t, g, n, timeout, scoped: true)),
+        ];
+        var names = cases.Select(c => c.Name).ToArray();
         var results = names.Select(_ => new List<(Measurement M, long Pauses)>()).ToArray();
         var timeout = TimeSpan.FromSeconds(120);
         for (var round = 0; round <= rounds; round++)
@@ -137,9 +158,7 @@ internal static class MatrixRunner
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 var pausesBefore = Interlocked.Read(ref s_pauses);
-                var measurement = index == 0
-                    ? RawMode.Consume(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout)
-                    : await KafkaTypedMode.ConsumeAsync(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout, scoped: index == 2);
+                var measurement = await cases[index].Run(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout);
                 var pauses = Interlocked.Read(ref s_pauses) - pausesBefore;
                 if (round == 0)
                 {
@@ -220,6 +239,8 @@ internal static class MatrixRunner
         var index = Array.IndexOf(args, name);
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
+
+    private delegate Task<Measurement> ConsumeCase(string bootstrapServers, string topic, string groupId, int expected, TimeSpan timeout);
 
     private sealed record Row(string Name, List<(Measurement M, long Pauses)> Results, List<(Measurement M, long Pauses)> Baseline);
 }

@@ -181,6 +181,7 @@ internal static class OrderingScenarios
         services.AddLogging(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(level));
         services.AddSingleton(handler);
         services.AddSingleton(new NoOpOrderHandler(int.MaxValue));
+        services.AddSingleton(new TransformCounter(output: "unused")); // the exactly-once scenario's, idle here
         services.AddKafkaTyped(o =>
         {
             o.BootstrapServers = cluster.BootstrapServers;

@@ -7,14 +7,15 @@ using KafkaTyped.Throughput;
 // End-to-end throughput on the embedded cluster: a hand-written Confluent.Kafka loop ("raw") against KafkaTyped, same
 // messages, same client settings, same cluster, modes alternated round by round (docs/benchmarks.md).
 //
-//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- --quick        under a minute: 20,000 messages, 5 rounds
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- --quick        under a minute: 50,000 messages, 5 rounds
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput                   200,000 messages, 7 rounds
 //   options: --messages N  --rounds R  --partitions P
 //            --async W              also compare awaited PublishAsync / ProduceAsync with W records in flight
 //            --raw-headers type     the raw producer writes only ce_type instead of the same CloudEvents headers as KafkaTyped
 //            --scoped               KafkaTyped's handler is registered scoped (a DI scope per record, the default of AddGeneratedHandlers)
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput -- ordering [--quick]   ordering modes with an awaiting handler
-//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- matrix [--quick] [--consume|--publish|--cost] [--partitions P] [--rounds R]
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- exactly-once [--quick] [--messages N] [--rounds R]   consume-transform-produce, exactly-once vs at-least-once
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- matrix [--quick] [--consume|--publish|--cost|--slow [--work-us N]] [--partitions P] [--rounds R] [--kafkatyped-only] [--case N]
 //            what users run: singleton and scoped handlers at 6, 32 and 128 partitions, publish against plain and same-format raw producers
 if (args is ["matrix", ..])
 {
@@ -26,8 +27,13 @@ if (args is ["ordering", ..])
     return await OrderingScenarios.RunAsync(args[1..]);
 }
 
+if (args is ["exactly-once", ..])
+{
+    return await ExactlyOnceScenario.RunAsync(args[1..]);
+}
+
 var quick = args.Contains("--quick");
-var messageCount = IntArg("--messages", quick ? 20_000 : 200_000);
+var messageCount = IntArg("--messages", quick ? 50_000 : 200_000);
 var rounds = IntArg("--rounds", quick ? 5 : 7);
 var requestedPartitions = IntArg("--partitions", 12);
 var asyncWindow = IntArg("--async", 0);

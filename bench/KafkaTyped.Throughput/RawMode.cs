@@ -117,7 +117,7 @@ internal static class RawMode
         }
     }
 
-    public static Measurement Consume(string bootstrapServers, string topic, string groupId, int expected, TimeSpan timeout)
+    public static Measurement Consume(string bootstrapServers, string topic, string groupId, int expected, TimeSpan timeout, TimeSpan handlerWork = default)
     {
         var config = new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = groupId };
         foreach (var (key, value) in ClientSettings.Consumer)
@@ -128,7 +128,7 @@ internal static class RawMode
         config.EnableAutoCommit = true;
         config.EnableAutoOffsetStore = false;
 
-        var handler = new NoOpOrderHandler(expected);
+        var handler = new NoOpOrderHandler(expected, handlerWork);
         var context = new MessageContext();
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         consumer.Subscribe(topic);

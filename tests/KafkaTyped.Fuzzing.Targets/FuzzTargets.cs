@@ -83,6 +83,7 @@ public static class FuzzTargets
         new FuzzTarget("messagepack", MessagePackOfAnyType, [.. s_types.Select((t, i) => (byte[])[(byte)i, .. t.MessagePack])]),
         new FuzzTarget("json", JsonOfAnyType, [.. s_types.SelectMany((t, i) => Enum.GetValues<JsonMode>().Select(mode => (byte[])[JsonSelector(i, mode), .. t.JsonIn((int)mode)]))]),
         new FuzzTarget("envelope", EnvelopeReader, [.. s_types.SelectMany(t => new[] { t.JsonIn(1), t.JsonIn(2) })]),
+        new FuzzTarget("avro", AvroOfAnyType, [.. s_types.Select((t, i) => (byte[])[(byte)i, .. t.Avro])]),
         Deserializer(new OrderCreated(Guid.Parse("0190a5e4-1c2b-7def-8123-456789abcdef"), "ada lovelace", 123.45m)
         {
             Lines = [new LineItem("sku-1", 2, 3.5m), new LineItem("sku-2", 1, 99m)],
@@ -124,6 +125,7 @@ public static class FuzzTargets
 
     private static Everything SampleEverything() => new()
     {
+        Priority = Priority.High, // an enum value Avro can carry (a named member)
         Int32 = -7,
         String = "héllo",
         NullableString = "x",
@@ -164,6 +166,25 @@ public static class FuzzTargets
         catch (MessagePackSerializationException)
         {
             // The documented rejection; the consumer skips such a record as an invalid payload.
+        }
+    }
+
+    // avro: input[0] chooses the type (modulo their count), the rest is an Avro body written with its own schema.
+    private static void AvroOfAnyType(byte[] input)
+    {
+        if (input.Length == 0)
+        {
+            return;
+        }
+
+        var type = s_types[input[0] % s_types.Length];
+        try
+        {
+            type.ReadAvro(input.AsMemory(1));
+        }
+        catch (AvroSerializationException)
+        {
+            // The documented rejection; the consumer dead-letters such a record as an invalid payload.
         }
     }
 
@@ -252,7 +273,11 @@ public static class FuzzTargets
             static input => KafkaSerializer.Deserialize<T>(input, MessageFormat.Json),
             null,
             KafkaSerializer.Serialize(sample),
-            KafkaSerializer.Serialize(sample, MessageFormat.Json));
+            KafkaSerializer.Serialize(sample, MessageFormat.Json))
+        {
+            ReadAvro = static input => KafkaSerializer.Deserialize<T>(input, MessageFormat.Avro),
+            Avro = KafkaSerializer.Serialize(sample, MessageFormat.Avro),
+        };
 
     private static TypeCase Message<T>(T sample)
         where T : IKafkaMessage<T>
@@ -383,6 +408,12 @@ internal sealed record TypeCase(
     byte[] MessagePack,
     byte[] Json)
 {
+    /// <summary>Reads an Avro body written with the type's own schema.</summary>
+    public required Action<ReadOnlyMemory<byte>> ReadAvro { get; init; }
+
+    /// <summary>A valid Avro body.</summary>
+    public required byte[] Avro { get; init; }
+
     /// <summary>The JSON value of a record in <paramref name="mode"/>.</summary>
     internal byte[] JsonIn(int mode) => mode switch
     {

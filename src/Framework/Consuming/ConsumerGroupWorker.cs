@@ -12,7 +12,7 @@ namespace KafkaTyped.Consuming;
 /// an <see cref="IOffsetCommitter"/> that makes completed offsets durable. Every consumer call (consume, pause, resume,
 /// commit, close) happens on the poll thread, including the rebalance callbacks the client raises from inside Consume.
 /// </summary>
-internal sealed class ConsumerGroupWorker
+internal sealed partial class ConsumerGroupWorker
 {
     private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_pausedPollTimeout = TimeSpan.FromMilliseconds(10);
@@ -55,8 +55,16 @@ internal sealed class ConsumerGroupWorker
     private volatile ConsumerMemberState _state = ConsumerMemberState.Starting;
 
     public ConsumerGroupWorker(
-        ConsumerOptions options, ConsumerConfig config, IRecordProcessor processor, ILogger logger, TimeProvider timeProvider, Action? onFatal, IGroupConsumerFactory? consumerFactory = null)
+        ConsumerOptions options,
+        ConsumerConfig config,
+        IRecordProcessor processor,
+        ILogger logger,
+        TimeProvider timeProvider,
+        Action? onFatal,
+        IGroupConsumerFactory? consumerFactory = null,
+        ExactlyOnceMember? exactlyOnce = null)
     {
+        _exactlyOnce = exactlyOnce;
         _options = options;
         _config = config;
         _processor = processor;
@@ -65,7 +73,7 @@ internal sealed class ConsumerGroupWorker
         _onFatal = onFatal;
         _consumerFactory = consumerFactory ?? KafkaGroupConsumerFactory.Instance;
         _groupId = options.GroupId ?? string.Empty;
-        _executor = new GroupExecutor(options.MaxConcurrency, processor, OnCompleted, OnLaneFault);
+        _executor = new GroupExecutor(options.MaxConcurrency, exactlyOnce is null ? processor : new TransactionalRecordProcessor(processor, exactlyOnce), OnCompleted, OnLaneFault);
     }
 
     /// <summary>The group id.</summary>
@@ -137,7 +145,7 @@ internal sealed class ConsumerGroupWorker
                 $"The Kafka consumer of group '{_groupId}' could not be created from {KafkaTypedOptions.SectionName}:Properties and {KafkaTypedOptions.SectionName}:Consumers:*:Properties: {ex.Message}", ex);
         }
 
-        _committer = new StoredOffsetCommitter(_consumer, _options, _logger, _timeProvider, _abort.Token);
+        _committer = CreateCommitter(_consumer);
         _state = ConsumerMemberState.Joining;
         _executor.Start();
         _thread = new Thread(PollLoop) { IsBackground = true, Name = "KafkaTyped poll " + _groupId };
@@ -244,6 +252,7 @@ internal sealed class ConsumerGroupWorker
                 Log.CloseFailed(_logger, _groupId, ex);
             }
 
+            (_committer as IDisposable)?.Dispose();
             _executor.Complete();
             if (_state != ConsumerMemberState.Faulted)
             {

@@ -110,6 +110,26 @@ public sealed class ConsumerOptions
     /// <summary>The largest record value handled, in bytes; a larger one is dead-lettered (<c>payload-too-large</c>) before decoding. Default 1 MiB.</summary>
     public int MaxPayloadBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Exactly-once consume-transform-produce: what handlers of this group publish through <see cref="IMessagePublisher"/>
+    /// while they handle a record, and the offsets of the records handled, commit together in one Kafka transaction of a
+    /// producer owned by this member; the group reads <c>isolation.level=read_committed</c> and commits no offsets
+    /// outside transactions. Default <see langword="false"/>. See <c>docs/exactly-once.md</c>.
+    /// </summary>
+    public bool ExactlyOnce { get; set; }
+
+    /// <summary>
+    /// In an <see cref="ExactlyOnce"/> group, a transaction is committed once this many records completed in it (or
+    /// after <see cref="TransactionInterval"/>). Default 500; between 1 and 100000.
+    /// </summary>
+    public int TransactionBatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// In an <see cref="ExactlyOnce"/> group, the longest a transaction with completed records stays open before it is
+    /// committed. Default 100 ms; shorter than <see cref="PublisherOptions.TransactionTimeout"/>.
+    /// </summary>
+    public TimeSpan TransactionInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Failure handling per handler, by the handler's full type name (or its name); what is set wins over the group's settings.</summary>
     public Dictionary<string, HandlerFailureOptions> Handlers { get; set; } = new(StringComparer.Ordinal);
 }

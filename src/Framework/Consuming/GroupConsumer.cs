@@ -33,6 +33,9 @@ internal interface IGroupConsumer : IDisposable
 
     /// <summary>Leaves the group (raising the revoke callback) and stops the client.</summary>
     void Close();
+
+    /// <summary>The member's group metadata (generation, member id) for <c>SendOffsetsToTransaction</c>; <see langword="null"/> when unknown.</summary>
+    IConsumerGroupMetadata? GroupMetadata => null;
 }
 
 /// <summary>The callbacks a <see cref="IGroupConsumer"/> raises on the poll thread.</summary>
@@ -95,6 +98,8 @@ internal sealed class KafkaGroupConsumerFactory : IGroupConsumerFactory
         public void Seek(TopicPartitionOffset offset) => consumer.Seek(offset);
 
         public void Close() => consumer.Close();
+
+        public IConsumerGroupMetadata? GroupMetadata => consumer.ConsumerGroupMetadata;
 
         public void Dispose()
         {

@@ -79,6 +79,20 @@ internal sealed class GroupExecutor
         _batch.Clear();
     }
 
+    /// <summary>
+    /// Queues what the batch held back so far and keeps batching: for a rebalance callback raised inside a burst that must
+    /// wait for the records already dispatched to finish (an exactly-once group ending its transaction). Batching thread only.
+    /// </summary>
+    public void FlushBatch()
+    {
+        foreach (var record in _batch)
+        {
+            _ready.Writer.TryWrite(record);
+        }
+
+        _batch.Clear();
+    }
+
     /// <summary>Ends the loops once they took what is queued.</summary>
     public void Complete() => _ready.Writer.TryComplete();
 

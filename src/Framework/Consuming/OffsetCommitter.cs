@@ -7,8 +7,8 @@ namespace KafkaTyped.Consuming;
 /// <summary>
 /// How a consumer group makes completed offsets durable. The worker tells it when records complete and when partitions
 /// are released or the group stops; it decides what is committed when. Called on the poll thread, except
-/// <see cref="RecordCompleted"/>. A transactional committer (offsets sent with a producer transaction) replaces
-/// <see cref="StoredOffsetCommitter"/> behind this seam.
+/// <see cref="RecordCompleted"/>. <see cref="StoredOffsetCommitter"/> by default; <see cref="TransactionalOffsetCommitter"/>
+/// (offsets sent with the member's producer transaction) in an exactly-once group.
 /// </summary>
 internal interface IOffsetCommitter
 {

@@ -84,6 +84,12 @@ internal sealed class PartitionState
     /// </summary>
     public TopicPartitionOffset? Next { get; private set; }
 
+    /// <summary>
+    /// The first record the client delivered for this state (its offset and leader epoch), or <see langword="null"/>: where an
+    /// exactly-once group handles the partition again from after an abort before its first commit. Poll thread only.
+    /// </summary>
+    public TopicPartitionOffset? First { get; private set; }
+
     /// <summary>The last offset stored for librdkafka to commit, or -1. Poll thread only.</summary>
     public long LastStored { get; set; } = -1;
 
@@ -179,6 +185,7 @@ internal sealed class PartitionState
     /// <returns><see langword="false"/> when the partition is full and should be paused.</returns>
     public bool Enqueue(ConsumeResult<byte[], byte[]> record, DispatchStrategy strategy)
     {
+        First ??= new TopicPartitionOffset(TopicPartition, record.Offset, record.LeaderEpoch);
         Next = new TopicPartitionOffset(TopicPartition, new Offset(record.Offset.Value + 1), record.LeaderEpoch);
         if (!Tracker.Register(record.Offset.Value, record.LeaderEpoch, out var generation))
         {

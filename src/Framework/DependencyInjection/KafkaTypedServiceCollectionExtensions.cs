@@ -69,7 +69,23 @@ public static class KafkaTypedServiceCollectionExtensions
         services.TryAddSingleton<IMessagePublisher>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
-            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp), KafkaTyped.SchemaRegistry.SchemaRegistrySource.Resolve(sp));
+            return new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp), KafkaTyped.SchemaRegistry.SchemaRegistrySource.Resolve(sp))
+            {
+                Transactions = sp.GetRequiredService<PublisherTransactionsHolder>().Transactions,
+            };
+        });
+        services.TryAddSingleton(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
+            if (options.Publisher.TransactionalId is not { } transactionalId)
+            {
+                return new PublisherTransactionsHolder(null);
+            }
+
+            var serviceName = ServiceName.Resolve(options, sp);
+            var logger = (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<KafkaMessagePublisher>();
+            var producer = new TransactionalProducer(options, serviceName, transactionalId, sp.GetServices<IDeliveryFailureHandler>(), logger, Clock(sp));
+            return new PublisherTransactionsHolder(new PublisherTransactions(producer, options.Publisher.TransactionTimeout));
         });
         services.TryAddSingleton(KafkaTyped.SchemaRegistry.SchemaRegistrySource.Create);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaTyped.SchemaRegistry.SchemaRegistryStartupService>());

@@ -60,6 +60,18 @@ internal static class ClientConfigFactory
         return config;
     }
 
+    /// <summary>
+    /// The configuration of a transactional producer: the publisher's (<see cref="CreateProducerConfig"/>) with
+    /// <c>transactional.id</c> and <c>transaction.timeout.ms</c> from <see cref="PublisherOptions.TransactionTimeout"/>.
+    /// </summary>
+    public static ProducerConfig CreateTransactionalProducerConfig(KafkaTypedOptions options, string serviceName, string transactionalId)
+    {
+        var config = CreateProducerConfig(options, serviceName);
+        config.Set("transactional.id", transactionalId);
+        config.Set("transaction.timeout.ms", ((long)options.Publisher.TransactionTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return config;
+    }
+
     public static ConsumerConfig CreateConsumerConfig(KafkaTypedOptions options, ConsumerOptions consumer, string serviceName)
     {
         var config = new ConsumerConfig();
@@ -75,6 +87,12 @@ internal static class ClientConfigFactory
         }
 
         config.Set(CommitIntervalProperty, ((long)consumer.CommitInterval.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (consumer.ExactlyOnce)
+        {
+            // Offsets are committed by the member's producer transactions only, and aborted output is never read.
+            config.Set("enable.auto.commit", "false");
+            config.Set("isolation.level", "read_committed");
+        }
 
         return config;
     }

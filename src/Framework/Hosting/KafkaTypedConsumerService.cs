@@ -1,5 +1,6 @@
 using KafkaTyped.Consuming;
 using KafkaTyped.Diagnostics;
+using KafkaTyped.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -61,7 +62,8 @@ internal sealed class KafkaTypedConsumerService : IHostedService
                 var processor = new MessageProcessor(
                     routes, _services, consumer, logger, _timeProvider, _services.GetRequiredService<IDeadLetterSink>(), _services.GetService<IRetryJitter>());
                 var config = ClientConfigFactory.CreateConsumerConfig(options, consumer, serviceName);
-                var worker = new ConsumerGroupWorker(consumer, config, processor, logger, _timeProvider, lifetime is null ? null : lifetime.StopApplication);
+                var exactlyOnce = consumer.ExactlyOnce ? CreateExactlyOnceMember(options, consumer, serviceName, logger) : null;
+                var worker = new ConsumerGroupWorker(consumer, config, processor, logger, _timeProvider, lifetime is null ? null : lifetime.StopApplication, exactlyOnce: exactlyOnce);
                 worker.Start();
                 _workers.Add(worker);
                 board?.Attach(index, worker);
@@ -75,6 +77,17 @@ internal sealed class KafkaTypedConsumerService : IHostedService
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The transactional producer of this member of an exactly-once group. Its <c>transactional.id</c> is unique per
+    /// member (service, group, a new id per start): the consumer group's generation, sent with the offsets, fences a
+    /// member that lost its partitions (KIP-447), so the id need not be stable.
+    /// </summary>
+    private ExactlyOnceMember CreateExactlyOnceMember(KafkaTypedOptions options, ConsumerOptions consumer, string serviceName, ILogger logger)
+    {
+        var transactionalId = $"{options.Publisher.TransactionalId ?? serviceName}-{consumer.GroupId}-{Guid.NewGuid():N}";
+        return new ExactlyOnceMember(new TransactionalProducer(options, serviceName, transactionalId, _services.GetServices<IDeliveryFailureHandler>(), logger, _timeProvider));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -58,6 +58,7 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
 
         CheckMaxTimeout($"{Section}:Publisher:FlushTimeout", publisher.FlushTimeout, failures);
         CheckMaxTimeout($"{Section}:Publisher:QueueFullTimeout", publisher.QueueFullTimeout, failures);
+        ValidateTransactions(options, failures);
 
         ValidateForcedConsumerProperties($"{Section}:Properties", options.Properties, failures);
         ValidateProducerGuarantees($"{Section}:Properties", options.Properties, failures);
@@ -158,6 +159,66 @@ internal sealed class KafkaTypedOptionsValidator : IValidateOptions<KafkaTypedOp
         if (consumer.Properties.ContainsKey("group.id"))
         {
             failures.Add($"{path}:Properties:group.id must not be set; use {path}:GroupId.");
+        }
+    }
+
+    /// <summary>The transactional publisher's settings and those of exactly-once groups (docs/exactly-once.md).</summary>
+    private static void ValidateTransactions(KafkaTypedOptions options, List<string> failures)
+    {
+        var publisher = options.Publisher;
+        if (publisher.TransactionalId is { } id && (string.IsNullOrWhiteSpace(id) || id.Length > 200))
+        {
+            failures.Add($"{Section}:Publisher:TransactionalId must be 1 to 200 characters, not blank.");
+        }
+
+        if (publisher.TransactionTimeout < TimeSpan.FromSeconds(1) || publisher.TransactionTimeout > TimeSpan.FromMinutes(15))
+        {
+            failures.Add($"{Section}:Publisher:TransactionTimeout must be between 1 second and 15 minutes (transaction.timeout.ms); it is {publisher.TransactionTimeout:c}.");
+        }
+
+        foreach (var properties in new[] { ($"{Section}:Properties", options.Properties), ($"{Section}:Publisher:Properties", publisher.Properties) })
+        {
+            foreach (var key in (string[])["transactional.id", "transaction.timeout.ms"])
+            {
+                if (properties.Item2.ContainsKey(key))
+                {
+                    failures.Add($"{properties.Item1}:{key} must not be set: the service's publisher is idempotent, not transactional; use {Section}:Publisher:{(key == "transactional.id" ? "TransactionalId" : "TransactionTimeout")}.");
+                }
+            }
+        }
+
+        for (var i = 0; i < options.Consumers.Count; i++)
+        {
+            var consumer = options.Consumers[i];
+            var path = ConsumerPath(options, i);
+            if (!consumer.ExactlyOnce)
+            {
+                continue;
+            }
+
+            if (consumer.TransactionBatchSize < 1 || consumer.TransactionBatchSize > 100_000)
+            {
+                failures.Add($"{path}:TransactionBatchSize must be between 1 and 100000.");
+            }
+
+            if (consumer.TransactionInterval < TimeSpan.FromMilliseconds(1) || consumer.TransactionInterval >= publisher.TransactionTimeout)
+            {
+                failures.Add($"{path}:TransactionInterval must be at least 1 ms and shorter than {Section}:Publisher:TransactionTimeout ({publisher.TransactionTimeout:c}); it is {consumer.TransactionInterval:c}.");
+            }
+
+            // The poll thread waits up to half the transaction timeout for a batch's records before it commits.
+            if (ClientConfigFactory.MaxPollInterval(options, consumer) is { } maxPollInterval && publisher.TransactionTimeout / 2 >= maxPollInterval)
+            {
+                failures.Add($"{Section}:Publisher:TransactionTimeout ({publisher.TransactionTimeout:c}) must be less than twice max.poll.interval.ms ({maxPollInterval.TotalMilliseconds} ms) of the exactly-once group {path}: a commit waits up to half of it for the records of its batch, without polling.");
+            }
+
+            foreach (var key in (string[])["isolation.level", "transactional.id"])
+            {
+                if (ClientConfigFactory.UserProperty(options, consumer, path, key) is { } set && !(key == "isolation.level" && set.Value == "read_committed"))
+                {
+                    failures.Add($"{set.Key} must not be set to '{set.Value}' in an exactly-once group ({path}:ExactlyOnce): KafkaTyped reads read_committed and gives each member its own transactional producer.");
+                }
+            }
         }
     }
 

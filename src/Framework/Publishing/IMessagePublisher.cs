@@ -43,6 +43,19 @@ public interface IMessagePublisher
     /// <exception cref="PublishException">The client refused the record (for example its queue stayed full for <see cref="PublisherOptions.QueueFullTimeout"/>).</exception>
     void Publish<T>(T message, string? topic = null, Headers? headers = null) where T : IKafkaMessage<T>;
 
+    /// <summary>
+    /// Begins a Kafka transaction on the transactional producer configured by <see cref="PublisherOptions.TransactionalId"/>:
+    /// the messages published in it are committed or aborted together. One transaction is open at a time: a second call
+    /// waits until the open one was committed, aborted or disposed, for up to <see cref="PublisherOptions.TransactionTimeout"/>.
+    /// The first call initialises the producer's transactions (<c>InitTransactions</c>), which fences an older producer
+    /// with the same id. See <c>docs/exactly-once.md</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><see cref="PublisherOptions.TransactionalId"/> is not set.</exception>
+    /// <exception cref="TimeoutException">The open transaction did not end within <see cref="PublisherOptions.TransactionTimeout"/>, or the transaction coordinator could not be reached.</exception>
+    /// <exception cref="ProducerFencedException">The producer was fenced while initialising; it was rebuilt, try again.</exception>
+    ValueTask<IPublishTransaction> BeginTransactionAsync(CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().FullName} does not offer transactions.");
+
     /// <summary>Waits until every record handed to the client was acknowledged or failed, or until the timeout.</summary>
     /// <returns>The number of records still outstanding; 0 when everything was delivered or reported.</returns>
     int Flush(TimeSpan timeout);

@@ -15,7 +15,7 @@ namespace KafkaTyped.Publishing;
 /// The <see cref="IMessagePublisher"/> over one Confluent.Kafka producer shared by the whole service (librdkafka
 /// batches per partition, so one producer is the fastest and keeps idempotence sequences in one place).
 /// </summary>
-internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
+internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDisposable
 {
     private readonly RecordProducer _records;
     private readonly bool _ownsRecords;
@@ -53,7 +53,11 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
     public Task PublishAsync<T>(T message, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
         => PublishAsync(message, topic: null, headers: null, cancellationToken);
 
-    public async Task PublishAsync<T>(T message, string? topic, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
+    public Task PublishAsync<T>(T message, string? topic, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
+        => PublishThroughAsync(null, message, topic, headers, cancellationToken);
+
+    /// <summary>Publishes through <paramref name="transaction"/>'s producer, or (<see langword="null"/>) the service's or the ambient consume transaction's.</summary>
+    internal async Task PublishThroughAsync<T>(RecordProducer? transaction, T message, string? topic, Headers? headers, CancellationToken cancellationToken) where T : IKafkaMessage<T>
     {
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -67,7 +71,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
         var started = KafkaTypedTelemetry.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         try
         {
-            var report = await _records.ProduceAsync(resolvedTopic, record, cancellationToken).ConfigureAwait(false);
+            var report = await (transaction ?? RecordsForCall()).ProduceAsync(resolvedTopic, record, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("messaging.destination.partition.id", report.Partition.Value.ToString(CultureInfo.InvariantCulture))
                 .SetTag("messaging.kafka.offset", report.Offset.Value);
             if (started != 0)
@@ -92,6 +96,10 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
     }
 
     public void Publish<T>(T message, string? topic = null, Headers? headers = null) where T : IKafkaMessage<T>
+        => PublishThrough(null, message, topic, headers);
+
+    /// <summary>Hands a record to <paramref name="transaction"/>'s producer, or (<see langword="null"/>) the service's or the ambient consume transaction's.</summary>
+    internal void PublishThrough<T>(RecordProducer? transaction, T message, string? topic, Headers? headers) where T : IKafkaMessage<T>
     {
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -103,7 +111,7 @@ internal sealed class KafkaMessagePublisher : IMessagePublisher, IDisposable
 
         try
         {
-            _records.Produce(resolvedTopic, record);
+            (transaction ?? RecordsForCall()).Produce(resolvedTopic, record);
         }
         catch (PublishException ex) when (activity is not null)
         {

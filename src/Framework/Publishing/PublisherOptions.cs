@@ -32,4 +32,20 @@ public sealed class PublisherOptions
     /// (<c>queue.buffering.max.messages</c>) before it throws. Default 30 seconds.
     /// </summary>
     public TimeSpan QueueFullTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The <c>transactional.id</c> of the producer that <see cref="IMessagePublisher.BeginTransactionAsync"/> uses (a
+    /// second producer beside the service's idempotent one, initialised when the host starts); <see langword="null"/>
+    /// (the default) offers no transactions. One running instance per id: a second producer with the same id fences the
+    /// first. See <c>docs/exactly-once.md</c>.
+    /// </summary>
+    public string? TransactionalId { get; set; }
+
+    /// <summary>
+    /// The broker aborts a transaction left open longer than this (<c>transaction.timeout.ms</c>), and a second
+    /// <see cref="IMessagePublisher.BeginTransactionAsync"/> waits at most this long for the open one to end. Applies to
+    /// the publisher's transactions and to those of exactly-once consumer groups. Default 60 seconds; between 1 second
+    /// and 15 minutes (the broker's default <c>transaction.max.timeout.ms</c>).
+    /// </summary>
+    public TimeSpan TransactionTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -42,14 +42,15 @@ internal sealed class RecordProducer : IDisposable
         IEnumerable<IDeliveryFailureHandler> failureHandlers,
         ILogger logger,
         TimeProvider timeProvider,
-        Action? onFatal = null)
+        Action? onFatal = null,
+        ProducerConfig? config = null)
     {
         _options = options.Publisher;
         _failureHandlers = [.. failureHandlers];
         _logger = logger;
         _timeProvider = timeProvider;
 
-        var config = ClientConfigFactory.CreateProducerConfig(options, serviceName);
+        config ??= ClientConfigFactory.CreateProducerConfig(options, serviceName);
         try
         {
             var builder = new ProducerBuilder<byte[], byte[]>(config)
@@ -126,6 +127,9 @@ internal sealed class RecordProducer : IDisposable
 
         return admin.GetMetadata(timeout);
     }
+
+    /// <summary>The Confluent.Kafka producer, for the transaction calls of a transactional one.</summary>
+    internal IProducer<byte[], byte[]> Client => _producer;
 
     public void Dispose()
     {

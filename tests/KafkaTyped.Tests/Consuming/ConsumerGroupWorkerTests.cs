@@ -49,7 +49,7 @@ public sealed class ConsumerGroupWorkerTests
 
         // Drained: resumed once, everything handled in order, committed on the stop.
         gate.SetResult();
-        await Records.WaitUntil(() => consumer.ResumeCalls == 2 && !consumer.IsPaused(s_p0), "the drained partition was resumed");
+        await Records.WaitUntil(() => consumer.ResumeCalls == 2 && !consumer.IsPaused(s_p0) && !consumer.Seeks.IsEmpty, "the drained partition was resumed and sought");
 
         // Resumed where it stopped dispatching: librdkafka dropped what it had prefetched when it paused, and a seek makes
         // it fetch again at once instead of on its next fetch cycle. The release on revoke is not a resume to read from.
