@@ -8,13 +8,19 @@ namespace KafkaTyped.Consuming;
 /// <see cref="ConsumerMemberState.Starting"/> until the hosted service started its worker, then the worker's snapshot
 /// (kept after it stopped, as Stopped or Faulted).
 /// </summary>
-internal sealed class ConsumerStatusBoard : IConsumerStatus
+internal sealed class ConsumerStatusBoard : IConsumerStatus, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly IOptions<KafkaTypedOptions> _options;
     private ConsumerGroupWorker?[] _workers = [];
 
-    public ConsumerStatusBoard(IOptions<KafkaTypedOptions> options) => _options = options;
+    public ConsumerStatusBoard(IOptions<KafkaTypedOptions> options)
+    {
+        _options = options;
+        Diagnostics.StatusGauges.Register(this); // the lag, in-flight and paused gauges read it while it lives
+    }
+
+    public void Dispose() => Diagnostics.StatusGauges.Unregister(this);
 
     public IReadOnlyList<ConsumerGroupStatus> Groups
     {

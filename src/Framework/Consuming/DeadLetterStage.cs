@@ -43,6 +43,7 @@ internal sealed class DeadLetterStage(ConsumerStages stages, IDeadLetterSink sin
                 await sink.SendAsync(deadLetter, cancellationToken).ConfigureAwait(false);
                 Log.DeadLettered(stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, deadLetter.Topic, reasonText, handler ?? "-");
                 KafkaTypedTelemetry.DeadLetteredMessages.Add(1, new("reason", reasonText), new("messaging.consumer.group.name", stages.GroupId));
+                MessagingTracing.Event("kafkatyped.dead_lettered", "kafkatyped.dead_letter.reason", reasonText, "kafkatyped.dead_letter.topic", deadLetter.Topic);
                 return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

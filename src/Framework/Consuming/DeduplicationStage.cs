@@ -70,6 +70,7 @@ internal sealed class DeduplicationStage
     {
         Log.DuplicateSkipped(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, key.MessageId, _handler);
         KafkaTypedTelemetry.DeduplicatedMessages.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _stages.GroupId));
+        MessagingTracing.Event("kafkatyped.deduplicated", "messaging.message.id", key.MessageId, "kafkatyped.handler", _handler);
     }
 
     /// <summary>Sets the inbox transaction of an attempt's scope, so that the handler resolved from it gets it as <see cref="IInbox"/>.</summary>

@@ -63,14 +63,21 @@ internal sealed class KafkaGroupConsumerFactory : IGroupConsumerFactory
     public static readonly KafkaGroupConsumerFactory Instance = new();
 
     public IGroupConsumer Create(ConsumerConfig config, GroupConsumerCallbacks callbacks, ILogger logger, string clientName)
-        => new KafkaGroupConsumer(new ConsumerBuilder<byte[], byte[]>(config)
+    {
+        var builder = new ConsumerBuilder<byte[], byte[]>(config)
             .SetErrorHandler(LibrdkafkaLog.ErrorHandler<IConsumer<byte[], byte[]>>(logger, clientName))
             .SetLogHandler(LibrdkafkaLog.LogHandler<IConsumer<byte[], byte[]>>(logger))
             .SetPartitionsAssignedHandler((_, partitions) => callbacks.Assigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => callbacks.Revoked(partitions))
             .SetPartitionsLostHandler((_, partitions) => callbacks.Lost(partitions))
-            .SetOffsetsCommittedHandler((_, committed) => callbacks.Committed(committed))
-            .Build());
+            .SetOffsetsCommittedHandler((_, committed) => callbacks.Committed(committed));
+        if (LibrdkafkaStatistics.Enabled(config))
+        {
+            builder.SetStatisticsHandler(LibrdkafkaStatistics.Handler<IConsumer<byte[], byte[]>>());
+        }
+
+        return new KafkaGroupConsumer(builder.Build());
+    }
 
     private sealed class KafkaGroupConsumer(IConsumer<byte[], byte[]> consumer) : IGroupConsumer
     {
@@ -94,6 +101,11 @@ internal sealed class KafkaGroupConsumerFactory : IGroupConsumerFactory
 
         public IConsumerGroupMetadata? GroupMetadata => consumer.ConsumerGroupMetadata;
 
-        public void Dispose() => consumer.Dispose();
+        public void Dispose()
+        {
+            var name = consumer.Name;
+            consumer.Dispose();
+            LibrdkafkaStatistics.Forget(name); // after the last statistics callback
+        }
     }
 }

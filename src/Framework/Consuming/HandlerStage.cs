@@ -57,8 +57,11 @@ internal sealed class HandlerStage<TMessage>
             return true;
         }
 
+        System.Diagnostics.Activity? previousAttempt = null; // a reference: the state machine of every handling stays small
         for (var attempt = 1; ; attempt++)
         {
+            // A retry is a span of its own, linked to the attempt before it; the first attempt is the record's process span.
+            using var retrySpan = attempt > 1 ? MessagingTracing.StartRetry(record, _stages.GroupId, HandlerName, attempt, ref previousAttempt) : null;
             try
             {
                 if (deduplication?.Inbox is { } inbox)
@@ -100,8 +103,11 @@ internal sealed class HandlerStage<TMessage>
             catch (Exception ex)
             {
                 KafkaTypedTelemetry.HandlerFailures.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _stages.GroupId));
+                MessagingTracing.AttemptFailed(retrySpan, attempt, ex);
+                retrySpan?.Stop(); // the span is the attempt's, not the delay's
                 if (Policy.IsLast(attempt, ex))
                 {
+                    MessagingTracing.Failed(MessagingTracing.Current(), ex);
                     Log.HandlerFailedDeadLettering(_stages.Logger, _handlerType.Name, typeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, _stages.Redactor.ForLog(ex));
                     KafkaTypedTelemetry.AbandonedMessages.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _stages.GroupId));
                     await _stages.DeadLetters.HandlerFailedAsync(record, _handlerType, Policy, attempt, ex, cancellationToken).ConfigureAwait(false);
@@ -109,6 +115,7 @@ internal sealed class HandlerStage<TMessage>
                 }
 
                 var delay = Policy.DelayAfter(attempt, _stages.Jitter.NextDouble());
+                KafkaTypedTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("messaging.consumer.group.name", _stages.GroupId));
                 Log.HandlerFailedRetrying(_stages.Logger, _handlerType.Name, typeId, record.Topic, record.Partition.Value, record.Offset.Value, attempt, delay, _stages.Redactor.ForLog(ex));
                 await Task.Delay(delay, _stages.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;

@@ -196,6 +196,7 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
         if (failed is not null)
         {
             KafkaTypedTelemetry.Commits.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
+            KafkaTypedTelemetry.CommitFailures.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
             Log.CommitFailed(_logger, _groupId, "auto", failed.Reason, new KafkaException(failed));
             return;
         }

@@ -205,16 +205,17 @@ internal sealed class RouteChain<TMessage> : RouteChain
             return null;
         }
 
-        ActivityLink[]? links = CloudEventHeaders.TryGetTraceContext(record.Message.Headers, out var producer) ? [new ActivityLink(producer)] : null;
-        var activity = KafkaTypedTelemetry.Source.StartActivity(ActivityKind.Consumer, links: links, name: "process " + record.Topic);
-        activity?.SetTag("messaging.system", "kafka")
-            .SetTag("messaging.operation.name", "process")
-            .SetTag("messaging.operation.type", "process")
-            .SetTag("messaging.destination.name", record.Topic)
-            .SetTag("messaging.destination.partition.id", record.Partition.Value)
-            .SetTag("messaging.kafka.offset", record.Offset.Value)
-            .SetTag("messaging.consumer.group.name", _stages.GroupId)
-            .SetTag("kafkatyped.type_id", _route.TypeId);
+        // The producer's trace is continued (the span is its child) and linked, so traces join up either way a backend
+        // shows them; a record without a valid traceparent starts a trace of its own.
+        var fromProducer = CloudEventHeaders.TryGetTraceContext(record.Message.Headers, out var producer);
+        ActivityLink[]? links = fromProducer ? [new ActivityLink(producer)] : null;
+        var activity = KafkaTypedTelemetry.Source.StartActivity(ActivityKind.Consumer, parentContext: fromProducer ? producer : default, links: links, name: "process " + record.Topic);
+        if (activity is not null)
+        {
+            MessagingTracing.SetRecordTags(activity, record, _stages.GroupId);
+            activity.SetTag("kafkatyped.type_id", _route.TypeId);
+        }
+
         return activity;
     }
 }

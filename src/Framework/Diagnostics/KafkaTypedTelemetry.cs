@@ -10,6 +10,9 @@ namespace KafkaTyped.Diagnostics;
 /// </summary>
 internal static class KafkaTypedTelemetry
 {
+    /// <summary>The bucket boundaries the messaging conventions advise for durations, in seconds.</summary>
+    private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
     /// <summary>The name of the activity source and of the meter.</summary>
     public const string Name = "KafkaTyped";
 
@@ -57,9 +60,63 @@ internal static class KafkaTypedTelemetry
     public static readonly Counter<long> PartitionPauses = Meter.CreateCounter<long>(
         "kafkatyped.consume.partition_pauses", "{pause}", "Partitions paused for backpressure.");
 
+    /// <summary>Handler attempts that failed and are tried again (after the retry delay).</summary>
+    public static readonly Counter<long> Retries = Meter.CreateCounter<long>(
+        "kafkatyped.consume.retried", "{attempt}", "Handler attempts that failed and are tried again, after the retry delay.");
+
+    /// <summary>Offset commits that failed (also counted in <see cref="Commits"/>, with <c>error.type</c>).</summary>
+    public static readonly Counter<long> CommitFailures = Meter.CreateCounter<long>(
+        "kafkatyped.consume.commit_failures", "{commit}", "Offset commits the group coordinator refused or that failed, by error.type.");
+
+    /// <summary>Time from handing a record to the client to its acknowledgement, for awaited publishes.</summary>
+    public static readonly Histogram<double> OperationDuration = Meter.CreateHistogram<double>(
+        "messaging.client.operation.duration", "s", "Duration of a messaging operation: an awaited send, from the publish call to the broker's acknowledgement.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
     /// <summary>Time spent handling a message (all attempts).</summary>
     public static readonly Histogram<double> ProcessDuration = Meter.CreateHistogram<double>(
-        "messaging.process.duration", "s", "Duration of processing a message, including retries.");
+        "messaging.process.duration", "s", "Duration of processing a message, including retries.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
     public static readonly KeyValuePair<string, object?> SystemTag = new("messaging.system", "kafka");
+
+    /// <summary>Per assigned partition: records not yet committed (high watermark minus committed offset).</summary>
+    public static readonly ObservableGauge<long> ConsumerLag = Meter.CreateObservableGauge(
+        "kafkatyped.consumer.lag", StatusGauges.Lag, "{message}", "Records of an assigned partition not yet committed by this member: high watermark minus committed offset.");
+
+    /// <summary>Per assigned partition: records being handled now.</summary>
+    public static readonly ObservableGauge<int> ConsumerInFlight = Meter.CreateObservableGauge(
+        "kafkatyped.consumer.in_flight", StatusGauges.InFlight, "{message}", "Records of an assigned partition being handled now.");
+
+    /// <summary>Per assigned partition: records fetched and waiting for a handler.</summary>
+    public static readonly ObservableGauge<int> ConsumerBuffered = Meter.CreateObservableGauge(
+        "kafkatyped.consumer.buffered", StatusGauges.Buffered, "{message}", "Records of an assigned partition fetched and waiting for a handler.");
+
+    /// <summary>Per consumer group: partitions paused for backpressure now.</summary>
+    public static readonly ObservableGauge<int> PausedPartitions = Meter.CreateObservableGauge(
+        "kafkatyped.consumer.paused_partitions", StatusGauges.Paused, "{partition}", "Partitions of a consumer group paused now because their lane is full.");
+
+    /// <summary>Per client and broker, from librdkafka's statistics: the average round-trip time.</summary>
+    public static readonly ObservableGauge<double> BrokerRoundTrip = Meter.CreateObservableGauge(
+        "kafkatyped.client.broker.rtt", LibrdkafkaStatistics.RoundTrip, "s", "Average round-trip time to a broker over the last statistics interval (statistics.interval.ms).");
+
+    /// <summary>Per client and broker, from librdkafka's statistics: requests waiting to be sent or answered.</summary>
+    public static readonly ObservableGauge<long> BrokerRequests = Meter.CreateObservableGauge(
+        "kafkatyped.client.broker.requests", LibrdkafkaStatistics.Requests, "{request}", "Requests to a broker waiting to be sent or answered (statistics.interval.ms).");
+
+    /// <summary>Per client, from librdkafka's statistics: records in its queue.</summary>
+    public static readonly ObservableGauge<long> ClientQueuedMessages = Meter.CreateObservableGauge(
+        "kafkatyped.client.queue.messages", LibrdkafkaStatistics.QueuedMessages, "{message}", "Records in the client's queue not yet sent or delivered (statistics.interval.ms).");
+
+    /// <summary>Per client, from librdkafka's statistics: bytes in its queue.</summary>
+    public static readonly ObservableGauge<long> ClientQueuedBytes = Meter.CreateObservableGauge(
+        "kafkatyped.client.queue.size", LibrdkafkaStatistics.QueuedBytes, "By", "Bytes of the records in the client's queue (statistics.interval.ms).");
+
+    /// <summary>Per outbox relay: unsent messages at its last count (every 5 s).</summary>
+    public static readonly ObservableGauge<long> OutboxBacklog = Meter.CreateObservableGauge(
+        "kafkatyped.outbox.backlog", StatusGauges.OutboxBacklog, "{message}", "Messages in the outbox not yet sent, as the relay last counted them (every 5 s).");
+
+    /// <summary>Per outbox relay: how long it has not drained the outbox.</summary>
+    public static readonly ObservableGauge<double> OutboxBehind = Meter.CreateObservableGauge(
+        "kafkatyped.outbox.behind", StatusGauges.OutboxBehind, "s", "How long the outbox relay has had more to publish than it published; 0 while it keeps up.");
 }

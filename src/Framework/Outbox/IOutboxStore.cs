@@ -40,6 +40,15 @@ public interface IOutboxStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>How many messages were deleted.</returns>
     Task<int> DeleteSentAsync(DateTimeOffset sentBefore, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Counts the messages not yet sent: the outbox backlog, for the <c>kafkatyped.outbox.backlog</c> gauge and the
+    /// readiness data. The relay calls it at most every few seconds. A store that cannot count cheaply keeps this
+    /// default, which reports no backlog.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The number of unsent messages, or <see langword="null"/> when the store does not count them.</returns>
+    Task<long?> CountUnsentAsync(CancellationToken cancellationToken) => Task.FromResult<long?>(null);
 }
 
 /// <summary>A batch of outbox messages held by one relay; disposing it without <see cref="CompleteAsync"/> releases them unsent.</summary>

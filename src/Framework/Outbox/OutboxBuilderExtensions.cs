@@ -56,12 +56,14 @@ public static class OutboxBuilderExtensions
             var records = new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp));
             return new KafkaOutbox(records, sp.GetRequiredService<IOutboxStore>());
         });
+        services.AddSingleton(static sp => new OutboxRelayStatus(Clock(sp)));
         services.AddSingleton<IHostedService>(static sp => new OutboxRelay(
             sp.GetRequiredService<IOutboxStore>(),
             sp.GetRequiredService<RecordProducer>(),
             sp.GetRequiredService<IOptions<OutboxOptions>>(),
             (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<OutboxRelay>(),
-            Clock(sp)));
+            Clock(sp),
+            sp.GetRequiredService<OutboxRelayStatus>()));
         return builder;
     }
 

@@ -19,9 +19,14 @@ internal sealed class OutboxRelay(
     RecordProducer records,
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger,
-    TimeProvider timeProvider) : BackgroundService
+    TimeProvider timeProvider,
+    OutboxRelayStatus status) : BackgroundService
 {
+    /// <summary>How often the relay counts the backlog (a COUNT over the index of unsent rows).</summary>
+    private static readonly TimeSpan s_countInterval = TimeSpan.FromSeconds(5);
+
     private readonly OutboxOptions _options = options.Value;
+    private readonly OutboxRelayStatus _status = status;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -33,12 +38,21 @@ internal sealed class OutboxRelay(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var nextCleanup = timeProvider.GetUtcNow() + _options.CleanupInterval;
+        var nextCount = timeProvider.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Counted also while batches fail: a backlog that grows during a broker outage is what it is there to show.
+            if (timeProvider.GetUtcNow() >= nextCount)
+            {
+                nextCount = timeProvider.GetUtcNow() + s_countInterval;
+                _status.Counted(await CountUnsentAsync(stoppingToken).ConfigureAwait(false));
+            }
+
             TimeSpan wait;
             try
             {
                 var published = await PublishBatchAsync(stoppingToken).ConfigureAwait(false);
+                _status.BatchPublished(drained: published < _options.BatchSize);
                 if (timeProvider.GetUtcNow() >= nextCleanup)
                 {
                     nextCleanup = timeProvider.GetUtcNow() + _options.CleanupInterval;
@@ -55,6 +69,7 @@ internal sealed class OutboxRelay(
             }
             catch (Exception ex)
             {
+                _status.BatchFailed();
                 Log.OutboxBatchFailed(logger, _options.RetryDelay, ex);
                 wait = _options.RetryDelay;
             }
@@ -70,6 +85,19 @@ internal sealed class OutboxRelay(
                     return;
                 }
             }
+        }
+    }
+
+    // The backlog is diagnostics: a count that fails leaves it unknown, and the next claim reports the database's trouble.
+    private async Task<long?> CountUnsentAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.CountUnsentAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using KafkaTyped.CloudEvents;
@@ -66,15 +67,30 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
         var record = CreateRecord(message, headers, activity, out var messageId, avroSchemaId);
         activity?.SetTag("messaging.message.id", MessageIdString(messageId));
 
+        // The clock is read only when someone listens to the operation duration.
+        var started = KafkaTypedTelemetry.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         try
         {
             var report = await (transaction ?? RecordsForCall()).ProduceAsync(resolvedTopic, record, cancellationToken).ConfigureAwait(false);
-            activity?.SetTag("messaging.destination.partition.id", report.Partition.Value)
+            activity?.SetTag("messaging.destination.partition.id", report.Partition.Value.ToString(CultureInfo.InvariantCulture))
                 .SetTag("messaging.kafka.offset", report.Offset.Value);
+            if (started != 0)
+            {
+                RecordSendDuration(started, resolvedTopic, errorType: null);
+            }
         }
-        catch (PublishException ex) when (activity is not null)
+        catch (PublishException ex) when (activity is not null || started != 0)
         {
-            SetFailed(activity, ex);
+            if (activity is not null)
+            {
+                SetFailed(activity, ex);
+            }
+
+            if (started != 0)
+            {
+                RecordSendDuration(started, resolvedTopic, ex.Error.Code.ToString());
+            }
+
             throw;
         }
     }
@@ -160,8 +176,17 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
         }
 
         var value = T.Format == MessageFormat.Avro ? SerializeAvro(message, avroSchemaId) : KafkaSerializer.SerializeMessage(message);
-        activity?.SetTag("messaging.message.body.size", value.Length);
-        return new Message<byte[], byte[]> { Key = T.SerializeKey(message)!, Value = value, Headers = headers };
+        var key = T.SerializeKey(message);
+        if (activity is not null)
+        {
+            activity.SetTag("messaging.message.body.size", value.Length);
+            if (Diagnostics.MessagingTracing.KeyString(key) is { } keyText)
+            {
+                activity.SetTag("messaging.kafka.message.key", keyText);
+            }
+        }
+
+        return new Message<byte[], byte[]> { Key = key!, Value = value, Headers = headers };
     }
 
     private static byte[] SerializeAvro<T>(T message, int schemaId) where T : IKafkaMessage<T>
@@ -181,12 +206,26 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
             return null;
         }
 
-        var activity = KafkaTypedTelemetry.Source.StartActivity("publish " + topic, ActivityKind.Producer);
+        var activity = KafkaTypedTelemetry.Source.StartActivity("send " + topic, ActivityKind.Producer);
         activity?.SetTag("messaging.system", "kafka")
-            .SetTag("messaging.operation.name", "publish")
+            .SetTag("messaging.operation.name", "send")
             .SetTag("messaging.operation.type", "send")
             .SetTag("messaging.destination.name", topic);
         return activity;
+    }
+
+    private static void RecordSendDuration(long started, string topic, string? errorType)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        if (errorType is null)
+        {
+            KafkaTypedTelemetry.OperationDuration.Record(elapsed, KafkaTypedTelemetry.SystemTag, new("messaging.operation.name", "send"), new("messaging.destination.name", topic));
+        }
+        else
+        {
+            KafkaTypedTelemetry.OperationDuration.Record(
+                elapsed, KafkaTypedTelemetry.SystemTag, new("messaging.operation.name", "send"), new("messaging.destination.name", topic), new("error.type", errorType));
+        }
     }
 
     private static void SetFailed(Activity activity, PublishException exception)

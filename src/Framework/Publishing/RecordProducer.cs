@@ -32,6 +32,9 @@ internal sealed class RecordProducer : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly InFlight _inFlight = new();
     private int _disposed;
+    private Error? _fatalError;
+    private readonly Lock _adminLock = new();
+    private IAdminClient? _admin;
 
     public RecordProducer(
         KafkaTypedOptions options,
@@ -50,10 +53,15 @@ internal sealed class RecordProducer : IDisposable
         config ??= ClientConfigFactory.CreateProducerConfig(options, serviceName);
         try
         {
-            _producer = new ProducerBuilder<byte[], byte[]>(config)
+            var builder = new ProducerBuilder<byte[], byte[]>(config)
                 .SetErrorHandler(LibrdkafkaLog.ErrorHandler<IProducer<byte[], byte[]>>(_logger, config.ClientId ?? serviceName, error => OnFatal(error, onFatal)))
-                .SetLogHandler(LibrdkafkaLog.LogHandler<IProducer<byte[], byte[]>>(_logger))
-                .Build();
+                .SetLogHandler(LibrdkafkaLog.LogHandler<IProducer<byte[], byte[]>>(_logger));
+            if (LibrdkafkaStatistics.Enabled(config))
+            {
+                builder.SetStatisticsHandler(LibrdkafkaStatistics.Handler<IProducer<byte[], byte[]>>());
+            }
+
+            _producer = builder.Build();
         }
         catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
         {
@@ -101,6 +109,25 @@ internal sealed class RecordProducer : IDisposable
 
     public int Flush(TimeSpan timeout) => _producer.Flush(timeout);
 
+    /// <summary>The fatal error the producer stopped on, or <see langword="null"/> while it works; any thread.</summary>
+    public Error? FatalError => Volatile.Read(ref _fatalError);
+
+    /// <summary>
+    /// Asks a broker for the cluster's metadata over the producer's connections (the readiness check); throws
+    /// <see cref="KafkaException"/> when none answered within <paramref name="timeout"/>. Blocks the calling thread.
+    /// </summary>
+    public Metadata GetMetadata(TimeSpan timeout)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        IAdminClient admin;
+        lock (_adminLock)
+        {
+            admin = _admin ??= new DependentAdminClientBuilder(_producer.Handle).Build();
+        }
+
+        return admin.GetMetadata(timeout);
+    }
+
     /// <summary>The Confluent.Kafka producer, for the transaction calls of a transactional one.</summary>
     internal IProducer<byte[], byte[]> Client => _producer;
 
@@ -131,7 +158,15 @@ internal sealed class RecordProducer : IDisposable
         }
         finally
         {
+            lock (_adminLock)
+            {
+                // Before the producer whose handle it uses.
+                _admin?.Dispose();
+            }
+
+            var name = _producer.Name;
             _producer.Dispose();
+            LibrdkafkaStatistics.Forget(name); // after the last statistics callback
         }
     }
 
@@ -262,6 +297,7 @@ internal sealed class RecordProducer : IDisposable
     private void OnFatal(Error error, Action? stopApplication)
     {
         // On librdkafka's thread, and never a call into the client: log, then stop the application from the pool.
+        Volatile.Write(ref _fatalError, error);
         Log.ProducerFatal(_logger, error.Reason, error.Code);
         if (stopApplication is not null)
         {

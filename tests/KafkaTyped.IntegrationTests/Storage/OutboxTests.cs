@@ -188,6 +188,38 @@ public abstract class OutboxTests(ClusterFixture cluster)
     }
 
     /// <summary>A service whose only KafkaTyped part is the outbox and its relay (started by <see cref="IHost.StartAsync"/>).</summary>
+    [Fact]
+    public async Task The_relay_counts_the_backlog_before_it_publishes_and_again_once_it_drained_the_outbox()
+    {
+        await using var database = CreateDatabase();
+        await database.CreateTablesAsync(Ct);
+        var store = database.CreateStore();
+        await store.InitializeAsync(Ct);
+        var topic = ClusterFixture.NewTopicName("outbox-backlog");
+        await cluster.CreateTopicAsync(topic, 1, Ct);
+        using var host = RelayHost(cluster.BootstrapServers, database, batchSize: 100);
+        var outbox = host.Services.GetRequiredService<IOutbox>();
+        await using (var connection = await database.OpenAsync(Ct))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(Ct);
+            await outbox.WriteAsync(new OrderPlaced("order-1", 1, "ada"), transaction, topic, cancellationToken: Ct);
+            await outbox.WriteAsync(new PaymentCaptured("order-1", 2, 1200), transaction, topic, cancellationToken: Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(2, await store.CountUnsentAsync(Ct));
+        var status = host.Services.GetRequiredService<KafkaTyped.Outbox.OutboxRelayStatus>();
+        Assert.Null(status.Backlog);
+
+        // The first count comes before the first batch; the next one, seconds later, finds the outbox drained.
+        await host.StartAsync(Ct);
+        await Wait.UntilAsync(() => status.Backlog is not null, Deadline, "the relay's first count", Ct);
+        Assert.Equal(2, status.Backlog);
+        await Wait.UntilAsync(() => status.Backlog == 0, Deadline, "a count of the drained outbox", Ct);
+        Assert.Equal(0, await store.CountUnsentAsync(Ct));
+        await host.StopAsync(Ct);
+    }
+
     private static IHost RelayHost(string bootstrapServers, OutboxDatabase database, int batchSize)
         => KafkaTypedTestHost.Build(
             bootstrapServers,
