@@ -81,6 +81,9 @@ internal sealed class KafkaGroupConsumerFactory : IGroupConsumerFactory
 
     private sealed class KafkaGroupConsumer(IConsumer<byte[], byte[]> consumer) : IGroupConsumer
     {
+        // Read while the handle lives: after Close the client can no longer tell its name.
+        private readonly string _name = consumer.Name;
+
         public void Subscribe(IEnumerable<string> topics) => consumer.Subscribe(topics);
 
         public ConsumeResult<byte[], byte[]>? Consume(TimeSpan timeout) => consumer.Consume(timeout);
@@ -103,9 +106,8 @@ internal sealed class KafkaGroupConsumerFactory : IGroupConsumerFactory
 
         public void Dispose()
         {
-            var name = consumer.Name;
             consumer.Dispose();
-            LibrdkafkaStatistics.Forget(name); // after the last statistics callback
+            LibrdkafkaStatistics.Forget(_name); // after the last statistics callback
         }
     }
 }
