@@ -336,10 +336,8 @@ internal sealed partial class ConsumerGroupWorker
     /// </summary>
     private bool DrainedWithinGrace(PartitionState partition)
     {
-        _executor.EndBatch();
-        var drained = partition.WaitUntilResumable(s_pauseGrace);
-        _executor.BeginBatch();
-        return drained;
+        _executor.FlushBatch();
+        return partition.WaitUntilResumable(s_pauseGrace);
     }
 
     private void ResumeDrained(IGroupConsumer consumer)

@@ -71,17 +71,13 @@ internal sealed class GroupExecutor
     public void EndBatch()
     {
         Volatile.Write(ref _batchingThread, 0);
-        foreach (var record in _batch)
-        {
-            _ready.Writer.TryWrite(record);
-        }
-
-        _batch.Clear();
+        FlushBatch();
     }
 
     /// <summary>
-    /// Queues what the batch held back so far and keeps batching: for a rebalance callback raised inside a burst that must
-    /// wait for the records already dispatched to finish (an exactly-once group ending its transaction). Batching thread only.
+    /// Queues what the batch held back so far and keeps batching: for the batching thread that must wait for records it
+    /// already dispatched (a full partition given time to drain, an exactly-once group ending its transaction in a
+    /// rebalance callback raised inside a burst). Batching thread only.
     /// </summary>
     public void FlushBatch()
     {

@@ -126,7 +126,7 @@ internal sealed class PartitionState
     public long BufferedBytes => Volatile.Read(ref _bufferedBytes);
 
     /// <summary>Whether the partition drained enough to be resumed: to half its capacity, in records and in bytes.</summary>
-    public bool CanResume => Buffered <= _capacity.Records / 2 && BufferedBytes <= _capacity.Bytes / 2;
+    public bool CanResume => _capacity.DrainedToHalf(Buffered, BufferedBytes);
 
     /// <summary>
     /// Waits up to <paramref name="timeout"/> for a full partition to drain to half its capacity (poll thread only, as
@@ -155,7 +155,7 @@ internal sealed class PartitionState
         }
     }
 
-    private bool CanResumeLocked => _buffered <= _capacity.Records / 2 && _bufferedBytes <= _capacity.Bytes / 2;
+    private bool CanResumeLocked => _capacity.DrainedToHalf(_buffered, _bufferedBytes);
 
     /// <summary>How long the oldest record dispatched and not completed has waited since it was polled, or zero.</summary>
     public TimeSpan OldestInFlightAge
@@ -205,7 +205,7 @@ internal sealed class PartitionState
             _inOffsetOrder.Enqueue(dispatched);
             _held.Enqueue(dispatched);
             Pump();
-            return _buffered < _capacity.Records && _bufferedBytes < _capacity.Bytes;
+            return _capacity.HasRoom(_buffered, _bufferedBytes);
         }
     }
 
@@ -450,4 +450,10 @@ internal readonly record struct LaneCapacity(int Records, long Bytes)
 {
     /// <summary>A capacity in records only (no byte bound).</summary>
     public static implicit operator LaneCapacity(int records) => new(records, long.MaxValue);
+
+    /// <summary>Whether a partition holding <paramref name="records"/> of <paramref name="bytes"/> is below both bounds.</summary>
+    public bool HasRoom(int records, long bytes) => records < Records && bytes < Bytes;
+
+    /// <summary>Whether a partition holding that much drained to half of both bounds, when a paused one is resumed.</summary>
+    public bool DrainedToHalf(int records, long bytes) => records <= Records / 2 && bytes <= Bytes / 2;
 }
