@@ -46,7 +46,7 @@ public sealed class AvroHostileBytesPropertyTests
     public void RandomBytesAreReadOrRejected(string name)
     {
         var target = WarmedUpAvro(name);
-        Gen.Byte.Array[0, 256].Sample(bytes => AssertReadOrRejected(name, target.DeserializeAvro, bytes), iter: Iterations, threads: 1);
+        Gen.Byte.Array[0, 256].Sample(bytes => AssertReadOrRejected<AvroSerializationException>(name, target.DeserializeAvro, bytes), iter: Iterations, threads: 1);
     }
 
     [Theory]
@@ -55,7 +55,7 @@ public sealed class AvroHostileBytesPropertyTests
     {
         var target = WarmedUpAvro(name);
         Gen.Select(target.ValidAvro, AvroMutation.Array[1, 4], (valid, mutations) => mutations.Aggregate(valid, (bytes, mutate) => mutate.Apply(bytes)))
-            .Sample(bytes => AssertReadOrRejected(name, target.DeserializeAvro, bytes), iter: Iterations, threads: 1);
+            .Sample(bytes => AssertReadOrRejected<AvroSerializationException>(name, target.DeserializeAvro, bytes), iter: Iterations, threads: 1);
     }
 
     private static Target WarmedUpAvro(string name)
@@ -64,23 +64,5 @@ public sealed class AvroHostileBytesPropertyTests
         target.DeserializeAvro(target.ValidAvro.Single());
         Assert.Throws<AvroSerializationException>(() => target.DeserializeAvro([]));
         return target;
-    }
-
-    private static void AssertReadOrRejected(string name, Action<byte[]> read, byte[] bytes)
-    {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        try
-        {
-            read(bytes);
-        }
-        catch (AvroSerializationException)
-        {
-            // The documented rejection.
-        }
-
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(
-            allocated <= AllocationBound(bytes.Length),
-            $"{name}: {allocated} bytes allocated for {bytes.Length} input bytes: {Convert.ToHexString(bytes)}");
     }
 }

@@ -214,13 +214,22 @@ public sealed class HostileBytesPropertyTests
     }
 
     internal static void AssertReadOrRejected(Target target, byte[] bytes)
+        => AssertReadOrRejected<MessagePackSerializationException>(target.Name, target.Deserialize, bytes);
+
+    /// <summary>
+    /// The check of every format's run: <paramref name="read"/> reads <paramref name="bytes"/> or rejects them with the
+    /// format's documented <typeparamref name="TRejection"/>, within <see cref="AllocationBound"/>. A failure shows the
+    /// input as <paramref name="show"/> writes it (hex by default).
+    /// </summary>
+    internal static void AssertReadOrRejected<TRejection>(string name, Action<byte[]> read, byte[] bytes, Func<byte[], string>? show = null)
+        where TRejection : Exception
     {
         var before = GC.GetAllocatedBytesForCurrentThread();
         try
         {
-            target.Deserialize(bytes);
+            read(bytes);
         }
-        catch (MessagePackSerializationException)
+        catch (TRejection)
         {
             // The documented rejection.
         }
@@ -228,7 +237,7 @@ public sealed class HostileBytesPropertyTests
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(
             allocated <= AllocationBound(bytes.Length),
-            $"{target.Name}: {allocated} bytes allocated for {bytes.Length} input bytes: {Convert.ToHexString(bytes)}");
+            $"{name}: {allocated} bytes allocated for {bytes.Length} input bytes: {(show ?? Convert.ToHexString)(bytes)}");
     }
 
     /// <summary>One change to a valid encoding.</summary>
