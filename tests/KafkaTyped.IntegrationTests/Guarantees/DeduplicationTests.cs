@@ -37,7 +37,7 @@ public sealed class DeduplicationTests(ClusterFixture cluster) : IDisposable
         var (topic, group) = await NewTopicAsync("dedup-memory");
         var run = Guid.NewGuid();
         var ids = new[] { "m-1", "m-2", "m-1", "m-3", "m-2", "m-1" };
-        await ProduceAsync(topic, run, ids);
+        await ProduceWithIdsAsync(cluster, topic, run, ids);
 
         using var host = Build(topic, group);
         await host.StartAsync(Ct);
@@ -57,7 +57,7 @@ public sealed class DeduplicationTests(ClusterFixture cluster) : IDisposable
 
         // m-1 fails on its first attempt after writing its row: the row is rolled back with the claim.
         PaymentCalls.FailFirstAttempt(run, "m-1");
-        await ProduceAsync(topic, run, ["m-1", "m-2"]);
+        await ProduceWithIdsAsync(cluster, topic, run, ["m-1", "m-2"]);
         using (var first = Build(topic, group, b => b.AddSqliteDeduplication($"Data Source={_database}")))
         {
             await first.StartAsync(Ct);
@@ -67,7 +67,7 @@ public sealed class DeduplicationTests(ClusterFixture cluster) : IDisposable
         }
 
         // A restarted service (a new store over the same file) receives copies of both and a new message.
-        await ProduceAsync(topic, run, ["m-2", "m-1", "m-3"]);
+        await ProduceWithIdsAsync(cluster, topic, run, ["m-2", "m-1", "m-3"]);
         using (var second = Build(topic, group, b => b.AddSqliteDeduplication($"Data Source={_database}")))
         {
             await second.StartAsync(Ct);
@@ -88,8 +88,8 @@ public sealed class DeduplicationTests(ClusterFixture cluster) : IDisposable
         return (topic, ClusterFixture.NewGroupId(name));
     }
 
-    // Records with a chosen ce_id, as a publisher retrying or an outbox relay repeating a batch writes them.
-    private async Task ProduceAsync(string topic, Guid run, IEnumerable<string> ids)
+    /// <summary>Records with a chosen ce_id, as a publisher retrying or an outbox relay repeating a batch writes them.</summary>
+    internal static async Task ProduceWithIdsAsync(ClusterFixture cluster, string topic, Guid run, IEnumerable<string> ids)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build();
         foreach (var id in ids)

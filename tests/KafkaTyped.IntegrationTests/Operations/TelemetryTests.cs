@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Text;
-using Confluent.Kafka;
 using KafkaTyped.IntegrationTests.Guarantees;
 using KafkaTyped.IntegrationTests.Infrastructure;
 using KafkaTyped.IntegrationTests.Messaging;
-using KafkaTyped.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -38,7 +35,7 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         await publisher.PublishAsync(new TelemetryStep(run, "a", 1, FailAttempts: 0, Block: false), topic, cancellationToken: Ct);
         await publisher.PublishAsync(new TelemetryStep(run, "a", 2, FailAttempts: 1, Block: false), topic, cancellationToken: Ct);
         await publisher.PublishAsync(new TelemetryStep(run, "a", 3, FailAttempts: 99, Block: false), topic, cancellationToken: Ct);
-        await ProduceDuplicatesAsync(topic, run, "m-1", "m-1");
+        await DeduplicationTests.ProduceWithIdsAsync(cluster, topic, run, ["m-1", "m-1"]);
         const int published = 6;
 
         using var offsets = new GroupOffsets(cluster, group);
@@ -163,26 +160,6 @@ public sealed class TelemetryTests(ClusterFixture cluster)
                 o.Consumers.Add(consumer);
                 configure?.Invoke(o);
             });
-
-    // Records with a chosen ce_id (a deduplicated handler's input), as DeduplicationTests writes them.
-    private async Task ProduceDuplicatesAsync(string topic, Guid run, params string[] ids)
-    {
-        using var producer = new ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build();
-        foreach (var id in ids)
-        {
-            await producer.ProduceAsync(topic, new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(id),
-                Value = KafkaSerializer.Serialize(new PaymentRecorded(run, id)),
-                Headers = new Headers
-                {
-                    { "ce_type", Encoding.UTF8.GetBytes(MessageContract.TypeIdOf<PaymentRecorded>()) },
-                    { "ce_id", Encoding.UTF8.GetBytes($"{run:N}-{id}") },
-                    { "content-type", "application/msgpack"u8.ToArray() },
-                },
-            }, Ct);
-        }
-    }
 
     /// <summary>Every measurement of the KafkaTyped meter while it lives; gauges read on demand.</summary>
     private sealed class Measurements : IDisposable
