@@ -47,7 +47,7 @@ internal static class StoreScenarios
 
             if (!args.Contains("--outbox"))
             {
-                await RunDeduplicationAsync(cluster, folder.FullName, postgres, IntArg(args, "--dedup-messages", quick ? 5_000 : 20_000), rounds);
+                await RunDeduplicationAsync(cluster, folder.FullName, postgres, IntArg(args, "--dedup-messages", quick ? 5_000 : 20_000), rounds, IntArg(args, "--dedup-partitions", 8));
             }
         }
         finally
@@ -275,9 +275,8 @@ internal static class StoreScenarios
 
     // ---- Deduplication ------------------------------------------------------------------------------------------
 
-    private static async Task RunDeduplicationAsync(EmbeddedKafkaCluster cluster, string folder, string? postgres, int count, int rounds)
+    private static async Task RunDeduplicationAsync(EmbeddedKafkaCluster cluster, string folder, string? postgres, int count, int rounds, int partitions)
     {
-        const int partitions = 8;
         string[] modes = postgres is null ? ["none", "in-memory", "sqlite"] : ["none", "in-memory", "sqlite", "postgresql"];
         Console.WriteLine($"Deduplication: {count:N0} records per round ({partitions} partitions, every ce_id new), one scoped handler, without [Deduplicate] and with it on each store");
         foreach (var mode in modes)
@@ -343,13 +342,19 @@ internal static class StoreScenarios
 
             o.Consumers.Add(consumer);
         });
+        TimedInboxStore? timed = null;
         if (mode == "sqlite")
         {
-            builder.AddSqliteDeduplication($"Data Source={Path.Combine(folder, table + ".db")}");
+            timed = new TimedInboxStore(new SqliteDeduplicationStore($"Data Source={Path.Combine(folder, table + ".db")}"));
         }
         else if (mode == "postgresql")
         {
-            builder.AddDeduplication(_ => new PostgreSqlDeduplicationStore(postgres!, tableName: table), static (store, ct) => store.InitializeAsync(ct));
+            timed = new TimedInboxStore(new PostgreSqlDeduplicationStore(postgres!, tableName: table));
+        }
+
+        if (timed is not null)
+        {
+            builder.AddDeduplication(_ => timed, static (store, ct) => store.InitializeAsync(ct));
         }
 
         builder.AddGeneratedHandlers();
@@ -396,7 +401,15 @@ internal static class StoreScenarios
                     throw new TimeoutException($"deduplication ({mode}): {probes.Count} of {count} handled after {s_timeout.TotalMinutes} minutes.");
                 }
 
-                return await probes.Done;
+                var measured = await probes.Done;
+                if (timed is not null)
+                {
+                    Console.WriteLine(
+                        $"  {mode} inbox per record: begin (open + BEGIN) {timed.Begin.TotalMicroseconds / timed.Count:N0} us, claim (INSERT ... ON CONFLICT) {timed.Claim.TotalMicroseconds / timed.Count:N0} us, "
+                        + $"summed over {partitions} lanes; wall per record {measured.Elapsed.TotalMicroseconds / count:N0} us");
+                }
+
+                return measured;
             }
             finally
             {
@@ -413,6 +426,48 @@ internal static class StoreScenarios
                 await DropAsync(postgres!, table);
             }
         }
+    }
+
+    /// <summary>An inbox store that sums the time of its begin and claim calls (the handler and the commit follow them).</summary>
+    private sealed class TimedInboxStore(IInboxStore inner) : IInboxStore, IAsyncDisposable
+    {
+        private long _beginTicks;
+        private long _claimTicks;
+        private int _count;
+
+        public TimeSpan Begin => TimeSpan.FromSeconds((double)Interlocked.Read(ref _beginTicks) / Stopwatch.Frequency);
+
+        public TimeSpan Claim => TimeSpan.FromSeconds((double)Interlocked.Read(ref _claimTicks) / Stopwatch.Frequency);
+
+        public int Count => Math.Max(1, Volatile.Read(ref _count));
+
+        public TimeSpan DefaultWindow => inner.DefaultWindow;
+
+        public Task InitializeAsync(CancellationToken cancellationToken)
+            => inner is SqliteDeduplicationStore sqlite ? sqlite.InitializeAsync(cancellationToken) : ((PostgreSqlDeduplicationStore)inner).InitializeAsync(cancellationToken);
+
+        public async ValueTask<InboxTransaction> BeginAsync(CancellationToken cancellationToken)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var transaction = await inner.BeginAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _beginTicks, Stopwatch.GetTimestamp() - started);
+            return transaction;
+        }
+
+        public async ValueTask<bool> TryClaimAsync(InboxTransaction transaction, DeduplicationKey key, TimeSpan window, CancellationToken cancellationToken)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var claimed = await inner.TryClaimAsync(transaction, key, window, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _claimTicks, Stopwatch.GetTimestamp() - started);
+            Interlocked.Increment(ref _count);
+            return claimed;
+        }
+
+        public ValueTask<bool> ContainsAsync(DeduplicationKey key, CancellationToken cancellationToken) => inner.ContainsAsync(key, cancellationToken);
+
+        public ValueTask MarkAsync(DeduplicationKey key, TimeSpan window, CancellationToken cancellationToken) => inner.MarkAsync(key, window, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner is IAsyncDisposable disposable ? disposable.DisposeAsync() : default;
     }
 
     /// <summary>What the other scenarios' handlers need, idle here (<c>AddGeneratedHandlers</c> registers every handler of the program).</summary>
