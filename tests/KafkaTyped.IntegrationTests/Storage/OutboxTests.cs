@@ -248,6 +248,27 @@ public abstract class OutboxTests(ClusterFixture cluster)
             recorder.Snapshot().Select(h => (h.Handler, h.Sequence, h.MessageId)));
     }
 
+    [Fact]
+    public async Task Writing_an_Avro_message_without_a_schema_registry_fails_naming_the_setting_and_writes_no_row()
+    {
+        await using var database = CreateDatabase();
+        await database.CreateTablesAsync(Ct);
+        var store = database.CreateStore();
+        await store.InitializeAsync(Ct);
+        using var host = RelayHost(cluster.BootstrapServers, database, batchSize: 100);
+        var outbox = host.Services.GetRequiredService<IOutbox>();
+        await using (var connection = await database.OpenAsync(Ct))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(Ct);
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(
+                () => outbox.WriteAsync(new OrderAudited("order-1", 1, 1m, DateTimeOffset.UnixEpoch, null), transaction, "outbox-avro-unregistered", cancellationToken: Ct));
+            Assert.Contains("KafkaTyped:SchemaRegistry:Url", error.Message, StringComparison.Ordinal);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(0, await store.CountUnsentAsync(Ct));
+    }
+
     /// <summary>A service whose only KafkaTyped part is the outbox and its relay (started by <see cref="IHost.StartAsync"/>).</summary>
     [Fact]
     public async Task The_relay_counts_the_backlog_before_it_publishes_and_again_once_it_drained_the_outbox()
