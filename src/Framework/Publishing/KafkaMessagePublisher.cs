@@ -122,6 +122,13 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
 
     public int Flush(TimeSpan timeout) => _records.Flush(timeout);
 
+    /// <summary>
+    /// The schema id an Avro message of <typeparamref name="T"/> is framed with on <paramref name="topic"/>: cached, or
+    /// registered now. The outbox asks for it when it writes, so the stored record is the published one.
+    /// </summary>
+    internal ValueTask<int> AvroSchemaIdAsync<T>(string topic, CancellationToken cancellationToken) where T : IKafkaMessage<T>
+        => _avroSchemaIds.GetAsync<T>(topic, cancellationToken);
+
     /// <summary>Registers <typeparamref name="T"/>'s Avro schema for the topic now (at start-up) rather than on the first publish.</summary>
     internal async ValueTask PrepareAvroAsync<T>(string? topic, CancellationToken cancellationToken) where T : IKafkaMessage<T>
         => await _avroSchemaIds.GetAsync<T>(ResolveTopic<T>(topic), cancellationToken).ConfigureAwait(false);
@@ -154,7 +161,7 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
     {
         if (T.Format == MessageFormat.Avro && avroSchemaId < 0)
         {
-            throw new NotSupportedException($"'{T.TypeId}' ({typeof(T).FullName}) is an Avro message: publish it through IMessagePublisher, which registers its schema; the outbox does not write Avro messages yet.");
+            throw new InvalidOperationException($"'{T.TypeId}' ({typeof(T).FullName}) is an Avro message: its record needs the schema id it is framed with.");
         }
 
         // One clock read for the id's timestamp and ce_time; the id is formatted straight into the header's bytes.
