@@ -153,6 +153,7 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             try
             {
                 _consumer.Commit(offsets);
+                KafkaTypedTelemetry.RecordCommitDuration(_timeProvider.GetElapsedTime(started), _groupId, error: null);
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
                     Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
@@ -170,6 +171,7 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             }
             catch (KafkaException ex)
             {
+                KafkaTypedTelemetry.RecordCommitDuration(_timeProvider.GetElapsedTime(started), _groupId, ex.Error);
                 Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
                 return;
             }
