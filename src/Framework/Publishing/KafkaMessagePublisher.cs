@@ -66,31 +66,16 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
         using var activity = StartActivity(resolvedTopic);
         var record = CreateRecord(message, headers, activity, out var messageId, avroSchemaId);
         activity?.SetTag("messaging.message.id", MessageIdString(messageId));
-
-        // The clock is read only when someone listens to the operation duration.
-        var started = KafkaTypedTelemetry.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         try
         {
+            // The record producer times the send (messaging.client.operation.duration), from here to its delivery report.
             var report = await (transaction ?? RecordsForCall()).ProduceAsync(resolvedTopic, record, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("messaging.destination.partition.id", report.Partition.Value.ToString(CultureInfo.InvariantCulture))
                 .SetTag("messaging.kafka.offset", report.Offset.Value);
-            if (started != 0)
-            {
-                RecordSendDuration(started, resolvedTopic, errorType: null);
-            }
         }
-        catch (PublishException ex) when (activity is not null || started != 0)
+        catch (PublishException ex) when (activity is not null)
         {
-            if (activity is not null)
-            {
-                SetFailed(activity, ex);
-            }
-
-            if (started != 0)
-            {
-                RecordSendDuration(started, resolvedTopic, ex.Error.Code.ToString());
-            }
-
+            SetFailed(activity, ex);
             throw;
         }
     }
@@ -219,20 +204,6 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
             .SetTag("messaging.operation.type", "send")
             .SetTag("messaging.destination.name", topic);
         return activity;
-    }
-
-    private static void RecordSendDuration(long started, string topic, string? errorType)
-    {
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        if (errorType is null)
-        {
-            KafkaTypedTelemetry.OperationDuration.Record(elapsed, KafkaTypedTelemetry.SystemTag, new("messaging.operation.name", "send"), new("messaging.destination.name", topic));
-        }
-        else
-        {
-            KafkaTypedTelemetry.OperationDuration.Record(
-                elapsed, KafkaTypedTelemetry.SystemTag, new("messaging.operation.name", "send"), new("messaging.destination.name", topic), new("error.type", errorType));
-        }
     }
 
     private static void SetFailed(Activity activity, PublishException exception)
