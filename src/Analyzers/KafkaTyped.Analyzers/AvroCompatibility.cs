@@ -58,7 +58,7 @@ internal static class AvroCompatibility
             {
                 foreach (var branch in writerUnion.Branches)
                 {
-                    var match = reader is AvroUnion readerUnion ? BestBranch(readerUnion, branch) : (Matches(reader, branch) ? reader : null);
+                    var match = reader is AvroUnion readerUnion ? BestBranch(readerUnion, branch) : (Matches(reader, branch) || SameNamedKind(reader, branch) ? reader : null);
                     if (match is null)
                     {
                         Add(path, $"cannot hold {Describe(branch)}, which {_writerName} can write (a union branch was removed, or a nullable member made non-nullable)");
@@ -93,6 +93,7 @@ internal static class AvroCompatibility
                     ComparePrimitives(r, w, path);
                     break;
                 case (AvroRecord r, AvroRecord w):
+                    // A record already being compared further up is a recursive type: its fields are being checked there.
                     if (!SameName(r, w, "record", path) || !_comparing.Add((r, w)))
                     {
                         break;
@@ -116,6 +117,7 @@ internal static class AvroCompatibility
                         }
                     }
 
+                    _comparing.Remove((r, w));
                     break;
                 case (AvroEnum r, AvroEnum w):
                     if (SameName(r, w, "enum", path) && r.Default is null)
@@ -187,9 +189,18 @@ internal static class AvroCompatibility
             }
         }
 
-        /// <summary>The reader branch a writer value resolves to: one of the same type first, else the first it promotes to.</summary>
+        /// <summary>
+        /// The reader branch a writer value resolves to: one of the same type first, else the first it promotes to. For a
+        /// named type with no match, the one branch of the same kind when there is one, so the rename is what is reported.
+        /// </summary>
         private static AvroNode? BestBranch(AvroUnion reader, AvroNode writer)
-            => reader.Branches.FirstOrDefault(b => SameKind(b, writer)) ?? reader.Branches.FirstOrDefault(b => Matches(b, writer));
+            => reader.Branches.FirstOrDefault(b => SameKind(b, writer))
+               ?? reader.Branches.FirstOrDefault(b => Matches(b, writer))
+               ?? (writer is AvroNamed && reader.Branches.Count(b => b.GetType() == writer.GetType()) == 1
+                   ? reader.Branches.First(b => b.GetType() == writer.GetType())
+                   : null);
+
+        private static bool SameNamedKind(AvroNode reader, AvroNode writer) => reader is AvroNamed && reader.GetType() == writer.GetType();
 
         private static bool SameKind(AvroNode reader, AvroNode writer) => (reader, writer) switch
         {
