@@ -153,6 +153,53 @@ public sealed class AvroSchemaTextTests
         Assert.Null(AvroSchemaText.Of(compilation.GetTypeByMetadataName("Bad")!, KnownTypeSymbols.Get(compilation), TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public void A_data_type_of_a_referenced_assembly_is_described_from_its_metadata_as_from_its_source()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var library = Compile(TestSetup.Usings + """
+            namespace Lib;
+
+            public enum Tier { Basic, Gold }
+
+            [KafkaData]
+            public partial record Contact(string Name, [property: AvroDecimal(9, 6)] decimal Latitude, Tier Tier)
+            {
+                public string? Note { get; init; }
+                public List<Contact> Friends { get; init; } = [];
+            }
+
+            [KafkaData]
+            public partial class Address
+            {
+                public string Street { get; set; } = "";
+                public int Floor;
+                public string? Note { get; set; }
+            }
+            """);
+        CSharpGeneratorDriver.Create(new Generators.KafkaTypedGenerator()).RunGeneratorsAndUpdateCompilation(library, out var generated, out _, ct);
+        using var image = new MemoryStream();
+        Assert.True(generated.Emit(image, cancellationToken: ct).Success);
+        var consumer = CSharpCompilation.Create(
+            "Consumer",
+            [],
+            [.. TestSetup.References, MetadataReference.CreateFromImage(image.ToArray())],
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+        string Schema(CSharpCompilation compilation, string name) => AvroSchemaText.Of(compilation.GetTypeByMetadataName(name)!, KnownTypeSymbols.Get(compilation), ct)!;
+
+        // Properties (positional ones first) keep their declared order in metadata: the same text.
+        Assert.Equal(Schema(library, "Lib.Contact"), Schema(consumer, "Lib.Contact"));
+
+        // Metadata lists fields before properties, so a type mixing them gets its fields in another order: Avro matches
+        // fields by name, so the two schemas still read each other's records.
+        var fromSource = Schema(library, "Lib.Address");
+        var fromMetadata = Schema(consumer, "Lib.Address");
+        Assert.NotEqual(fromSource, fromMetadata);
+        Assert.Empty(AvroCompatibility.Check(fromMetadata, fromSource, "source"));
+        Assert.Empty(AvroCompatibility.Check(fromSource, fromMetadata, "metadata"));
+    }
+
     /// <summary>The Avro schema of <paramref name="metadataName"/> in <paramref name="source"/> (with the test usings).</summary>
     internal static string SchemaOf(string source, string metadataName)
     {
