@@ -89,6 +89,25 @@ public sealed class AvroCompatibilityTests
     }
 
     [Fact]
+    public void A_record_reached_by_many_paths_is_walked_once_when_compatible_and_the_problems_are_bounded()
+    {
+        // R0 has two fields of R1, R1 two of R2, ... 40 levels: 2^40 paths to the innermost record.
+        static string Chain(string leafType)
+        {
+            var schema = "{\"type\":\"record\",\"name\":\"R40\",\"fields\":[{\"name\":\"v\",\"type\":\"" + leafType + "\"}]}";
+            for (var i = 39; i >= 0; i--)
+            {
+                schema = "{\"type\":\"record\",\"name\":\"R" + i + "\",\"fields\":[{\"name\":\"a\",\"type\":" + schema + "},{\"name\":\"b\",\"type\":\"R" + (i + 1) + "\"}]}";
+            }
+
+            return schema;
+        }
+
+        Assert.Empty(Check(Chain("long"), Chain("int")));
+        Assert.Equal(100, Check(Chain("int"), Chain("string")).Count);
+    }
+
+    [Fact]
     public void Names_are_resolved_by_full_name_and_relative_to_the_enclosing_namespace()
     {
         var schema = Record(Field("a", "{\"type\":\"record\",\"name\":\"Inner\",\"fields\":[]}") + "," + Field("b", "\"Inner\"") + "," + Field("c", "\"N.Inner\""));

@@ -46,7 +46,11 @@ internal static class AvroCompatibility
     private sealed class Checker
     {
         private readonly string _writerName;
+        /// <summary>At most this many problems are collected: a schema referring to one broken record from many paths ends.</summary>
+        private const int MaxProblems = 100;
+
         private readonly HashSet<(AvroNode Reader, AvroNode Writer)> _comparing = new();
+        private readonly HashSet<(AvroNode Reader, AvroNode Writer)> _compatible = new();
 
         public Checker(string writerName) => _writerName = writerName;
 
@@ -54,6 +58,11 @@ internal static class AvroCompatibility
 
         public void Compare(AvroNode reader, AvroNode writer, string path)
         {
+            if (Problems.Count >= MaxProblems)
+            {
+                return;
+            }
+
             if (writer is AvroUnion writerUnion)
             {
                 foreach (var branch in writerUnion.Branches)
@@ -93,11 +102,14 @@ internal static class AvroCompatibility
                     ComparePrimitives(r, w, path);
                     break;
                 case (AvroRecord r, AvroRecord w):
-                    // A record already being compared further up is a recursive type: its fields are being checked there.
-                    if (!SameName(r, w, "record", path) || !_comparing.Add((r, w)))
+                    // A record already being compared further up is a recursive type: its fields are being checked there. A
+                    // pair found compatible before is not walked again; a broken one is, to name each path that uses it.
+                    if (!SameName(r, w, "record", path) || _compatible.Contains((r, w)) || !_comparing.Add((r, w)))
                     {
                         break;
                     }
+
+                    var before = Problems.Count;
 
                     foreach (var field in r.Fields)
                     {
@@ -118,6 +130,11 @@ internal static class AvroCompatibility
                     }
 
                     _comparing.Remove((r, w));
+                    if (Problems.Count == before)
+                    {
+                        _compatible.Add((r, w));
+                    }
+
                     break;
                 case (AvroEnum r, AvroEnum w):
                     if (SameName(r, w, "enum", path) && r.Default is null)
