@@ -105,6 +105,9 @@ public static class RunnerEvents
     public const int OffsetWentBack = 223;
     public const int CommitFailed = 210;
     public const int CommitRetrying = 224;
+    public const int MembershipUnconfirmed = 225;
+    public const int MembershipConfirmed = 226;
+    public const int MembershipRejoining = 227;
 }
 
 /// <summary>What one member process shares between its handler and its log provider.</summary>
@@ -180,7 +183,8 @@ public sealed class GroupEventLogger(Ledger ledger, MemberState state) : ILogger
                 ledger.RecordEvent(state.Run, eventId.Id, formatter(logState, exception));
                 break;
             case RunnerEvents.DeadLettered or RunnerEvents.ConsumerFatal or RunnerEvents.LaneFailed or RunnerEvents.OffsetWentBack
-                or RunnerEvents.CommitFailed or RunnerEvents.CommitRetrying:
+                or RunnerEvents.CommitFailed or RunnerEvents.CommitRetrying
+                or RunnerEvents.MembershipUnconfirmed or RunnerEvents.MembershipConfirmed or RunnerEvents.MembershipRejoining:
                 ledger.RecordEvent(state.Run, eventId.Id, formatter(logState, exception));
                 break;
         }

@@ -203,7 +203,8 @@ public sealed record Verdict
     {
         var near = events.Where(e => e.Run == run && e.Time <= time && e.Time > time - (10 * TimeSpan.TicksPerSecond)
             && e.Event is RunnerEvents.PartitionsAssigned or RunnerEvents.PartitionsRevoked or RunnerEvents.PartitionsLost
-                or RunnerEvents.CommitFailed or RunnerEvents.CommitRetrying).ToList();
+                or RunnerEvents.CommitFailed or RunnerEvents.CommitRetrying
+                or RunnerEvents.MembershipUnconfirmed or RunnerEvents.MembershipConfirmed or RunnerEvents.MembershipRejoining).ToList();
         return near.Count == 0
             ? $" ({run}: no assignment change or refused commit in the 10 s before)"
             : $" ({run} before: {string.Join("; ", near.TakeLast(4).Select(e => $"{e.Event} {TimeSpan.FromTicks(time - e.Time).TotalMilliseconds:0} ms earlier"))})";

@@ -56,6 +56,7 @@ internal sealed partial class ConsumerGroupWorker
     private readonly TimeSpan _sessionTimeout;
     private readonly TimeSpan _membershipLease;
     private long _heldSince;
+    private bool _rejoined;
 
     public ConsumerGroupWorker(
         ConsumerOptions options,
@@ -202,7 +203,7 @@ internal sealed partial class ConsumerGroupWorker
 
                 ResumeDrained(consumer);
                 committer.CommitIfDue(_partitions.Values);
-                CheckMembership(committer);
+                CheckMembership(consumer, committer);
                 ReadWatermarksIfDue(consumer);
             }
 
@@ -472,7 +473,7 @@ internal sealed partial class ConsumerGroupWorker
     /// still counts the member in its generation. Nothing is dropped while held: the records wait in their lanes, and a
     /// revocation or loss releases them as always. See docs/consumer.md, "Membership".
     /// </summary>
-    private void CheckMembership(IOffsetCommitter committer)
+    private void CheckMembership(IGroupConsumer consumer, IOffsetCommitter committer)
     {
         if (_membershipLease == TimeSpan.Zero)
         {
@@ -486,6 +487,7 @@ internal sealed partial class ConsumerGroupWorker
             {
                 _executor.Hold();
                 _heldSince = _timeProvider.GetTimestamp();
+                _rejoined = false;
                 _state = ConsumerMemberState.Joining;
                 Log.MembershipUnconfirmed(_logger, _groupId, unconfirmed, _sessionTimeout);
             }
@@ -493,6 +495,16 @@ internal sealed partial class ConsumerGroupWorker
         else if (unconfirmed == TimeSpan.Zero)
         {
             ReleaseHold("a commit was accepted");
+        }
+        else if (!_rejoined && unconfirmed > _sessionTimeout * 3 / 2 && !_stopRequested)
+        {
+            // Still nothing accepted, and no rebalance told the member where it stands: whatever the coordinator thinks,
+            // the member leaves the group and joins it again, as librdkafka does when a stable member's session runs out.
+            // The revoke that follows releases the hold; the records still buffered are the next owner's to read.
+            _rejoined = true;
+            Log.MembershipRejoining(_logger, _groupId, unconfirmed, _sessionTimeout);
+            consumer.Unsubscribe();
+            consumer.Subscribe(_options.Topics);
         }
     }
 

@@ -195,6 +195,7 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             try
             {
                 _consumer.Commit(offsets);
+                KafkaTypedTelemetry.RecordCommitDuration(_timeProvider.GetElapsedTime(started), _groupId, error: null);
                 _awaitingConfirmation = false;
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
@@ -214,11 +215,42 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             }
             catch (KafkaException ex)
             {
+                KafkaTypedTelemetry.RecordCommitDuration(_timeProvider.GetElapsedTime(started), _groupId, ex.Error);
                 Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
                 return;
             }
         }
     }
+
+    /// <summary>
+    /// Whether a failed commit leaves the member's membership unconfirmed: the client could not reach the coordinator
+    /// (a local error), or the coordinator refused the member or its generation (it is rebalancing, moved or loading,
+    /// does not know the member, or knows a newer generation). Kafka reports these per partition, as every other error.
+    /// </summary>
+    private static bool RefusesMembership(CommittedOffsets committed)
+    {
+        if (IsMembershipError(committed.Error.Code))
+        {
+            return true;
+        }
+
+        foreach (var offset in committed.Offsets)
+        {
+            if (IsMembershipError(offset.Error.Code))
+            {
+                return true;
+            }
+        }
+
+        return committed.Offsets.Count == 0 && committed.Error.IsError;
+    }
+
+    private static bool IsMembershipError(ErrorCode code)
+        => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId
+            or ErrorCode.FencedInstanceId or ErrorCode.StaleMemberEpoch
+            or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.GroupLoadInProgress
+            or ErrorCode.RequestTimedOut or ErrorCode.NetworkException
+            || (code != ErrorCode.NoError && (int)code < 0); // librdkafka's local errors: transport, timeouts, no coordinator
 
     private static bool IsRebalanceInProgress(KafkaException exception)
         => exception.Error.Code == ErrorCode.RebalanceInProgress
@@ -240,6 +272,14 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
         var failed = committed.Error.IsError ? committed.Error : committed.Offsets.FirstOrDefault(o => o.Error.IsError)?.Error;
         if (failed is not null)
         {
+            if (!RefusesMembership(committed))
+            {
+                // The coordinator took the commit as this member's and refused partitions of it for their own reasons
+                // (the embedded cluster refuses an offset whose leader epoch is older than the partition's, until
+                // records of the new epoch complete): the membership itself is confirmed.
+                _awaitingConfirmation = false;
+            }
+
             KafkaTypedTelemetry.Commits.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
             KafkaTypedTelemetry.CommitFailures.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
             Log.CommitFailed(_logger, _groupId, "auto", failed.Reason, new KafkaException(failed));

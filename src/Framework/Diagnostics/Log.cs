@@ -122,6 +122,9 @@ internal static partial class Log
     [LoggerMessage(226, LogLevel.Information, "Consumer group '{GroupId}': membership confirmed ({Confirmation}) after {Held}; handling goes on")]
     public static partial void MembershipConfirmed(ILogger logger, string groupId, string confirmation, TimeSpan held);
 
+    [LoggerMessage(227, LogLevel.Warning, "Consumer group '{GroupId}': no commit was accepted for {Unconfirmed}, more than the session ({SessionTimeout}) allows; the member leaves the group and joins it again")]
+    public static partial void MembershipRejoining(ILogger logger, string groupId, TimeSpan unconfirmed, TimeSpan sessionTimeout);
+
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]
     public static partial void ClientError(ILogger logger, string client, string reason, ErrorCode errorCode);

@@ -173,11 +173,40 @@ public sealed class ConsumerGroupWorkerTests
         consumer.Deliver(s_p0, 6, 2);
         await Records.WaitUntil(() => worker.WaitingForMembership == 1 && worker.Partitions.Single().Buffered == 2, "the two new records to wait");
         Assert.Equal(ConsumerMemberState.Joining, worker.State);
+
+        // Still nothing accepted at one and a half sessions: the member leaves the group and joins again, as librdkafka
+        // does when a stable member's session runs out; the revoke that follows releases the hold.
+        Assert.Equal(0, consumer.Rejoins);
+        time.Advance(TimeSpan.FromSeconds(7.5));
+        await Records.WaitUntil(() => consumer.Rejoins == 1, "the member to rejoin the group");
         consumer.Revoke(s_p0);
         await Records.WaitUntil(() => worker.Partitions.Count == 0 && worker.WaitingForMembership == 0, "the revoke to release the hold");
         await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
         Assert.Equal([0L, 1L, 2L, 3L, 4L, 5L], processor.Completed);
         Assert.Equal(6, consumer.Commits.Last().Single().Offset.Value);
+    }
+
+    [Fact]
+    public async Task A_commit_refused_for_a_partition_of_its_own_confirms_the_membership()
+    {
+        // The coordinator checked the member and its generation, then refused the offset (the embedded cluster does so
+        // for an offset whose leader epoch is older than the partition's, until records of the new epoch complete).
+        // Holding the handling on it would never end: no new record completes while held.
+        var time = new FakeTimeProvider();
+        var consumer = new FakeConsumer();
+        var processor = new GatedProcessor(gate: null);
+        var worker = CreateWorker(consumer, processor, laneCapacity: 100, time, sessionTimeout: TimeSpan.FromSeconds(10));
+        worker.Start();
+        consumer.Assign(s_p0);
+        consumer.Deliver(s_p0, 0, 1);
+        await Records.WaitUntil(() => consumer.Stored.Any(o => o.Offset.Value == 1), "the record handled and stored");
+        time.Advance(TimeSpan.FromSeconds(7.6));
+        await Records.WaitUntil(() => worker.State == ConsumerMemberState.Joining, "the member to hold its handling");
+
+        consumer.ReportCommit(s_p0, 1, ErrorCode.FencedLeaderEpoch);
+        consumer.Deliver(s_p0, 1, 1);
+        await Records.WaitUntil(() => processor.Completed.Count == 2 && worker.State == ConsumerMemberState.Assigned, "the handling to go on");
+        await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
     }
 
     [Fact]
@@ -313,9 +342,16 @@ public sealed class ConsumerGroupWorkerTests
             }
         }
 
+        private int _rejoins;
+
+        /// <summary>Unsubscribe calls followed by a subscribe: the worker leaving the group to join it again.</summary>
+        public int Rejoins => Volatile.Read(ref _rejoins);
+
         public void Subscribe(IEnumerable<string> topics)
         {
         }
+
+        public void Unsubscribe() => Interlocked.Increment(ref _rejoins);
 
         /// <summary>
         /// One step that delivers <paramref name="count"/> records from successive polls, the first of them waiting, and
