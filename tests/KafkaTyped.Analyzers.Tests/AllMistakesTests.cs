@@ -18,7 +18,7 @@ public sealed class AllMistakesTests
         "KT0010", "KT0011", "KT0013", "KT0014",
         "KT0020", "KT0021", "KT0022", "KT0023",
         "KT0030", "KT0031", "KT0032", "KT0033", "KT0034", "KT0035",
-        "KT0040", "KT0041", "KT0042", "KT0043", "KT0044",
+        "KT0040", "KT0041", "KT0042", "KT0043", "KT0044", "KT0045",
     ];
 
     [Fact]

@@ -136,7 +136,7 @@ public sealed class SchemaCompatibilityAnalyzerTests
         new DiagnosticResult(DiagnosticDescriptors.SchemaLockInvalid).WithSpan(LockPath, 10, 1, 10, 14)
             .WithArguments("line 10: member 'Oops' of 'order-shipped' is at position 7, expected 2"),
         new DiagnosticResult(DiagnosticDescriptors.SchemaLockInvalid).WithSpan(LockPath, 11, 1, 11, 15)
-            .WithArguments("line 11: expected '  <position> <name>: <type>', found 'something else'"));
+            .WithArguments("line 11: expected '  <position> <name>: <type>' or '  avro <schema>', found 'something else'"));
 
     [Fact]
     public async Task Nothing_is_checked_while_the_lock_is_being_updated()

@@ -38,6 +38,16 @@ public sealed class SchemaLockGeneratorTests
 
         public record NotAMessage(int X);
 
+        [KafkaMessage("payment-taken", Format = MessageFormat.Avro)]
+        public partial record PaymentTaken(Guid PaymentId, [property: AvroDecimal(18, 4)] decimal Amount, Status State)
+        {
+            public string? Note { get; init; }
+            public List<Fee> Fees { get; init; } = [];
+        }
+
+        [KafkaData]
+        public partial record Fee(string Name, decimal Amount);
+
         #nullable disable
         [KafkaMessage("legacy", Format = MessageFormat.Json)]
         public partial class Legacy
@@ -50,7 +60,7 @@ public sealed class SchemaLockGeneratorTests
 
     private const string ExpectedLock = """
         # KafkaTyped schema lock: the wire shape of every message, members in wire order.
-        # Checked by the KafkaTyped analyzers (KT0040-KT0044). Update: dotnet build -p:KafkaTypedUpdateSchemaLock=true
+        # Checked by the KafkaTyped analyzers (KT0040-KT0045). Update: dotnet build -p:KafkaTypedUpdateSchemaLock=true
         message legacy format=json
           0 Name: string?
           1 Tags: System.Collections.Generic.List<string>?
@@ -64,6 +74,8 @@ public sealed class SchemaLockGeneratorTests
           1 Carrier: int?
           2 Parcels: string[]
           3 Prices: System.Collections.Generic.IReadOnlyDictionary<string, decimal?>
+        message payment-taken format=avro
+          avro {"type":"record","name":"PaymentTaken","namespace":"Shop","fields":[{"name":"paymentId","type":{"type":"string","logicalType":"uuid"}},{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":18,"scale":4}},{"name":"state","type":{"type":"enum","name":"Status","namespace":"Shop","symbols":["New","Done"]}},{"name":"note","type":["null","string"],"default":null},{"name":"fees","type":{"type":"array","items":{"type":"record","name":"Fee","namespace":"Shop","fields":[{"name":"name","type":"string"},{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":29,"scale":14}}]}}}]}
 
         """;
 
@@ -92,7 +104,10 @@ public sealed class SchemaLockGeneratorTests
         var parsed = SchemaLock.Parse(SourceText.From(lockText));
 
         Assert.Empty(parsed.Errors);
-        Assert.Equal(["legacy", "order-created", "order-shipped"], parsed.Messages.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["legacy", "order-created", "order-shipped", "payment-taken"], parsed.Messages.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("avro", parsed.Messages["payment-taken"].Format);
+        Assert.Empty(parsed.Messages["payment-taken"].Members);
+        Assert.StartsWith("{\"type\":\"record\",\"name\":\"PaymentTaken\"", parsed.Messages["payment-taken"].AvroSchema, StringComparison.Ordinal);
         Assert.Equal(new LockedMember("Prices", "System.Collections.Generic.IReadOnlyDictionary<string, decimal?>"), parsed.Messages["order-shipped"].Members[3]);
         Assert.Equal("json", parsed.Messages["legacy"].Format);
         Assert.Equal(string.Empty, parsed.Messages["order-created"].Format);

@@ -6,7 +6,7 @@ namespace KafkaTyped.Analyzers.Tests;
 /// <summary>
 /// The schema lock workflow end to end through the real .NET SDK: a throwaway project outside the repository that
 /// uses the built analyzer DLL and imports src/Framework/buildTransitive/KafkaTyped.targets, as a package consumer
-/// would. Runs `dotnet build` three times (about half a minute each on a busy machine).
+/// would. Each test runs `dotnet build` three or four times (about half a minute each on a busy machine).
 /// </summary>
 public sealed class SchemaLockMSBuildTests : IDisposable
 {
@@ -46,6 +46,45 @@ public sealed class SchemaLockMSBuildTests : IDisposable
             "message order-created\n  0 OrderId: System.Guid\n  1 Amount: decimal\n",
             await File.ReadAllTextAsync(lockPath, TestContext.Current.CancellationToken),
             StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_Avro_message_is_locked_by_its_schema_and_checked_by_Avro_rules_in_the_chosen_direction()
+    {
+        var project = CreateProject("""
+            public enum Channel { Card, Transfer }
+
+            [KafkaMessage("payment-taken", Format = MessageFormat.Avro)]
+            public partial record PaymentTaken(Guid PaymentId, int Attempts, Channel Channel);
+            """);
+        var lockPath = Path.Combine(project, "kafkatyped.schema.lock");
+
+        var update = await BuildAsync(project, "-p:KafkaTypedUpdateSchemaLock=true");
+        Assert.True(update.ExitCode == 0, update.Output);
+        Assert.EndsWith(
+            "message payment-taken format=avro\n  avro {\"type\":\"record\",\"name\":\"PaymentTaken\",\"namespace\":\"Shop\",\"fields\":["
+            + "{\"name\":\"paymentId\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"attempts\",\"type\":\"int\"},"
+            + "{\"name\":\"channel\",\"type\":{\"type\":\"enum\",\"name\":\"Channel\",\"namespace\":\"Shop\",\"symbols\":[\"Card\",\"Transfer\"]}}]}\n",
+            await File.ReadAllTextAsync(lockPath, TestContext.Current.CancellationToken),
+            StringComparison.Ordinal);
+
+        // Backward compatible (a promotion, a new enum member, a nullable member), but the locked schema cannot read it.
+        WriteMessages(project, """
+            public enum Channel { Card, Transfer, Wallet }
+
+            [KafkaMessage("payment-taken", Format = MessageFormat.Avro)]
+            public partial record PaymentTaken(Guid PaymentId, long Attempts, Channel Channel, string? Note);
+            """);
+        var backward = await BuildAsync(project);
+        Assert.True(backward.ExitCode == 0, backward.Output);
+        var full = await BuildAsync(project, "-p:KafkaTypedAvroCompatibility=Full");
+        Assert.NotEqual(0, full.ExitCode);
+        Assert.Contains("error KT0045: The Avro schema of message 'payment-taken' (PaymentTaken) is not forward compatible with the schema lock: field 'attempts' changed type from 'long' to 'int'", full.Output, StringComparison.Ordinal);
+        Assert.Contains("field 'channel' enum 'Shop.Channel' lost the symbol 'Wallet'", full.Output, StringComparison.Ordinal);
+
+        var accept = await BuildAsync(project, "-p:KafkaTypedUpdateSchemaLock=true");
+        Assert.True(accept.ExitCode == 0, accept.Output);
+        Assert.Contains("{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null}", await File.ReadAllTextAsync(lockPath, TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     public void Dispose()

@@ -11,6 +11,8 @@ public sealed class DlqCommandTests(ToolCluster cluster)
     /// <summary>What <c>dotnet build -p:KafkaTypedUpdateSchemaLock=true</c> writes for <see cref="OrderPlaced"/> (docs/schema-lock.md).</summary>
     private const string SchemaLockText = """
         # KafkaTyped schema lock: the wire shape of every message, members in wire order.
+        message tool.avro-note format=avro
+          avro {"type":"record","name":"AvroNote","namespace":"KafkaTyped.Tool.Tests","fields":[{"name":"text","type":"string"}]}
         message tool.order-placed
           0 OrderId: string
           1 Amount: decimal
@@ -63,6 +65,7 @@ public sealed class DlqCommandTests(ToolCluster cluster)
             var shown = await ToolRun.RunAsync("dlq", "show", orders.DeadLetterTopic, "--offset", "1", "-b", orders.Servers, "-o", "json", "--schema", lockFile);
 
             Assert.True(shown.ExitCode == 0, shown.ToString());
+            Assert.DoesNotContain("not a schema lock line", shown.Stderr, StringComparison.Ordinal);
             var record = Assert.Single(shown.JsonLines());
             Assert.Equal(1, record.GetProperty("offset").GetInt64());
             Assert.Equal("o-4", record.GetProperty("key").GetString());

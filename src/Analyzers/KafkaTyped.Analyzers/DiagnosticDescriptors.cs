@@ -169,6 +169,14 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "The lock file is written by 'dotnet build -p:KafkaTypedUpdateSchemaLock=true'. A line it cannot read is ignored, so messages after it may not be checked.");
 
+    public static readonly DiagnosticDescriptor AvroSchemaIncompatible = Create(
+        DiagnosticIds.AvroSchemaIncompatible,
+        "Avro schema change is not compatible",
+        "The Avro schema of message '{0}' ({1}) is not {2} compatible with the schema lock: {3} {4}",
+        SchemaCategory,
+        DiagnosticSeverity.Error,
+        "Backward compatible (checked by default, the Schema Registry's default mode): the new schema, as reader, reads every record written with the locked schema, by Avro's resolution rules. Forward compatible (with KafkaTypedAvroCompatibility=Forward or Full): the locked schema reads the new schema's records.");
+
     private static DiagnosticDescriptor Create(
         string id,
         string title,

@@ -92,4 +92,7 @@ internal static class DiagnosticIds
 
     /// <summary>The schema lock file cannot be read.</summary>
     public const string SchemaLockInvalid = "KT0044";
+
+    /// <summary>An Avro message's schema cannot read what its locked schema wrote (or, when checked, the other way round).</summary>
+    public const string AvroSchemaIncompatible = "KT0045";
 }

@@ -8,8 +8,10 @@ namespace KafkaTyped.Analyzers;
 /// <summary>
 /// Compares every [KafkaMessage] type with the committed schema lock (an AdditionalFile named
 /// <c>kafkatyped.schema.lock</c>): a removed (KT0040), moved (KT0041) or retyped (KT0042) member is an error; new
-/// messages and members added at the end are compatible and only reported as information (KT0043). Nothing is
-/// checked while the lock is being rewritten (<c>-p:KafkaTypedUpdateSchemaLock=true</c>). See docs/schema-lock.md.
+/// messages and members added at the end are compatible and only reported as information (KT0043). An Avro message is
+/// checked by Avro's resolution rules against its locked Avro schema instead (KT0045): backward by default, forward or
+/// both with <c>-p:KafkaTypedAvroCompatibility=Forward|Full</c>. Nothing is checked while the lock is being rewritten
+/// (<c>-p:KafkaTypedUpdateSchemaLock=true</c>). See docs/schema-lock.md.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
@@ -20,7 +22,17 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SchemaMemberReordered,
         DiagnosticDescriptors.SchemaMemberTypeChanged,
         DiagnosticDescriptors.SchemaLockOutdated,
-        DiagnosticDescriptors.SchemaLockInvalid);
+        DiagnosticDescriptors.SchemaLockInvalid,
+        DiagnosticDescriptors.AvroSchemaIncompatible);
+
+    /// <summary>Which directions of Avro compatibility are checked.</summary>
+    [Flags]
+    private enum AvroCompatibilityMode
+    {
+        Backward = 1,
+        Forward = 2,
+        Full = Backward | Forward,
+    }
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -42,6 +54,15 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
                 var location = Location.Create(fileContext.AdditionalFile.Path, line.Span, text.Lines.GetLinePositionSpan(line.Span));
                 fileContext.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SchemaLockInvalid, location, error.Message));
             }
+
+            ReadAvroCompatibility(fileContext.Options, out var badMode);
+            if (badMode is not null)
+            {
+                fileContext.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.SchemaLockInvalid,
+                    Location.Create(fileContext.AdditionalFile.Path, default, default),
+                    $"KafkaTypedAvroCompatibility is '{badMode}', not Backward, Forward or Full; Backward is checked"));
+            }
         });
 
         context.RegisterCompilationStartAction(start =>
@@ -59,7 +80,8 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
             }
 
             var schemaLock = SchemaLock.Parse(text);
-            start.RegisterSymbolAction(c => AnalyzeType(c, known, schemaLock), SymbolKind.NamedType);
+            var mode = ReadAvroCompatibility(start.Options, out _);
+            start.RegisterSymbolAction(c => AnalyzeType(c, known, schemaLock, mode), SymbolKind.NamedType);
         });
     }
 
@@ -67,7 +89,30 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
         => options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(SchemaLock.UpdateProperty, out var value)
            && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 
-    private static void AnalyzeType(SymbolAnalysisContext context, KnownTypeSymbols known, SchemaLock schemaLock)
+    private static AvroCompatibilityMode ReadAvroCompatibility(AnalyzerOptions options, out string? invalid)
+    {
+        invalid = null;
+        if (!options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(SchemaLock.AvroCompatibilityProperty, out var value)
+            || string.IsNullOrWhiteSpace(value))
+        {
+            return AvroCompatibilityMode.Backward;
+        }
+
+        switch (value.Trim().ToUpperInvariant())
+        {
+            case "BACKWARD":
+                return AvroCompatibilityMode.Backward;
+            case "FORWARD":
+                return AvroCompatibilityMode.Forward;
+            case "FULL":
+                return AvroCompatibilityMode.Full;
+            default:
+                invalid = value.Trim();
+                return AvroCompatibilityMode.Backward;
+        }
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context, KnownTypeSymbols known, SchemaLock schemaLock, AvroCompatibilityMode mode)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (known.GetMessageAttribute(type) is not { ConstructorArguments.Length: 1 } attribute
@@ -94,7 +139,18 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
         }
 
         var broken = false;
-        for (var i = 0; i < locked.Members.Count; i++)
+        var currentSchema = locked.AvroSchema.Length > 0 || format == SchemaLock.AvroFormat
+            ? AvroSchemaText.Of(type, known, context.CancellationToken)
+            : null;
+        if (locked.AvroSchema.Length > 0 && currentSchema is not null)
+        {
+            // Records written as Avro are read by Avro's rules, whatever the message's format is now.
+            broken |= CheckAvro(context, type, typeId, current, locked.AvroSchema, currentSchema, mode);
+        }
+
+        // An Avro entry's records were written as Avro: fields are matched by name, so positions are not its contract.
+        var positional = locked.Format != SchemaLock.AvroFormat;
+        for (var i = 0; positional && i < locked.Members.Count; i++)
         {
             var lockedMember = locked.Members[i];
             var j = IndexOf(current, lockedMember.Name);
@@ -118,11 +174,70 @@ public sealed class SchemaCompatibilityAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        if (!broken && current.Length > locked.Members.Count)
+        if (broken)
         {
-            var added = string.Join(", ", current.Skip(locked.Members.Count).Select(m => "'" + m.Name + "'"));
+            return;
+        }
+
+        if (format == SchemaLock.AvroFormat)
+        {
+            if (currentSchema is not null && currentSchema != locked.AvroSchema)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.SchemaLockOutdated, typeLocation, $"the current Avro schema of message '{typeId}'"));
+            }
+        }
+        else if (current.Length > (positional ? locked.Members.Count : 0))
+        {
+            var added = string.Join(", ", current.Skip(positional ? locked.Members.Count : 0).Select(m => "'" + m.Name + "'"));
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.SchemaLockOutdated, typeLocation, $"the members {added} of message '{typeId}'"));
+        }
+    }
+
+    /// <summary>Reports every way <paramref name="currentSchema"/> and the locked schema cannot read each other's records, in the directions checked.</summary>
+    private static bool CheckAvro(
+        SymbolAnalysisContext context,
+        INamedTypeSymbol type,
+        string typeId,
+        ImmutableArray<SerializedMember> current,
+        string lockedSchema,
+        string currentSchema,
+        AvroCompatibilityMode mode)
+    {
+        var broken = false;
+        try
+        {
+            if ((mode & AvroCompatibilityMode.Backward) != 0)
+            {
+                broken |= Report(AvroCompatibility.Check(currentSchema, lockedSchema, "the locked schema"), "backward");
+            }
+
+            if ((mode & AvroCompatibilityMode.Forward) != 0)
+            {
+                broken |= Report(AvroCompatibility.Check(lockedSchema, currentSchema, "the new schema"), "forward");
+            }
+        }
+        catch (FormatException)
+        {
+            // The locked schema was read when the lock was parsed, so the current one is not a valid Avro schema (two
+            // named types that Avro's namespace rules give one full name): registries refuse it too; nothing to compare.
+        }
+
+        return broken;
+
+        bool Report(List<AvroIncompatibility> problems, string direction)
+        {
+            foreach (var problem in problems)
+            {
+                var member = current.FirstOrDefault(m => AvroSchemaText.FieldName(m.Name) == problem.TopField);
+                var location = member.Symbol is not null ? member.Location : type.Locations.FirstOrDefault() ?? Location.None;
+                var where = problem.Path.Length == 0 ? "the record" : $"field '{problem.Path}'";
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.AvroSchemaIncompatible, location, typeId, type.Name, direction, where, problem.Rule));
+            }
+
+            return problems.Count > 0;
         }
     }
 

@@ -25,6 +25,9 @@ internal sealed class LockedMessage
 
     /// <summary>The declared format when it is not the default MessagePack (<c>json</c>, <c>json-envelope</c>, <c>avro</c>), else empty.</summary>
     public string Format { get; set; } = string.Empty;
+
+    /// <summary>For an Avro message, its Avro schema JSON on one line (the <c>avro</c> line), else empty.</summary>
+    public string AvroSchema { get; set; } = string.Empty;
 }
 
 /// <summary>A line of the lock file that could not be read.</summary>
@@ -40,9 +43,13 @@ internal readonly record struct SchemaLockError(int Line, string Message);
 ///   1 Customer: string
 /// message stock-changed format=json
 ///   0 Sku: string
+/// message payment-taken format=avro
+///   avro {"type":"record","name":"PaymentTaken","namespace":"Payments","fields":[...]}
 /// </code>
 /// Messages are sorted by type id (ordinal); members are listed in wire order with their position and type. A message
 /// published in another format than MessagePack says so after its type id (<c>format=json</c>, <c>format=json-envelope</c>).
+/// An Avro message (<c>format=avro</c>) records its Avro schema instead of its members: Avro readers match fields by
+/// name, so positions are not part of its contract.
 /// </summary>
 internal sealed class SchemaLock
 {
@@ -52,8 +59,15 @@ internal sealed class SchemaLock
     /// <summary>The MSBuild property that asks for the lock to be rewritten, visible to the compiler.</summary>
     public const string UpdateProperty = "build_property.KafkaTypedUpdateSchemaLock";
 
+    /// <summary>The MSBuild property choosing the directions of the Avro check (Backward, Forward, Full), visible to the compiler.</summary>
+    public const string AvroCompatibilityProperty = "build_property.KafkaTypedAvroCompatibility";
+
     private const string MessagePrefix = "message ";
     private const string FormatPrefix = "format=";
+    private const string AvroPrefix = "avro ";
+
+    /// <summary>The lock's name of <c>MessageFormat.Avro</c>.</summary>
+    public const string AvroFormat = "avro";
 
     private SchemaLock()
     {
@@ -104,6 +118,28 @@ internal sealed class SchemaLock
                 continue;
             }
 
+            if (char.IsWhiteSpace(content[0]) && current is not null && trimmed.StartsWith(AvroPrefix, StringComparison.Ordinal))
+            {
+                if (current.AvroSchema.Length > 0)
+                {
+                    result.Errors.Add(new SchemaLockError(number, $"line {number + 1}: message '{current.TypeId}' has a second 'avro' line"));
+                    continue;
+                }
+
+                var schema = trimmed.Substring(AvroPrefix.Length).Trim();
+                try
+                {
+                    AvroSchemaParser.Parse(schema);
+                    current.AvroSchema = schema;
+                }
+                catch (FormatException e)
+                {
+                    result.Errors.Add(new SchemaLockError(number, $"line {number + 1}: the Avro schema of '{current.TypeId}' cannot be read: {e.Message}"));
+                }
+
+                continue;
+            }
+
             if (char.IsWhiteSpace(content[0]) && current is not null && TryParseMember(trimmed, out var position, out var member))
             {
                 if (position != current.Members.Count)
@@ -118,18 +154,21 @@ internal sealed class SchemaLock
 
             result.Errors.Add(new SchemaLockError(number, current is null
                 ? $"line {number + 1}: expected 'message <type id>', found '{trimmed}'"
-                : $"line {number + 1}: expected '  <position> <name>: <type>', found '{trimmed}'"));
+                : $"line {number + 1}: expected '  <position> <name>: <type>' or '  avro <schema>', found '{trimmed}'"));
         }
 
         return result;
     }
 
-    /// <summary>Writes the lock text for <paramref name="messages"/>: sorted by type id, the first of duplicate ids wins.</summary>
-    public static string Write(IEnumerable<(string TypeId, string Format, IReadOnlyList<LockedMember> Members)> messages)
+    /// <summary>
+    /// Writes the lock text for <paramref name="messages"/>: sorted by type id, the first of duplicate ids wins. A message
+    /// with an Avro schema gets its <c>avro</c> line instead of member lines.
+    /// </summary>
+    public static string Write(IEnumerable<(string TypeId, string Format, IReadOnlyList<LockedMember> Members, string AvroSchema)> messages)
     {
         var builder = new StringBuilder();
         builder.Append("# KafkaTyped schema lock: the wire shape of every message, members in wire order.\n");
-        builder.Append("# Checked by the KafkaTyped analyzers (KT0040-KT0044). Update: dotnet build -p:KafkaTypedUpdateSchemaLock=true\n");
+        builder.Append("# Checked by the KafkaTyped analyzers (KT0040-KT0045). Update: dotnet build -p:KafkaTypedUpdateSchemaLock=true\n");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var message in messages.OrderBy(m => m.TypeId, StringComparer.Ordinal))
         {
@@ -145,6 +184,12 @@ internal sealed class SchemaLock
             }
 
             builder.Append('\n');
+            if (message.AvroSchema.Length > 0)
+            {
+                builder.Append("  ").Append(AvroPrefix).Append(message.AvroSchema).Append('\n');
+                continue;
+            }
+
             for (var i = 0; i < message.Members.Count; i++)
             {
                 builder.Append("  ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(' ')

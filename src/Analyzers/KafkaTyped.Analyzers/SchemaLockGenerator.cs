@@ -46,7 +46,7 @@ public sealed class SchemaLockGenerator : IIncrementalGenerator
                 return;
             }
 
-            var text = SchemaLock.Write(pair.Left.Select(m => (m.TypeId, m.Format, (IReadOnlyList<LockedMember>)m.Members.Split('\n').Where(l => l.Length > 0).Select(ParseMember).ToList())));
+            var text = SchemaLock.Write(pair.Left.Select(m => (m.TypeId, m.Format, (IReadOnlyList<LockedMember>)m.Members.Split('\n').Where(l => l.Length > 0).Select(ParseMember).ToList(), m.AvroSchema)));
             output.AddSource(HintName, SourceText.From(Render(text), Encoding.UTF8));
         });
     }
@@ -101,8 +101,11 @@ public sealed class SchemaLockGenerator : IIncrementalGenerator
             members.Append(member.Name).Append('\t').Append(MessageShape.FormatType(member.Type)).Append('\n');
         }
 
-        var format = attribute.NamedArguments.FirstOrDefault(static a => a.Key == "Format").Value.Value;
-        return new MessageModel(typeId, SchemaLock.FormatName(format), members.ToString());
+        var format = SchemaLock.FormatName(attribute.NamedArguments.FirstOrDefault(static a => a.Key == "Format").Value.Value);
+        var avroSchema = format == SchemaLock.AvroFormat
+            ? AvroSchemaText.Of(type, KnownTypeSymbols.Get(context.SemanticModel.Compilation), cancellationToken) ?? string.Empty
+            : string.Empty;
+        return new MessageModel(typeId, format, members.ToString(), avroSchema);
     }
 
     private static LockedMember ParseMember(string line)
@@ -111,6 +114,9 @@ public sealed class SchemaLockGenerator : IIncrementalGenerator
         return new LockedMember(line.Substring(0, tab), line.Substring(tab + 1));
     }
 
-    /// <summary>The equatable model of one message: its type id, its format's lock name and its members as "name\ttype\n" lines.</summary>
-    private readonly record struct MessageModel(string TypeId, string Format, string Members);
+    /// <summary>
+    /// The equatable model of one message: its type id, its format's lock name, its members as "name\ttype\n" lines and,
+    /// for an Avro message, its Avro schema.
+    /// </summary>
+    private readonly record struct MessageModel(string TypeId, string Format, string Members, string AvroSchema);
 }

@@ -54,6 +54,12 @@ internal sealed class SchemaLock
                 continue;
             }
 
+            // "  avro <schema>": an Avro message's schema; its records are not MessagePack, so there are no members to name.
+            if (current is not null && line.StartsWith(' ') && trimmed.StartsWith("avro ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             // "  <position> <name>: <type>"
             var space = trimmed.IndexOf(' ', StringComparison.Ordinal);
             var colon = trimmed.IndexOf(": ", StringComparison.Ordinal);
