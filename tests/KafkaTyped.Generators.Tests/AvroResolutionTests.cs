@@ -134,6 +134,23 @@ public sealed class AvroResolutionTests
     }
 
     [Fact]
+    public void A_resolved_read_allocates_no_more_than_a_read_of_the_own_schema()
+    {
+        var order = new V1.Order("o-1", 3, V1.Tier.Silver) { Note = "ring twice", Lines = [new V1.Address("A", "B") { Country = "FR" }, new V1.Address("C", "D")] };
+        var own = Framed(Register(KafkaSerializer.AvroSchema<V2.Order>()), KafkaSerializer.Serialize(ReadAs<V1.Order, V2.Order>(order), MessageFormat.Avro));
+        var older = Framed(Register(KafkaSerializer.AvroSchema<V1.Order>()), KafkaSerializer.Serialize(order, MessageFormat.Avro));
+        long Allocated(byte[] framed)
+        {
+            KafkaSerializer.ReadFramedAvro<V2.Order>(framed, schemaIdHeader: null);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            KafkaSerializer.ReadFramedAvro<V2.Order>(framed, schemaIdHeader: null);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(Allocated(own), Allocated(older));
+    }
+
+    [Fact]
     public void The_same_schema_written_differently_reads_as_it_is()
     {
         // Whitespace, attribute order and a doc string change the text but not the encoding.

@@ -60,7 +60,7 @@ internal static class AvroDefaultEncoder
                 output.Write(fixedBytes);
                 return true;
             case AvroKind.Enum when value.ValueKind == JsonValueKind.String && schema.Symbols.Contains(value.GetString()!):
-                writer.WriteLong(schema.Symbols.ToList().IndexOf(value.GetString()!));
+                writer.WriteLong(Array.IndexOf(schema.Symbols, value.GetString()!));
                 return true;
             case AvroKind.Array when value.ValueKind == JsonValueKind.Array:
                 if (value.GetArrayLength() > 0)
@@ -109,7 +109,7 @@ internal static class AvroDefaultEncoder
 
                 return true;
             case AvroKind.Union:
-                for (var branch = 0; branch < schema.Branches.Count; branch++)
+                for (var branch = 0; branch < schema.Branches.Length; branch++)
                 {
                     var attempt = new ArrayBufferWriter<byte>();
                     if (TryWrite(value, schema.Branches[branch], attempt, depth + 1))

@@ -36,9 +36,9 @@ internal sealed class AvroResolver
 
         if (writer.Kind == AvroKind.Union)
         {
-            var readerIndexes = new int[writer.Branches.Count];
-            var branches = new AvroResolutionStep[writer.Branches.Count];
-            for (var i = 0; i < writer.Branches.Count; i++)
+            var readerIndexes = new int[writer.Branches.Length];
+            var branches = new AvroResolutionStep[writer.Branches.Length];
+            for (var i = 0; i < writer.Branches.Length; i++)
             {
                 var branch = writer.Branches[i];
                 if (reader.Kind == AvroKind.Union)
@@ -115,8 +115,8 @@ internal sealed class AvroResolver
         _built.Add((writer, reader), step);
         _builtOrder.Add((writer, reader));
 
-        var readerFields = new AvroRecordStep.ReaderField[reader.Fields.Count];
-        for (var i = 0; i < reader.Fields.Count; i++)
+        var readerFields = new AvroRecordStep.ReaderField[reader.Fields.Length];
+        for (var i = 0; i < reader.Fields.Length; i++)
         {
             var field = reader.Fields[i];
             var writerIndex = IndexOfField(writer, field.Name);
@@ -146,7 +146,7 @@ internal sealed class AvroResolver
         }
 
         var defaultIndex = reader.EnumDefault is { } symbol ? IndexOf(reader.Symbols, symbol) : -1;
-        var indexes = new int[writer.Symbols.Count];
+        var indexes = new int[writer.Symbols.Length];
         for (var i = 0; i < indexes.Length; i++)
         {
             var index = IndexOf(reader.Symbols, writer.Symbols[i]);
@@ -180,7 +180,7 @@ internal sealed class AvroResolver
     /// <summary>The first of <paramref name="union"/>'s branches that <paramref name="writer"/> matches, as the specification picks it; -1 for none.</summary>
     private static int FirstMatch(AvroSchemaNode writer, AvroSchemaNode union)
     {
-        for (var i = 0; i < union.Branches.Count; i++)
+        for (var i = 0; i < union.Branches.Length; i++)
         {
             if (Matches(writer, union.Branches[i]))
             {
@@ -213,7 +213,7 @@ internal sealed class AvroResolver
         switch (writer.Kind)
         {
             case AvroKind.Record:
-                if (writer.Name != reader.Name || writer.Fields.Count != reader.Fields.Count)
+                if (writer.Name != reader.Name || writer.Fields.Length != reader.Fields.Length)
                 {
                     return false;
                 }
@@ -223,7 +223,7 @@ internal sealed class AvroResolver
                     return true;
                 }
 
-                for (var i = 0; i < writer.Fields.Count; i++)
+                for (var i = 0; i < writer.Fields.Length; i++)
                 {
                     if (writer.Fields[i].Name != reader.Fields[i].Name || !EncodeAlike(writer.Fields[i].Type, reader.Fields[i].Type, assumed))
                     {
@@ -239,12 +239,12 @@ internal sealed class AvroResolver
             case AvroKind.Array or AvroKind.Map:
                 return EncodeAlike(writer.Items!, reader.Items!, assumed);
             case AvroKind.Union:
-                if (writer.Branches.Count != reader.Branches.Count)
+                if (writer.Branches.Length != reader.Branches.Length)
                 {
                     return false;
                 }
 
-                for (var i = 0; i < writer.Branches.Count; i++)
+                for (var i = 0; i < writer.Branches.Length; i++)
                 {
                     if (!EncodeAlike(writer.Branches[i], reader.Branches[i], assumed))
                     {
@@ -260,7 +260,7 @@ internal sealed class AvroResolver
 
     private static int IndexOfField(AvroSchemaNode record, string name)
     {
-        for (var i = 0; i < record.Fields.Count; i++)
+        for (var i = 0; i < record.Fields.Length; i++)
         {
             if (record.Fields[i].Name == name)
             {
@@ -271,9 +271,9 @@ internal sealed class AvroResolver
         return -1;
     }
 
-    private static int IndexOf(IReadOnlyList<string> symbols, string symbol)
+    private static int IndexOf(string[] symbols, string symbol)
     {
-        for (var i = 0; i < symbols.Count; i++)
+        for (var i = 0; i < symbols.Length; i++)
         {
             if (symbols[i] == symbol)
             {

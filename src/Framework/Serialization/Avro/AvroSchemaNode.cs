@@ -43,10 +43,10 @@ internal sealed class AvroSchemaNode
     public string Name { get; private set; } = "";
 
     /// <summary>A record's fields, in encoding order.</summary>
-    public IReadOnlyList<AvroFieldNode> Fields { get; private set; } = [];
+    public AvroFieldNode[] Fields { get; private set; } = [];
 
     /// <summary>An enum's symbols, in index order.</summary>
-    public IReadOnlyList<string> Symbols { get; private set; } = [];
+    public string[] Symbols { get; private set; } = [];
 
     /// <summary>An enum's default symbol, or <see langword="null"/>.</summary>
     public string? EnumDefault { get; private set; }
@@ -55,7 +55,7 @@ internal sealed class AvroSchemaNode
     public AvroSchemaNode? Items { get; private set; }
 
     /// <summary>A union's branches.</summary>
-    public IReadOnlyList<AvroSchemaNode> Branches { get; private set; } = [];
+    public AvroSchemaNode[] Branches { get; private set; } = [];
 
     /// <summary>A fixed's size in bytes.</summary>
     public int Size { get; private set; }
@@ -128,13 +128,13 @@ internal sealed class AvroSchemaNode
     public static AvroSchemaNode Collection(AvroKind kind, AvroSchemaNode items)
         => new(kind) { FullName = KindName(kind), Name = KindName(kind), Items = items };
 
-    public static AvroSchemaNode Union(IReadOnlyList<AvroSchemaNode> branches)
+    public static AvroSchemaNode Union(AvroSchemaNode[] branches)
         => new(AvroKind.Union) { FullName = "union", Name = "union", Branches = branches };
 
     /// <summary>Completes a record once its fields are parsed (it is registered first, so its fields may refer to it).</summary>
-    public void SetFields(IReadOnlyList<AvroFieldNode> fields) => Fields = fields;
+    public void SetFields(AvroFieldNode[] fields) => Fields = fields;
 
-    public void SetEnum(IReadOnlyList<string> symbols, string? defaultSymbol)
+    public void SetEnum(string[] symbols, string? defaultSymbol)
     {
         Symbols = symbols;
         EnumDefault = defaultSymbol;

@@ -89,7 +89,7 @@ internal sealed class AvroSchemaParser
             branches.Add(branch);
         }
 
-        return AvroSchemaNode.Union(branches);
+        return AvroSchemaNode.Union([.. branches]);
     }
 
     private AvroSchemaNode ParseObject(JsonElement schema, string enclosingNamespace)
@@ -161,7 +161,7 @@ internal sealed class AvroSchemaParser
             fields.Add(new AvroFieldNode(fieldName, fieldSchema, defaultValue));
         }
 
-        record.SetFields(fields);
+        record.SetFields([.. fields]);
         return record;
     }
 
@@ -193,7 +193,7 @@ internal sealed class AvroSchemaParser
                 : throw Invalid($"the default {d.GetRawText()} of enum {node.FullName} is not one of its symbols");
         }
 
-        node.SetEnum(symbols, defaultSymbol);
+        node.SetEnum([.. symbols], defaultSymbol);
         return node;
     }
 

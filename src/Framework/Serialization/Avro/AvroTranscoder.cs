@@ -83,16 +83,17 @@ internal ref struct AvroTranscoder
                 _input.Skip(writer.Size);
                 break;
             case AvroKind.Enum:
-                _input.ReadEnumIndex(writer.Symbols.Count);
+                _input.ReadEnumIndex(writer.Symbols.Length);
                 break;
             case AvroKind.Union:
                 Skip(writer.Branches[ReadUnionIndex(writer)]);
                 break;
             case AvroKind.Record:
                 _input.EnterRecord(writer.FullName);
-                foreach (var field in writer.Fields)
+                var fields = writer.Fields;
+                for (var i = 0; i < fields.Length; i++)
                 {
-                    Skip(field.Type);
+                    Skip(fields[i].Type);
                 }
 
                 _input.LeaveRecord();
@@ -108,8 +109,8 @@ internal ref struct AvroTranscoder
     {
         var start = _input.Position;
         var index = _input.ReadLong();
-        return index < 0 || index >= union.Branches.Count
-            ? throw new AvroSerializationException($"Invalid Avro at byte {start}: union branch {index} is not one of the {union.Branches.Count} of the writer's {union.Describe()}.")
+        return index < 0 || index >= union.Branches.Length
+            ? throw new AvroSerializationException($"Invalid Avro at byte {start}: union branch {index} is not one of the {union.Branches.Length} of the writer's {union.Describe()}.")
             : (int)index;
     }
 
