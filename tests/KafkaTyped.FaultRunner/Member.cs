@@ -1,3 +1,4 @@
+using System.Globalization;
 using KafkaTyped.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,7 @@ public static class Member
         var assignor = a.Text("--assignor") ?? "cooperative-sticky";
         var workMs = (int)a.Number("--work-ms", 0);
         var maxPayload = (int)a.Number("--max-payload", 1024 * 1024);
+        var sessionMs = a.Number("--session-ms", 2000);
         var inbox = a.Text("--inbox");
         a.RejectUnknown();
 
@@ -53,10 +55,10 @@ public static class Member
                 else
                 {
                     o.Properties["partition.assignment.strategy"] = assignor;
-                    // As the embedded cluster's own settings (docs/embedded-cluster.md): its coordinator keeps a
-                    // member that was killed until its session expires.
-                    o.Properties["session.timeout.ms"] = "2000";
-                    o.Properties["heartbeat.interval.ms"] = "200";
+                    // Short, as the embedded cluster's own settings (docs/embedded-cluster.md): its coordinator keeps
+                    // a member that was killed until its session expires.
+                    o.Properties["session.timeout.ms"] = sessionMs.ToString(CultureInfo.InvariantCulture);
+                    o.Properties["heartbeat.interval.ms"] = (sessionMs / 10).ToString(CultureInfo.InvariantCulture);
                 }
             })
             .AddGeneratedHandlers();
@@ -101,6 +103,11 @@ public static class RunnerEvents
     public const int ConsumerFatal = 212;
     public const int LaneFailed = 217;
     public const int OffsetWentBack = 223;
+    public const int CommitFailed = 210;
+    public const int CommitRetrying = 224;
+    public const int MembershipUnconfirmed = 225;
+    public const int MembershipConfirmed = 226;
+    public const int MembershipRejoining = 227;
 }
 
 /// <summary>What one member process shares between its handler and its log provider.</summary>
@@ -175,7 +182,9 @@ public sealed class GroupEventLogger(Ledger ledger, MemberState state) : ILogger
                 state.NextGeneration();
                 ledger.RecordEvent(state.Run, eventId.Id, formatter(logState, exception));
                 break;
-            case RunnerEvents.DeadLettered or RunnerEvents.ConsumerFatal or RunnerEvents.LaneFailed or RunnerEvents.OffsetWentBack:
+            case RunnerEvents.DeadLettered or RunnerEvents.ConsumerFatal or RunnerEvents.LaneFailed or RunnerEvents.OffsetWentBack
+                or RunnerEvents.CommitFailed or RunnerEvents.CommitRetrying
+                or RunnerEvents.MembershipUnconfirmed or RunnerEvents.MembershipConfirmed or RunnerEvents.MembershipRejoining:
                 ledger.RecordEvent(state.Run, eventId.Id, formatter(logState, exception));
                 break;
         }

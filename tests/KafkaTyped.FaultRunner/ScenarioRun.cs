@@ -163,6 +163,7 @@ public sealed class ScenarioRun : IAsyncDisposable
             "--bootstrap", Cluster.BootstrapServers, "--ledger", LedgerPath, "--run", run, "--group", Group, "--topic", Topic,
             "--assignor", Definition.Assignor, "--work-ms", Definition.WorkMilliseconds.ToString(CultureInfo.InvariantCulture),
             "--max-payload", Definition.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture),
+            "--session-ms", Definition.SessionTimeoutMs.ToString(CultureInfo.InvariantCulture),
             .. InboxPath is null ? (string[])[] : ["--inbox", InboxPath],
         ];
         var environment = new Dictionary<string, string>();

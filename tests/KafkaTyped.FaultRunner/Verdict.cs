@@ -196,15 +196,18 @@ public sealed record Verdict
 
     /// <summary>
     /// What the group told <paramref name="run"/> in the 10 s before <paramref name="time"/> (assignments, revocations,
-    /// losses), to tell a member that kept handling after its session expired from one that did not wait at a revocation.
+    /// losses, refused commits), to tell a member that kept handling after its session expired from one that did not wait
+    /// at a revocation.
     /// </summary>
     private static string GroupEventsNear(List<(string Run, int Event, long Time, string Text)> events, string run, long time)
     {
         var near = events.Where(e => e.Run == run && e.Time <= time && e.Time > time - (10 * TimeSpan.TicksPerSecond)
-            && e.Event is RunnerEvents.PartitionsAssigned or RunnerEvents.PartitionsRevoked or RunnerEvents.PartitionsLost).ToList();
+            && e.Event is RunnerEvents.PartitionsAssigned or RunnerEvents.PartitionsRevoked or RunnerEvents.PartitionsLost
+                or RunnerEvents.CommitFailed or RunnerEvents.CommitRetrying
+                or RunnerEvents.MembershipUnconfirmed or RunnerEvents.MembershipConfirmed or RunnerEvents.MembershipRejoining).ToList();
         return near.Count == 0
-            ? $" ({run}: no assignment change in the 10 s before)"
-            : $" ({run} before: {string.Join("; ", near.TakeLast(3).Select(e => $"{e.Event} {TimeSpan.FromTicks(time - e.Time).TotalMilliseconds:0} ms earlier"))})";
+            ? $" ({run}: no assignment change or refused commit in the 10 s before)"
+            : $" ({run} before: {string.Join("; ", near.TakeLast(4).Select(e => $"{e.Event} {TimeSpan.FromTicks(time - e.Time).TotalMilliseconds:0} ms earlier"))})";
     }
 
     /// <summary>

@@ -53,6 +53,10 @@ internal sealed partial class ConsumerGroupWorker
     private long _lastPoll;
     private long _lastWatermarks;
     private volatile ConsumerMemberState _state = ConsumerMemberState.Starting;
+    private readonly TimeSpan _sessionTimeout;
+    private readonly TimeSpan _membershipLease;
+    private long _heldSince;
+    private bool _rejoined;
 
     public ConsumerGroupWorker(
         ConsumerOptions options,
@@ -73,11 +77,15 @@ internal sealed partial class ConsumerGroupWorker
         _onFatal = onFatal;
         _consumerFactory = consumerFactory ?? KafkaGroupConsumerFactory.Instance;
         _groupId = options.GroupId ?? string.Empty;
+        (_sessionTimeout, _membershipLease) = MembershipLease(config, options, exactlyOnce is not null);
         _executor = new GroupExecutor(options.MaxConcurrency, exactlyOnce is null ? processor : new TransactionalRecordProcessor(processor, exactlyOnce), OnCompleted, OnLaneFault);
     }
 
     /// <summary>The group id.</summary>
     public string GroupId => _groupId;
+
+    /// <summary>Records waiting for the membership to be confirmed before they start (<see cref="CheckMembership"/>).</summary>
+    internal int WaitingForMembership => _executor.WaitingAtHold;
 
     /// <summary>The assigned partitions' states at the last change of the assignment; any thread.</summary>
     internal IReadOnlyList<PartitionState> Partitions => _snapshot;
@@ -195,6 +203,7 @@ internal sealed partial class ConsumerGroupWorker
 
                 ResumeDrained(consumer);
                 committer.CommitIfDue(_partitions.Values);
+                CheckMembership(consumer, committer);
                 ReadWatermarksIfDue(consumer);
             }
 
@@ -202,7 +211,7 @@ internal sealed partial class ConsumerGroupWorker
             var abort = _abort.IsCancellationRequested;
             var all = _partitions.Values.ToList();
             ShutdownPartitions(all, abort ? TimeSpan.Zero : _options.ShutdownDrainTimeout);
-            committer.CommitBeforeRelease(all, "shutdown");
+            committer.CommitBeforeRelease(all, CommitOccasion.Shutdown);
             ClosePartitions(all);
             _partitions.Clear();
             PublishSnapshot();
@@ -432,6 +441,90 @@ internal sealed partial class ConsumerGroupWorker
         }
     }
 
+    /// <summary>
+    /// The session timeout the member joined with and the lease derived from it: three quarters of the session, or zero
+    /// (not enforced) in an exactly-once group (its transactions fence a member the group dropped), under
+    /// <c>group.protocol=consumer</c> (the broker keeps the session there, and its heartbeats go on during a
+    /// reconciliation), and when <see cref="ConsumerOptions.CommitInterval"/> is too long for two commits to fit in it.
+    /// </summary>
+    internal static (TimeSpan Session, TimeSpan Lease) MembershipLease(ConsumerConfig config, ConsumerOptions options, bool exactlyOnce)
+    {
+        // Read as text: a value librdkafka refuses fails when the consumer is created, naming the setting.
+        var session = TimeSpan.FromMilliseconds(
+            int.TryParse(config.Get("session.timeout.ms"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : DefaultSessionTimeoutMs);
+        var lease = session * 3 / 4;
+        var enforced = !exactlyOnce
+            && !string.Equals(config.Get("group.protocol"), "consumer", StringComparison.OrdinalIgnoreCase)
+            && options.CommitInterval * 2 <= lease;
+        return (session, enforced ? lease : TimeSpan.Zero);
+    }
+
+    /// <summary>librdkafka's default <c>session.timeout.ms</c>.</summary>
+    internal const int DefaultSessionTimeoutMs = 45_000;
+
+    /// <summary>
+    /// Holds every handler call back while the member's completed offsets have waited longer than the lease for a commit
+    /// the coordinator accepted, and lets them go once one is accepted. The coordinator drops a member it has not heard
+    /// from for <c>session.timeout.ms</c> and gives its partitions to others; librdkafka notices by itself only while the
+    /// member is in a stable group, not while it rejoins (a cooperative rebalance keeps the partitions and their
+    /// handling), so a member that cannot reach its coordinator in the middle of a rebalance would go on handling
+    /// partitions their new owners handle too. Commits are the member's evidence: librdkafka sends them every
+    /// <see cref="ConsumerOptions.CommitInterval"/> while records complete, and an accepted one means the coordinator
+    /// still counts the member in its generation. Nothing is dropped while held: the records wait in their lanes, and a
+    /// revocation or loss releases them as always. See docs/consumer.md, "Membership".
+    /// </summary>
+    private void CheckMembership(IGroupConsumer consumer, IOffsetCommitter committer)
+    {
+        if (_membershipLease == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var unconfirmed = committer.Unconfirmed;
+        if (!_executor.Held)
+        {
+            if (unconfirmed > _membershipLease && !_stopRequested)
+            {
+                _executor.Hold();
+                _heldSince = _timeProvider.GetTimestamp();
+                _rejoined = false;
+                _state = ConsumerMemberState.Joining;
+                Log.MembershipUnconfirmed(_logger, _groupId, unconfirmed, _sessionTimeout);
+            }
+        }
+        else if (unconfirmed == TimeSpan.Zero)
+        {
+            ReleaseHold("a commit was accepted");
+        }
+        else if (!_rejoined && unconfirmed > _sessionTimeout * 3 / 2 && !_stopRequested)
+        {
+            // Still nothing accepted, and no rebalance told the member where it stands: whatever the coordinator thinks,
+            // the member leaves the group and joins it again, as librdkafka does when a stable member's session runs out.
+            // The revoke that follows releases the hold; the records still buffered are the next owner's to read.
+            _rejoined = true;
+            Log.MembershipRejoining(_logger, _groupId, unconfirmed, _sessionTimeout);
+            consumer.Unsubscribe();
+            consumer.Subscribe(_options.Topics);
+        }
+    }
+
+    /// <summary>Lets held handler calls start: the member's membership was confirmed.</summary>
+    private void ReleaseHold(string confirmation)
+    {
+        if (!_executor.Held)
+        {
+            return;
+        }
+
+        _executor.Release();
+        if (_state == ConsumerMemberState.Joining && !_stopRequested)
+        {
+            _state = ConsumerMemberState.Assigned;
+        }
+
+        Log.MembershipConfirmed(_logger, _groupId, confirmation, _timeProvider.GetElapsedTime(_heldSince));
+    }
+
     /// <summary>The client's report of a commit: kept per partition for the status, then the committer's.</summary>
     private void OnCommitted(CommittedOffsets committed)
     {
@@ -456,6 +549,9 @@ internal sealed partial class ConsumerGroupWorker
             _state = ConsumerMemberState.Assigned; // also with nothing: a member of a group with more members than partitions
         }
 
+        // The group completed a rebalance with this member in it: what it keeps is its own.
+        _committer?.MembershipConfirmed();
+        ReleaseHold("partitions assigned");
         if (partitions.Count == 0)
         {
             return; // a cooperative rebalance that gives this member nothing new
@@ -498,9 +594,14 @@ internal sealed partial class ConsumerGroupWorker
         Log.PartitionsRevoked(_logger, _groupId, Describe(revoked.Select(l => l.TopicPartition)));
 
         ShutdownPartitions(revoked, _abort.IsCancellationRequested ? TimeSpan.Zero : _options.RevokeDrainTimeout);
-        _committer!.CommitBeforeRelease(revoked, "revoke");
+        _committer!.CommitBeforeRelease(revoked, CommitOccasion.Revoke);
         ResumeReleased(_consumer!, revoked);
         ClosePartitions(revoked);
+
+        // Records of the revoked partitions no longer start (FinishInFlight); what the member keeps was confirmed by the
+        // rebalance (cooperative), or nothing is kept (eager).
+        _committer.MembershipConfirmed();
+        ReleaseHold("partitions revoked");
     }
 
     private void OnLost(List<TopicPartitionOffset> partitions)
@@ -515,6 +616,12 @@ internal sealed partial class ConsumerGroupWorker
         ShutdownPartitions(lost, TimeSpan.Zero);
         ResumeReleased(_consumer!, lost);
         ClosePartitions(lost);
+        _committer?.MembershipConfirmed(); // nothing of the lost partitions waits for a commit any more
+        ReleaseHold("partitions lost");
+        if (!_stopRequested)
+        {
+            _state = ConsumerMemberState.Joining;
+        }
     }
 
     private List<PartitionState> TakePartitions(IEnumerable<TopicPartition> partitions)

@@ -13,6 +13,9 @@ internal interface IGroupConsumer : IDisposable
 {
     void Subscribe(IEnumerable<string> topics);
 
+    /// <summary>Leaves the group (raising the revoke callback on a later poll); a <see cref="Subscribe"/> after it joins again.</summary>
+    void Unsubscribe();
+
     ConsumeResult<byte[], byte[]>? Consume(TimeSpan timeout);
 
     void Pause(IEnumerable<TopicPartition> partitions);
@@ -85,6 +88,8 @@ internal sealed class KafkaGroupConsumerFactory : IGroupConsumerFactory
         private readonly string _name = consumer.Name;
 
         public void Subscribe(IEnumerable<string> topics) => consumer.Subscribe(topics);
+
+        public void Unsubscribe() => consumer.Unsubscribe();
 
         public ConsumeResult<byte[], byte[]>? Consume(TimeSpan timeout) => consumer.Consume(timeout);
 

@@ -27,6 +27,10 @@ internal sealed class GroupExecutor
     private readonly List<DispatchedRecord> _batch = [];
     private int _batchingThread;
 
+    /// <summary>While set, no record starts: the loops wait for it to complete (<see cref="Hold"/>).</summary>
+    private TaskCompletionSource? _hold;
+    private int _waitingAtHold;
+
     public GroupExecutor(int concurrency, IRecordProcessor processor, Action onCompleted, Action<PartitionState, Exception> onFault)
     {
         _concurrency = concurrency;
@@ -89,8 +93,27 @@ internal sealed class GroupExecutor
         _batch.Clear();
     }
 
-    /// <summary>Ends the loops once they took what is queued.</summary>
-    public void Complete() => _ready.Writer.TryComplete();
+    /// <summary>Whether records wait at a <see cref="Hold"/>.</summary>
+    public bool Held => Volatile.Read(ref _hold) is not null;
+
+    /// <summary>Records taken by a loop and waiting at the hold to start.</summary>
+    internal int WaitingAtHold => Volatile.Read(ref _waitingAtHold);
+
+    /// <summary>
+    /// Starts no record until <see cref="Release"/>: each loop waits with the record it took, and records whose partition
+    /// was revoked or lost meanwhile are dropped when it goes on, as always. The handler calls under way go on.
+    /// </summary>
+    public void Hold() => Interlocked.CompareExchange(ref _hold, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    /// <summary>Lets the records waiting at the hold start.</summary>
+    public void Release() => Interlocked.Exchange(ref _hold, null)?.TrySetResult();
+
+    /// <summary>Ends the loops once they took what is queued (a hold is released: nothing may wait for it any more).</summary>
+    public void Complete()
+    {
+        Release();
+        _ready.Writer.TryComplete();
+    }
 
     /// <summary>
     /// One loop: waits for records, then takes them until none is left. A channel wakes every waiting loop when a record
@@ -112,6 +135,13 @@ internal sealed class GroupExecutor
 
     private async ValueTask ExecuteAsync(DispatchedRecord record)
     {
+        if (Volatile.Read(ref _hold) is { } hold)
+        {
+            Interlocked.Increment(ref _waitingAtHold);
+            await hold.Task.ConfigureAwait(false);
+            Interlocked.Decrement(ref _waitingAtHold);
+        }
+
         var partition = record.Partition;
         if (!partition.TryBegin(record))
         {

@@ -26,6 +26,28 @@ internal interface IOffsetCommitter
 
     /// <summary>The client's report of a commit (raised on the poll thread).</summary>
     void OnCommitted(CommittedOffsets committed);
+
+    /// <summary>
+    /// How long completed offsets have waited for a commit the group coordinator accepted (zero when none wait): the
+    /// member's evidence that the group still counts it a member. Poll thread.
+    /// </summary>
+    TimeSpan Unconfirmed { get; }
+
+    /// <summary>A rebalance completed (the group told this member its assignment): nothing waits for a confirmation.</summary>
+    void MembershipConfirmed();
+}
+
+/// <summary>Why offsets are committed synchronously, as logged.</summary>
+internal static class CommitOccasion
+{
+    /// <summary>Partitions are revoked: from inside the rebalance callback.</summary>
+    public const string Revoke = "revoke";
+
+    /// <summary>The consumer stops gracefully.</summary>
+    public const string Shutdown = "shutdown";
+
+    /// <summary>A partition's committable offset went back (the log was truncated).</summary>
+    public const string Rewind = "rewind";
 }
 
 /// <summary>
@@ -50,6 +72,8 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
     private readonly TimeSpan _storeInterval;
     private int _completedSinceStore;
     private long _lastStore;
+    private bool _awaitingConfirmation;
+    private long _awaitingSince;
 
     public StoredOffsetCommitter(IGroupConsumer consumer, ConsumerOptions options, ILogger logger, TimeProvider timeProvider, CancellationToken abort)
     {
@@ -64,6 +88,11 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
     }
 
     public void RecordCompleted() => Interlocked.Increment(ref _completedSinceStore);
+
+    /// <summary>Since the first offset stored after the last commit the coordinator accepted (stores happen while records complete).</summary>
+    public TimeSpan Unconfirmed => _awaitingConfirmation ? _timeProvider.GetElapsedTime(_awaitingSince) : TimeSpan.Zero;
+
+    public void MembershipConfirmed() => _awaitingConfirmation = false;
 
     public void CommitIfDue(IEnumerable<PartitionState> partitions)
     {
@@ -83,7 +112,14 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
         Store(partitions);
         if (!_abort.IsCancellationRequested)
         {
-            Commit(partitions, occasion);
+            // A revoke is not retried: the member is inside the rebalance that refuses its commit, and the group waits for
+            // it to return and rejoin. Kafka refuses a commit of the current generation only while the group completes
+            // a rebalance, which cannot happen before this member rejoined; the embedded coordinator refuses commits while
+            // it waits for members to rejoin, and completes the rebalance without one that does not come back in time
+            // (with the assignment it last reported, so its partitions may be given to another member while it still
+            // holds them). The stored offsets stay with librdkafka, and the next owner repeats at most what completed
+            // since the last accepted commit.
+            Commit(partitions, occasion, retryWhileRebalancing: occasion != CommitOccasion.Revoke);
         }
     }
 
@@ -111,6 +147,11 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             {
                 _consumer.StoreOffset(new TopicPartitionOffset(partition.TopicPartition, new Offset(offset), leaderEpoch));
                 partition.LastStored = offset;
+                if (!_awaitingConfirmation)
+                {
+                    _awaitingConfirmation = true;
+                    _awaitingSince = _timeProvider.GetTimestamp();
+                }
             }
             catch (KafkaException ex)
             {
@@ -120,16 +161,17 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
 
         if (rewound is not null)
         {
-            Commit(rewound, "rewind");
+            Commit(rewound, CommitOccasion.Rewind, retryWhileRebalancing: true);
         }
     }
 
     /// <summary>
-    /// Commits the committable offsets of <paramref name="partitions"/> synchronously, with their leader epochs. A commit
-    /// the coordinator refuses because the group is rebalancing (<c>REBALANCE_IN_PROGRESS</c>, transient: a rolling
-    /// deploy) is retried with a doubling backoff for up to 5 seconds, unless the stop turns into an abort.
+    /// Commits the committable offsets of <paramref name="partitions"/> synchronously, with their leader epochs. With
+    /// <paramref name="retryWhileRebalancing"/>, a commit the coordinator refuses because the group is rebalancing
+    /// (<c>REBALANCE_IN_PROGRESS</c>, transient: a rolling deploy) is retried with a doubling backoff for up to 5 seconds,
+    /// unless the stop turns into an abort.
     /// </summary>
-    private void Commit(IEnumerable<PartitionState> partitions, string occasion)
+    private void Commit(IEnumerable<PartitionState> partitions, string occasion, bool retryWhileRebalancing)
     {
         List<TopicPartitionOffset>? offsets = null;
         foreach (var partition in partitions)
@@ -153,6 +195,7 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             try
             {
                 _consumer.Commit(offsets);
+                _awaitingConfirmation = false;
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
                     Log.Committed(_logger, _groupId, occasion, string.Join(", ", offsets));
@@ -160,7 +203,8 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
 
                 return;
             }
-            catch (KafkaException ex) when (IsRebalanceInProgress(ex)
+            catch (KafkaException ex) when (retryWhileRebalancing
+                && IsRebalanceInProgress(ex)
                 && !_abort.IsCancellationRequested
                 && _timeProvider.GetElapsedTime(started) + backoff < s_commitRetryLimit)
             {
@@ -176,6 +220,36 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
         }
     }
 
+    /// <summary>
+    /// Whether a failed commit leaves the member's membership unconfirmed: the client could not reach the coordinator
+    /// (a local error), or the coordinator refused the member or its generation (it is rebalancing, moved or loading,
+    /// does not know the member, or knows a newer generation). Kafka reports these per partition, as every other error.
+    /// </summary>
+    private static bool RefusesMembership(CommittedOffsets committed)
+    {
+        if (IsMembershipError(committed.Error.Code))
+        {
+            return true;
+        }
+
+        foreach (var offset in committed.Offsets)
+        {
+            if (IsMembershipError(offset.Error.Code))
+            {
+                return true;
+            }
+        }
+
+        return committed.Offsets.Count == 0 && committed.Error.IsError;
+    }
+
+    private static bool IsMembershipError(ErrorCode code)
+        => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId
+            or ErrorCode.FencedInstanceId or ErrorCode.StaleMemberEpoch
+            or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.GroupLoadInProgress
+            or ErrorCode.RequestTimedOut or ErrorCode.NetworkException
+            || (code != ErrorCode.NoError && (int)code < 0); // librdkafka's local errors: transport, timeouts, no coordinator
+
     private static bool IsRebalanceInProgress(KafkaException exception)
         => exception.Error.Code == ErrorCode.RebalanceInProgress
             || (exception is TopicPartitionOffsetException partial && partial.Results.Exists(static r => r.Error.Code == ErrorCode.RebalanceInProgress));
@@ -188,19 +262,29 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
     {
         if (committed.Error.Code == ErrorCode.Local_NoOffset)
         {
-            return; // nothing was stored since the last commit
+            _awaitingConfirmation = false; // nothing was stored since the last commit: nothing waits
+            return;
         }
 
         var group = new KeyValuePair<string, object?>("messaging.consumer.group.name", _groupId);
         var failed = committed.Error.IsError ? committed.Error : committed.Offsets.FirstOrDefault(o => o.Error.IsError)?.Error;
         if (failed is not null)
         {
+            if (!RefusesMembership(committed))
+            {
+                // The coordinator took the commit as this member's and refused partitions of it for their own reasons
+                // (the embedded cluster refuses an offset whose leader epoch is older than the partition's, until
+                // records of the new epoch complete): the membership itself is confirmed.
+                _awaitingConfirmation = false;
+            }
+
             KafkaTypedTelemetry.Commits.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
             KafkaTypedTelemetry.CommitFailures.Add(1, group, new KeyValuePair<string, object?>("error.type", failed.Code.ToString()));
             Log.CommitFailed(_logger, _groupId, "auto", failed.Reason, new KafkaException(failed));
             return;
         }
 
+        _awaitingConfirmation = false;
         KafkaTypedTelemetry.Commits.Add(1, group);
         if (_logger.IsEnabled(LogLevel.Debug))
         {

@@ -145,6 +145,16 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
         // enable.auto.commit is off in an exactly-once group and nothing is committed by the consumer: no reports.
     }
 
+    /// <summary>
+    /// Zero: a member the group no longer counts is fenced by its transaction (the offsets carry its generation), so
+    /// nothing it handled meanwhile takes effect; the member's handling is not held back.
+    /// </summary>
+    public TimeSpan Unconfirmed => TimeSpan.Zero;
+
+    public void MembershipConfirmed()
+    {
+    }
+
     public void Dispose()
     {
         _member.Dispose();

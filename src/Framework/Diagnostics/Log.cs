@@ -116,6 +116,15 @@ internal static partial class Log
     [LoggerMessage(224, LogLevel.Information, "Consumer group '{GroupId}': committing offsets ({Occasion}) was refused while the group rebalances: {Reason}; retrying in {Delay}")]
     public static partial void CommitRetrying(ILogger logger, string groupId, string occasion, string reason, TimeSpan delay);
 
+    [LoggerMessage(225, LogLevel.Warning, "Consumer group '{GroupId}': no commit was accepted for {Unconfirmed} (session.timeout.ms is {SessionTimeout}); the group may no longer count this member, so no handler call starts until a commit is accepted or the group assigns partitions again")]
+    public static partial void MembershipUnconfirmed(ILogger logger, string groupId, TimeSpan unconfirmed, TimeSpan sessionTimeout);
+
+    [LoggerMessage(226, LogLevel.Information, "Consumer group '{GroupId}': membership confirmed ({Confirmation}) after {Held}; handling goes on")]
+    public static partial void MembershipConfirmed(ILogger logger, string groupId, string confirmation, TimeSpan held);
+
+    [LoggerMessage(227, LogLevel.Warning, "Consumer group '{GroupId}': no commit was accepted for {Unconfirmed}, more than the session ({SessionTimeout}) allows; the member leaves the group and joins it again")]
+    public static partial void MembershipRejoining(ILogger logger, string groupId, TimeSpan unconfirmed, TimeSpan sessionTimeout);
+
     // librdkafka
     [LoggerMessage(301, LogLevel.Warning, "Kafka client '{Client}' error: {Reason} ({ErrorCode})")]
     public static partial void ClientError(ILogger logger, string client, string reason, ErrorCode errorCode);

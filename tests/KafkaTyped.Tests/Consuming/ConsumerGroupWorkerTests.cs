@@ -4,6 +4,7 @@ using KafkaTyped.Consuming;
 using KafkaTyped.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KafkaTyped.Tests.Consuming;
 
@@ -134,13 +135,128 @@ public sealed class ConsumerGroupWorkerTests
         Assert.Equal([0L, 1L, 2L], processor.Completed);
     }
 
-    private static ConsumerGroupWorker CreateWorker(FakeConsumer consumer, IRecordProcessor processor, int laneCapacity)
+    [Fact]
+    public async Task A_member_whose_commits_go_unaccepted_past_the_lease_starts_no_handler_call_until_one_is_accepted()
+    {
+        // The coordinator drops a member it has not heard from for session.timeout.ms and gives its partitions to others;
+        // librdkafka notices only in a stable group, not while the member rejoins. Past three quarters of the session
+        // without an accepted commit the member must stop starting handler calls, or it handles partitions beside their
+        // new owners (the fault runner's broker outages showed two members on one partition for 2.5 s).
+        var time = new FakeTimeProvider();
+        var consumer = new FakeConsumer();
+        var processor = new GatedProcessor(gate: null);
+        var worker = CreateWorker(consumer, processor, laneCapacity: 100, time, sessionTimeout: TimeSpan.FromSeconds(10));
+        worker.Start();
+        consumer.Assign(s_p0);
+        consumer.Deliver(s_p0, 0, 3);
+        await Records.WaitUntil(() => processor.Completed.Count == 3 && consumer.Stored.Any(o => o.Offset.Value == 3), "three records handled and stored");
+
+        // 7.6 s without an accepted commit: past the lease of 7.5 s.
+        time.Advance(TimeSpan.FromSeconds(7.6));
+        await Records.WaitUntil(() => worker.State == ConsumerMemberState.Joining, "the member to hold its handling");
+        consumer.Deliver(s_p0, 3, 3);
+        // One record of the partition is admitted at a time (partition order): the first waits at the hold, the others in the lane.
+        await Records.WaitUntil(() => worker.WaitingForMembership == 1 && worker.Partitions.Single().Buffered == 3, "the three new records to wait");
+        Assert.Equal([0L, 1L, 2L], processor.Completed);
+
+        // An accepted commit confirms the membership: the records start, in order.
+        consumer.ReportCommit(s_p0, 3, ErrorCode.NoError);
+        await Records.WaitUntil(
+            () => processor.Completed.Count == 6 && worker.State == ConsumerMemberState.Assigned && consumer.Stored.Any(o => o.Offset.Value == 6),
+            "the held records handled and stored");
+        Assert.Equal([0L, 1L, 2L, 3L, 4L, 5L], processor.Completed);
+
+        // Held again; a refused commit is no confirmation, and a revoke lets the held records go unhandled.
+        time.Advance(TimeSpan.FromSeconds(7.6));
+        await Records.WaitUntil(() => worker.State == ConsumerMemberState.Joining, "the member to hold its handling again");
+        consumer.ReportCommit(s_p0, 6, ErrorCode.RebalanceInProgress);
+        consumer.Deliver(s_p0, 6, 2);
+        await Records.WaitUntil(() => worker.WaitingForMembership == 1 && worker.Partitions.Single().Buffered == 2, "the two new records to wait");
+        Assert.Equal(ConsumerMemberState.Joining, worker.State);
+
+        // Still nothing accepted at one and a half sessions: the member leaves the group and joins again, as librdkafka
+        // does when a stable member's session runs out; the revoke that follows releases the hold.
+        Assert.Equal(0, consumer.Rejoins);
+        time.Advance(TimeSpan.FromSeconds(7.5));
+        await Records.WaitUntil(() => consumer.Rejoins == 1, "the member to rejoin the group");
+        consumer.Revoke(s_p0);
+        await Records.WaitUntil(() => worker.Partitions.Count == 0 && worker.WaitingForMembership == 0, "the revoke to release the hold");
+        await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
+        Assert.Equal([0L, 1L, 2L, 3L, 4L, 5L], processor.Completed);
+        Assert.Equal(6, consumer.Commits.Last().Single().Offset.Value);
+    }
+
+    [Fact]
+    public async Task A_commit_refused_for_a_partition_of_its_own_confirms_the_membership()
+    {
+        // The coordinator checked the member and its generation, then refused the offset (the embedded cluster does so
+        // for an offset whose leader epoch is older than the partition's, until records of the new epoch complete).
+        // Holding the handling on it would never end: no new record completes while held.
+        var time = new FakeTimeProvider();
+        var consumer = new FakeConsumer();
+        var processor = new GatedProcessor(gate: null);
+        var worker = CreateWorker(consumer, processor, laneCapacity: 100, time, sessionTimeout: TimeSpan.FromSeconds(10));
+        worker.Start();
+        consumer.Assign(s_p0);
+        consumer.Deliver(s_p0, 0, 1);
+        await Records.WaitUntil(() => consumer.Stored.Any(o => o.Offset.Value == 1), "the record handled and stored");
+        time.Advance(TimeSpan.FromSeconds(7.6));
+        await Records.WaitUntil(() => worker.State == ConsumerMemberState.Joining, "the member to hold its handling");
+
+        consumer.ReportCommit(s_p0, 1, ErrorCode.FencedLeaderEpoch);
+        consumer.Deliver(s_p0, 1, 1);
+        await Records.WaitUntil(() => processor.Completed.Count == 2 && worker.State == ConsumerMemberState.Assigned, "the handling to go on");
+        await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
+    }
+
+    [Fact]
+    public async Task A_revoke_commit_refused_while_the_group_rebalances_is_not_retried_inside_the_rebalance()
+    {
+        // The member is inside the rebalance callback: the group waits for it to return and rejoin, so retrying there
+        // only keeps it out of the rebalance (the embedded coordinator then completes it with the member's last reported
+        // assignment and gives its partitions to another member while it still holds them).
+        var consumer = new FakeConsumer();
+        var processor = new GatedProcessor(gate: null);
+        var worker = CreateWorker(consumer, processor, laneCapacity: 100);
+        worker.Start();
+        consumer.Assign(s_p0);
+        consumer.Deliver(s_p0, 0, 3);
+        await Records.WaitUntil(() => processor.Completed.Count == 3, "three records handled");
+
+        consumer.RefuseCommits = ErrorCode.RebalanceInProgress;
+        consumer.Revoke(s_p0);
+        consumer.Assign(s_p0); // raised once the revoke returned: the poll thread runs one callback after the other
+        await Records.WaitUntil(() => consumer.CommitAttempts > 0 && worker.Partitions.Count == 1, "the revoke to return");
+        Assert.Equal(1, consumer.CommitAttempts);
+        await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
+    }
+
+    [Theory]
+    [InlineData(null, null, 1000, false, 33_750)]          // librdkafka's default session (45 s)
+    [InlineData(2000, null, 500, false, 1500)]             // the fault runner's members
+    [InlineData(10_000, null, 4000, false, 0)]             // two commits do not fit in the lease
+    [InlineData(null, "consumer", 1000, false, 0)]         // KIP-848: the broker keeps the session
+    [InlineData(null, null, 1000, true, 0)]                // exactly-once: transactions fence a dropped member
+    public void The_membership_lease_is_three_quarters_of_the_session_where_commits_can_confirm_it(
+        int? sessionTimeoutMs, string? groupProtocol, int commitIntervalMs, bool exactlyOnce, int expectedLeaseMs)
+    {
+        var config = new ConsumerConfig { GroupId = "g", SessionTimeoutMs = sessionTimeoutMs };
+        if (groupProtocol is not null)
+        {
+            config.Set("group.protocol", groupProtocol);
+        }
+
+        var (_, lease) = ConsumerGroupWorker.MembershipLease(config, new ConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(commitIntervalMs) }, exactlyOnce);
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedLeaseMs), lease);
+    }
+
+    private static ConsumerGroupWorker CreateWorker(FakeConsumer consumer, IRecordProcessor processor, int laneCapacity, TimeProvider? time = null, TimeSpan? sessionTimeout = null)
         => new(
-            new ConsumerOptions { GroupId = "g", Topics = { "orders" }, LaneCapacity = laneCapacity, RevokeDrainTimeout = TimeSpan.FromMilliseconds(200) },
-            new ConsumerConfig { GroupId = "g" },
+            new ConsumerOptions { GroupId = "g", Topics = { "orders" }, LaneCapacity = laneCapacity, RevokeDrainTimeout = TimeSpan.FromMilliseconds(200), CommitBatchSize = time is null ? 1000 : 1 },
+            new ConsumerConfig { GroupId = "g", SessionTimeoutMs = (int?)sessionTimeout?.TotalMilliseconds },
             processor,
             NullLogger.Instance,
-            TimeProvider.System,
+            time ?? TimeProvider.System,
             onFatal: null,
             consumerFactory: new FakeConsumerFactory(consumer));
 
@@ -226,9 +342,16 @@ public sealed class ConsumerGroupWorkerTests
             }
         }
 
+        private int _rejoins;
+
+        /// <summary>Unsubscribe calls followed by a subscribe: the worker leaving the group to join it again.</summary>
+        public int Rejoins => Volatile.Read(ref _rejoins);
+
         public void Subscribe(IEnumerable<string> topics)
         {
         }
+
+        public void Unsubscribe() => Interlocked.Increment(ref _rejoins);
 
         /// <summary>
         /// One step that delivers <paramref name="count"/> records from successive polls, the first of them waiting, and
@@ -294,12 +417,31 @@ public sealed class ConsumerGroupWorkerTests
             }
         }
 
-        public void StoreOffset(TopicPartitionOffset offset)
-        {
-        }
+        public ConcurrentQueue<TopicPartitionOffset> Stored { get; } = new();
+
+        public void StoreOffset(TopicPartitionOffset offset) => Stored.Enqueue(offset);
+
+        /// <summary>Raises librdkafka's report of a background commit of <paramref name="offset"/> from the next poll.</summary>
+        public void ReportCommit(TopicPartition partition, long offset, ErrorCode error)
+            => _steps.Add(() => Callbacks.Committed(new CommittedOffsets(
+                [new TopicPartitionOffsetError(partition, new Offset(offset), new Error(error))],
+                new Error(error))));
+
+        /// <summary>When set, synchronous commits fail with this error (counted in <see cref="CommitAttempts"/>).</summary>
+        public ErrorCode? RefuseCommits { get; set; }
+
+        private int _commitAttempts;
+
+        public int CommitAttempts => Volatile.Read(ref _commitAttempts);
 
         public void Commit(IEnumerable<TopicPartitionOffset> offsets)
         {
+            Interlocked.Increment(ref _commitAttempts);
+            if (RefuseCommits is { } error)
+            {
+                throw new KafkaException(error);
+            }
+
             lock (Commits)
             {
                 Commits.Add([.. offsets]);

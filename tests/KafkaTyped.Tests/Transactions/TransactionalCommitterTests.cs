@@ -289,6 +289,10 @@ public sealed class TransactionalCommitterTests
         {
         }
 
+        public void Unsubscribe()
+        {
+        }
+
         public ConsumeResult<byte[], byte[]>? Consume(TimeSpan timeout)
         {
             if (Pending.TryDequeue(out var record))
