@@ -111,6 +111,48 @@ public sealed class AvroResolutionTests
     }
 
     [Fact]
+    public void Defaults_of_every_kind_and_an_enum_default_resolve_as_Apache_Avro_resolves_them()
+    {
+        // Reader schemas other than the generated ones (which default only nullable members to null), straight to the resolver.
+        const string Writer = """{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}""";
+        const string Reader = """
+            {"type":"record","name":"R","fields":[
+              {"name":"b","type":"long","default":5},{"name":"a","type":"long"},{"name":"c","type":"string","default":"x\u00e9"},
+              {"name":"d","type":"bytes","default":"\u00ff\u0001"},{"name":"e","type":{"type":"array","items":"int"},"default":[1,2]},
+              {"name":"f","type":{"type":"map","values":"double"},"default":{"k":1.5}},
+              {"name":"g","type":{"type":"record","name":"G","fields":[{"name":"y","type":"int"},{"name":"z","type":"string","default":"q"}]},"default":{"y":2}},
+              {"name":"h","type":{"type":"enum","name":"H","symbols":["A","B"]},"default":"B"},
+              {"name":"i","type":["null","int"],"default":null},{"name":"j","type":["int","null"],"default":3},
+              {"name":"k","type":"boolean","default":true},{"name":"l","type":"float","default":1.25},
+              {"name":"m","type":{"type":"fixed","name":"M","size":2},"default":"ab"}]}
+            """;
+        var writerSchema = Schema.Parse(Writer);
+        var readerSchema = Schema.Parse(Reader);
+        var datum = new GenericRecord((RecordSchema)writerSchema);
+        datum.Add("a", -7);
+        var body = AvroTests.ApacheWrite(writerSchema, datum);
+        var expected = AvroTests.ApacheWrite(readerSchema, AvroTests.ApacheRead(writerSchema, body, readerSchema));
+        Assert.Equal(expected, Transcode(Writer, Reader, body));
+
+        // A writer symbol the reader lacks takes the reader's default symbol.
+        const string WriterEnum = """{"type":"enum","name":"H","symbols":["Z","A","B"]}""";
+        const string ReaderEnum = """{"type":"enum","name":"H","symbols":["A","B"],"default":"B"}""";
+        Assert.Equal([0x02], Transcode(WriterEnum, ReaderEnum, [0x00]));
+        Assert.Equal([0x00], Transcode(WriterEnum, ReaderEnum, [0x02]));
+
+        // A default that is not a value of its field's type fails the plan, naming the field.
+        var error = Assert.Throws<AvroSerializationException>(() => Transcode(Writer, """{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"int","default":"x"}]}""", body));
+        Assert.Contains("the default of the reader's field 'b' of record R, \"x\", is not a value of its type int", error.Message);
+    }
+
+    private static byte[] Transcode(string writer, string reader, byte[] body)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        AvroTranscoder.Run(AvroResolver.Build(AvroSchemaParser.Parse(writer), AvroSchemaParser.Parse(reader)), body, output, "R");
+        return output.WrittenSpan.ToArray();
+    }
+
+    [Fact]
     public void The_plan_is_built_once_per_writer_schema_id_and_type()
     {
         const string Older = """{"type":"record","name":"Counted","namespace":"Older","fields":[{"name":"name","type":"string"}]}""";
