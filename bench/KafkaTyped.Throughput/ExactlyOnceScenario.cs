@@ -82,6 +82,7 @@ internal static class ExactlyOnceScenario
         services.AddSingleton(counter);
         services.AddSingleton(new NoOpOrderHandler(int.MaxValue));
         services.AddSingleton(new DelayedCancellationHandler(int.MaxValue, static () => 0, Task.CompletedTask));
+        services.AddSingleton(new ProbeCounter(int.MaxValue)); // the store scenarios' handlers, idle here
         services.AddKafkaTyped(o =>
         {
             o.BootstrapServers = cluster.BootstrapServers;

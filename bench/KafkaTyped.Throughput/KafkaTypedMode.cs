@@ -122,6 +122,7 @@ internal static class KafkaTypedMode
 
         services.AddSingleton(new DelayedCancellationHandler()); // the ordering scenarios' handler, idle here
         services.AddSingleton(new TransformCounter(output: "unused")); // what the exactly-once scenario's handler needs, idle here
+        services.AddSingleton(new ProbeCounter(int.MaxValue)); // the store scenarios' handlers, idle here
         // The address is set here rather than with UseEmbeddedCluster: the bridge's test settings (quick fetches, short
         // sessions) would configure this client differently from the hand-written one it is compared with.
         services.AddKafkaTyped(o =>

@@ -182,6 +182,7 @@ internal static class OrderingScenarios
         services.AddSingleton(handler);
         services.AddSingleton(new NoOpOrderHandler(int.MaxValue));
         services.AddSingleton(new TransformCounter(output: "unused")); // the exactly-once scenario's, idle here
+        services.AddSingleton(new ProbeCounter(int.MaxValue)); // the store scenarios' handlers, idle here
         services.AddKafkaTyped(o =>
         {
             o.BootstrapServers = cluster.BootstrapServers;

@@ -15,6 +15,8 @@ using KafkaTyped.Throughput;
 //            --scoped               KafkaTyped's handler is registered scoped (a DI scope per record, the default of AddGeneratedHandlers)
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput -- ordering [--quick]   ordering modes with an awaiting handler
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput -- exactly-once [--quick] [--messages N] [--rounds R]   consume-transform-produce, exactly-once vs at-least-once
+//   dotnet run -c Release --project bench/KafkaTyped.Throughput -- stores [--quick] [--outbox|--dedup] [--messages N] [--dedup-messages N] [--rounds R]
+//            outbox relay (SQLite, PostgreSQL from KAFKATYPED_POSTGRES) against a raw producer; [Deduplicate] on each store against none
 //   dotnet run -c Release --project bench/KafkaTyped.Throughput -- matrix [--quick] [--consume|--publish|--cost|--slow [--work-us N]] [--partitions P] [--rounds R] [--kafkatyped-only] [--case N]
 //            what users run: singleton and scoped handlers at 6, 32 and 128 partitions, publish against plain and same-format raw producers
 if (args is ["matrix", ..])
@@ -25,6 +27,11 @@ if (args is ["matrix", ..])
 if (args is ["ordering", ..])
 {
     return await OrderingScenarios.RunAsync(args[1..]);
+}
+
+if (args is ["stores", ..])
+{
+    return await StoreScenarios.RunAsync(args[1..]);
 }
 
 if (args is ["exactly-once", ..])

@@ -122,6 +122,38 @@ public sealed class AvroTests
         Assert.Equal(1.1m, KafkaSerializer.Deserialize<PaymentTaken>(KafkaSerializer.Serialize(payment with { Amount = 1.1000m }, MessageFormat.Avro), MessageFormat.Avro).Amount);
     }
 
+    [Theory]
+    [InlineData(0, "a")]
+    [InlineData(1, "a")]
+    [InlineData(21, "a")]     // the longest whose longest encoding (3 bytes a character) still has a 1-byte length
+    [InlineData(22, "a")]     // room for a 2-byte length, written with 1: the bytes move up
+    [InlineData(63, "a")]
+    [InlineData(64, "a")]     // a 2-byte length
+    [InlineData(21, "é")]    // 2 bytes a character
+    [InlineData(43, "€")]     // 3 bytes a character: 129 bytes, a 2-byte length
+    [InlineData(30, "😀")]    // surrogate pairs: 4 bytes each
+    [InlineData(4096, "ab€")] // the longest encoded in one pass
+    [InlineData(4097, "ab€")] // counted first, then encoded
+    public void Strings_of_every_length_and_width_are_written_as_Apache_Avro_writes_them(int repeat, string unit)
+    {
+        var text = string.Concat(Enumerable.Repeat(unit, repeat));
+        var value = new LineItem(text, 3, 1.5m);
+        var schema = Schema.Parse(KafkaSerializer.AvroSchema<LineItem>());
+        var ours = KafkaSerializer.Serialize(value, MessageFormat.Avro);
+        Assert.Equal(ApacheWrite(schema, ToGeneric(schema, value)), ours);
+        Assert.Equal(value, KafkaSerializer.Deserialize<LineItem>(ours, MessageFormat.Avro));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5000)]
+    public void A_string_with_a_lone_surrogate_is_refused_when_written(int length)
+    {
+        var text = new string('a', length) + "\uD800";
+        var error = Assert.Throws<AvroSerializationException>(() => KafkaSerializer.Serialize(new LineItem(text, 3, 1.5m), MessageFormat.Avro));
+        Assert.Contains("lone surrogate", error.Message);
+    }
+
     [Fact]
     public void Values_Avro_cannot_carry_are_refused_when_written()
     {

@@ -23,6 +23,8 @@ internal sealed class ConsumerStages
         TimeProvider = timeProvider;
         Jitter = jitter;
         DeadLetters = new DeadLetterStage(this, sink);
+        Rejections = new RejectionStage(this);
+        GroupTag = new("messaging.consumer.group.name", GroupId);
     }
 
     public ConsumerOptions Options { get; }
@@ -38,6 +40,12 @@ internal sealed class ConsumerStages
     public IRetryJitter Jitter { get; }
 
     public DeadLetterStage DeadLetters { get; }
+
+    /// <summary>The outcome stage of records no handler runs for: counted, traced, dead-lettered when poison.</summary>
+    public RejectionStage Rejections { get; }
+
+    /// <summary>The group as a metric tag, made once so that recording it allocates nothing.</summary>
+    public KeyValuePair<string, object?> GroupTag { get; }
 
     /// <summary>The registered deduplication store, resolved when a handler with <see cref="DeduplicateAttribute"/> first needs it.</summary>
     public IDeduplicationStore DeduplicationStore => _deduplicationStore ??= _services?.GetService<IDeduplicationStore>()

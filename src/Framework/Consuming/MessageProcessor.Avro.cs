@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using KafkaTyped.Diagnostics;
 using KafkaTyped.SchemaRegistry;
 using KafkaTyped.Serialization;
 
@@ -41,8 +42,11 @@ internal sealed partial class MessageProcessor
         }
         catch (SchemaRegistryException ex)
         {
-            // The registry did not answer after its retries: the record cannot be read, and is dead-lettered with the cause.
-            return await _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, ex, cancellationToken).ConfigureAwait(false);
+            // The registry did not answer after its retries: the record cannot be read, and is dead-lettered with the cause
+            // (logged, counted and traced as every invalid payload is).
+            var name = System.Text.Encoding.UTF8.GetString(typeId);
+            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, name, ex);
+            return await _stages.Rejections.PoisonAsync(record, DeadLetterReason.InvalidPayload, "invalid_payload", ex, name, cancellationToken).ConfigureAwait(false);
         }
 
         if (schema is not null)

@@ -72,7 +72,7 @@ internal sealed partial class MessageProcessor : IRecordProcessor
     {
         if (KafkaTypedTelemetry.ConsumedMessages.Enabled)
         {
-            KafkaTypedTelemetry.ConsumedMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
+            KafkaTypedTelemetry.ConsumedMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic), _stages.GroupTag);
         }
 
         // One pass over the headers for ce_type, content-type and whether the record is an addressed replay.
@@ -87,8 +87,7 @@ internal sealed partial class MessageProcessor : IRecordProcessor
             && replayGroup is not null && !string.Equals(replayGroup, _stages.GroupId, StringComparison.Ordinal))
         {
             Log.ReplayForOtherGroup(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, replayGroup, _stages.GroupId);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "replay_for_other_group"));
-            return new(MessageOutcome.SkippedReplay);
+            return new(_stages.Rejections.Skip(record, "replay_for_other_group", typeId: null, failed: false, MessageOutcome.SkippedReplay));
         }
 
         // Read the envelope: the ce_type header, and the value's size before anything decodes it.
@@ -125,8 +124,7 @@ internal sealed partial class MessageProcessor : IRecordProcessor
         }
 
         Log.MissingTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
-        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "missing_type"));
-        return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.MissingType, exception: null, cancellationToken);
+        return _stages.Rejections.PoisonAsync(record, DeadLetterReason.MissingType, "missing_type", exception: null, typeId: null, cancellationToken);
     }
 
     /// <summary>
@@ -172,11 +170,11 @@ internal sealed partial class MessageProcessor : IRecordProcessor
         var binding = _routes.Find(typeId);
         if (binding is null)
         {
-            Log.UnknownTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, Encoding.UTF8.GetString(typeId));
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "unknown_type"));
+            var unknown = Encoding.UTF8.GetString(typeId);
+            Log.UnknownTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, unknown);
             return _stages.Options.DeadLetterUnknownTypes
-                ? _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.UnknownType, exception: null, cancellationToken)
-                : new(MessageOutcome.SkippedUnknownType);
+                ? _stages.Rejections.PoisonAsync(record, DeadLetterReason.UnknownType, "unknown_type", exception: null, unknown, cancellationToken)
+                : new(_stages.Rejections.Skip(record, "unknown_type", unknown, failed: true, MessageOutcome.SkippedUnknownType));
         }
 
         // The typed stages, in the route's chain for this group (only the addressed handler for a replay that names one).
@@ -203,24 +201,22 @@ internal sealed partial class MessageProcessor : IRecordProcessor
 
         if (result == JsonEnvelope.Result.Malformed)
         {
-            var name = typeId is null ? "(json envelope)" : Encoding.UTF8.GetString(typeId);
-            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, name, error!);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
-            return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, error, cancellationToken);
+            var name = typeId is null ? null : Encoding.UTF8.GetString(typeId);
+            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, name ?? "(json envelope)", error!);
+            return _stages.Rejections.PoisonAsync(record, DeadLetterReason.InvalidPayload, "invalid_payload", error, name, cancellationToken);
         }
 
         if (typeId is not null)
         {
             // A header routes the record, but the value is not the envelope its content-type announces.
             var invalid = new System.Text.Json.JsonException("The value is not a {\"type\":...,\"payload\":{...}} envelope.");
-            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, Encoding.UTF8.GetString(typeId), invalid);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
-            return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, invalid, cancellationToken);
+            var name = Encoding.UTF8.GetString(typeId);
+            Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, name, invalid);
+            return _stages.Rejections.PoisonAsync(record, DeadLetterReason.InvalidPayload, "invalid_payload", invalid, name, cancellationToken);
         }
 
         Log.MissingTypeId(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
-        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "missing_type"));
-        return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.MissingType, exception: null, cancellationToken);
+        return _stages.Rejections.PoisonAsync(record, DeadLetterReason.MissingType, "missing_type", exception: null, typeId: null, cancellationToken);
     }
 
     private bool IsTooLarge(byte[]? value) => value is not null && value.Length > _stages.Options.MaxPayloadBytes;
@@ -228,16 +224,15 @@ internal sealed partial class MessageProcessor : IRecordProcessor
     private ValueTask<MessageOutcome> PayloadTooLarge(ConsumeResult<byte[], byte[]> record, byte[] value, CancellationToken cancellationToken)
     {
         Log.PayloadTooLarge(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, value.Length, _stages.Options.MaxPayloadBytes);
-        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "payload_too_large"));
-        return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.PayloadTooLarge, exception: null, cancellationToken);
+        return _stages.Rejections.PoisonAsync(record, DeadLetterReason.PayloadTooLarge, "payload_too_large", exception: null, typeId: null, cancellationToken);
     }
 
     private ValueTask<MessageOutcome> UnsupportedContentType(ConsumeResult<byte[], byte[]> record, ReadOnlySpan<byte> typeId, CancellationToken cancellationToken)
     {
         CloudEventHeaders.TryGetLast(record.Message.Headers, CloudEventHeaders.ContentType, out var contentType);
         var error = new NotSupportedException($"The content-type '{Encoding.UTF8.GetString(contentType)}' is not a format KafkaTyped reads (application/x-msgpack, application/json, application/vnd.kafkatyped.envelope+json, application/cloudevents+json, application/avro).");
-        Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, Encoding.UTF8.GetString(typeId), error);
-        KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
-        return _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, error, cancellationToken);
+        var name = Encoding.UTF8.GetString(typeId);
+        Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, name, error);
+        return _stages.Rejections.PoisonAsync(record, DeadLetterReason.InvalidPayload, "invalid_payload", error, name, cancellationToken);
     }
 }

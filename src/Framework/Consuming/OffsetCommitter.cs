@@ -195,6 +195,7 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             try
             {
                 _consumer.Commit(offsets);
+                KafkaTypedTelemetry.RecordCommitDuration(_timeProvider.GetElapsedTime(started), _groupId, error: null);
                 _awaitingConfirmation = false;
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
@@ -214,6 +215,7 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             }
             catch (KafkaException ex)
             {
+                KafkaTypedTelemetry.RecordCommitDuration(_timeProvider.GetElapsedTime(started), _groupId, ex.Error);
                 Log.CommitFailed(_logger, _groupId, occasion, ex.Error.Reason, ex);
                 return;
             }

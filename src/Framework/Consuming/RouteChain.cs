@@ -121,8 +121,7 @@ internal sealed class RouteChain<TMessage> : RouteChain
         if (only < 0)
         {
             Log.ReplayForMissingHandler(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, _route.TypeId, handler, _stages.GroupId);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "replay_for_missing_handler"));
-            return new(MessageOutcome.SkippedReplay);
+            return new(_stages.Rejections.Skip(record, "replay_for_missing_handler", _route.TypeId, failed: true, MessageOutcome.SkippedReplay));
         }
 
         return TryDeserialize(record, payload, format, out var message, out var poison, cancellationToken)
@@ -141,9 +140,8 @@ internal sealed class RouteChain<TMessage> : RouteChain
         catch (Exception ex)
         {
             Log.InvalidPayload(_stages.Logger, record.Topic, record.Partition.Value, record.Offset.Value, _route.TypeId, ex);
-            KafkaTypedTelemetry.SkippedMessages.Add(1, new KeyValuePair<string, object?>("reason", "invalid_payload"));
             message = default!;
-            poison = _stages.DeadLetters.PoisonAsync(record, DeadLetterReason.InvalidPayload, ex, cancellationToken);
+            poison = _stages.Rejections.PoisonAsync(record, DeadLetterReason.InvalidPayload, "invalid_payload", ex, _route.TypeId, cancellationToken);
             return false;
         }
     }
@@ -192,30 +190,12 @@ internal sealed class RouteChain<TMessage> : RouteChain
         if (started != 0)
         {
             KafkaTypedTelemetry.ProcessDuration.Record(
-                Stopwatch.GetElapsedTime(started).TotalSeconds, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic));
+                Stopwatch.GetElapsedTime(started).TotalSeconds, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic), _stages.GroupTag);
         }
 
         return outcome;
     }
 
     private Activity? StartActivity(ConsumeResult<byte[], byte[]> record)
-    {
-        if (!KafkaTypedTelemetry.Source.HasListeners())
-        {
-            return null;
-        }
-
-        // The producer's trace is continued (the span is its child) and linked, so traces join up either way a backend
-        // shows them; a record without a valid traceparent starts a trace of its own.
-        var fromProducer = CloudEventHeaders.TryGetTraceContext(record.Message.Headers, out var producer);
-        ActivityLink[]? links = fromProducer ? [new ActivityLink(producer)] : null;
-        var activity = KafkaTypedTelemetry.Source.StartActivity(ActivityKind.Consumer, parentContext: fromProducer ? producer : default, links: links, name: "process " + record.Topic);
-        if (activity is not null)
-        {
-            MessagingTracing.SetRecordTags(activity, record, _stages.GroupId);
-            activity.SetTag("kafkatyped.type_id", _route.TypeId);
-        }
-
-        return activity;
-    }
+        => KafkaTypedTelemetry.Source.HasListeners() ? MessagingTracing.StartProcess(record, _stages.GroupId, _route.TypeId) : null;
 }

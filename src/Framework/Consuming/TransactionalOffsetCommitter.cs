@@ -224,6 +224,7 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
             return;
         }
 
+        var commitStarted = _timeProvider.GetTimestamp();
         var (outcome, error) = _member.Locked(producer =>
         {
             if (!producer.InTransaction)
@@ -241,6 +242,8 @@ internal sealed class TransactionalOffsetCommitter : IOffsetCommitter, IDisposab
             return (result, failure);
         });
 
+        KafkaTypedTelemetry.RecordCommitDuration(
+            _timeProvider.GetElapsedTime(commitStarted), _groupId, outcome == TransactionOutcome.Committed ? null : error ?? new Error(ErrorCode.Unknown));
         if (outcome != TransactionOutcome.Committed)
         {
             _member.Discarded();

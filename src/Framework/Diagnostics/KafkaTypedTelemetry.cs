@@ -68,9 +68,9 @@ internal static class KafkaTypedTelemetry
     public static readonly Counter<long> CommitFailures = Meter.CreateCounter<long>(
         "kafkatyped.consume.commit_failures", "{commit}", "Offset commits the group coordinator refused or that failed, by error.type.");
 
-    /// <summary>Time from handing a record to the client to its acknowledgement, for awaited publishes.</summary>
+    /// <summary>Sends, from handing a record to the client to its delivery report, and synchronous offset commits.</summary>
     public static readonly Histogram<double> OperationDuration = Meter.CreateHistogram<double>(
-        "messaging.client.operation.duration", "s", "Duration of a messaging operation: an awaited send, from the publish call to the broker's acknowledgement.",
+        "messaging.client.operation.duration", "s", "Duration of a messaging operation: a send, from the publish call to the broker's acknowledgement; a synchronous offset commit.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
     /// <summary>Time spent handling a message (all attempts).</summary>
@@ -79,6 +79,32 @@ internal static class KafkaTypedTelemetry
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
     public static readonly KeyValuePair<string, object?> SystemTag = new("messaging.system", "kafka");
+
+    /// <summary>
+    /// A synchronous offset commit as the conventions' <c>commit</c> operation (of type <c>settle</c>), retries of a
+    /// commit refused during a rebalance included.
+    /// </summary>
+    public static void RecordCommitDuration(TimeSpan elapsed, string groupId, Confluent.Kafka.Error? error)
+    {
+        if (!OperationDuration.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            SystemTag,
+            { "messaging.operation.name", "commit" },
+            { "messaging.operation.type", "settle" },
+            { "messaging.consumer.group.name", groupId },
+        };
+        if (error is not null)
+        {
+            tags.Add("error.type", error.Code.ToString());
+        }
+
+        OperationDuration.Record(elapsed.TotalSeconds, in tags);
+    }
 
     /// <summary>Per assigned partition: records not yet committed (high watermark minus committed offset).</summary>
     public static readonly ObservableGauge<long> ConsumerLag = Meter.CreateObservableGauge(

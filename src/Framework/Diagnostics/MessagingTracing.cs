@@ -37,6 +37,52 @@ internal static class MessagingTracing
         return activity;
     }
 
+    /// <summary>
+    /// Starts a record's <c>process</c> span: the producer's trace is continued (the span is its child) and linked, so
+    /// traces join up either way a backend shows them; a record without a valid <c>traceparent</c> starts a trace of its own.
+    /// </summary>
+    public static Activity? StartProcess(ConsumeResult<byte[], byte[]> record, string groupId, string? typeId)
+    {
+        var fromProducer = CloudEventHeaders.TryGetTraceContext(record.Message.Headers, out var producer);
+        ActivityLink[]? links = fromProducer ? [new ActivityLink(producer)] : null;
+        var activity = KafkaTypedTelemetry.Source.StartActivity(ActivityKind.Consumer, parentContext: fromProducer ? producer : default, links: links, name: "process " + record.Topic);
+        if (activity is not null)
+        {
+            SetRecordTags(activity, record, groupId);
+            if (typeId is not null)
+            {
+                activity.SetTag("kafkatyped.type_id", typeId);
+            }
+        }
+
+        return activity;
+    }
+
+    /// <summary>
+    /// Starts the <c>process</c> span of a record no handler runs for. A rejected one (poison, an unknown type, a replay
+    /// this group cannot serve) carries the skip reason as <c>error.type</c> with status Error; a replay addressed to
+    /// another group is not a failure of this one and carries it as <c>kafkatyped.skip_reason</c>.
+    /// </summary>
+    public static Activity? StartRejected(ConsumeResult<byte[], byte[]> record, string groupId, string reason, string? typeId, bool failed)
+    {
+        var activity = StartProcess(record, groupId, typeId);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        if (failed)
+        {
+            activity.SetTag("error.type", reason).SetStatus(ActivityStatusCode.Error, reason);
+        }
+        else
+        {
+            activity.SetTag("kafkatyped.skip_reason", reason);
+        }
+
+        return activity;
+    }
+
     /// <summary>The conventional tags of a record's <c>process</c> span.</summary>
     public static void SetRecordTags(Activity activity, ConsumeResult<byte[], byte[]> record, string groupId)
     {

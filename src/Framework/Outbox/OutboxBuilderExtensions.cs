@@ -53,7 +53,7 @@ public static class OutboxBuilderExtensions
         services.AddSingleton<IOutbox>(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaTypedOptions>>().Value;
-            var records = new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp));
+            var records = new KafkaMessagePublisher(sp.GetRequiredService<RecordProducer>(), options, ServiceName.Resolve(options, sp), Clock(sp), KafkaTyped.SchemaRegistry.SchemaRegistrySource.Resolve(sp));
             return new KafkaOutbox(records, sp.GetRequiredService<IOutboxStore>());
         });
         services.AddSingleton(static sp => new OutboxRelayStatus(Clock(sp)));

@@ -66,31 +66,16 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
         using var activity = StartActivity(resolvedTopic);
         var record = CreateRecord(message, headers, activity, out var messageId, avroSchemaId);
         activity?.SetTag("messaging.message.id", MessageIdString(messageId));
-
-        // The clock is read only when someone listens to the operation duration.
-        var started = KafkaTypedTelemetry.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         try
         {
+            // The record producer times the send (messaging.client.operation.duration), from here to its delivery report.
             var report = await (transaction ?? RecordsForCall()).ProduceAsync(resolvedTopic, record, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("messaging.destination.partition.id", report.Partition.Value.ToString(CultureInfo.InvariantCulture))
                 .SetTag("messaging.kafka.offset", report.Offset.Value);
-            if (started != 0)
-            {
-                RecordSendDuration(started, resolvedTopic, errorType: null);
-            }
         }
-        catch (PublishException ex) when (activity is not null || started != 0)
+        catch (PublishException ex) when (activity is not null)
         {
-            if (activity is not null)
-            {
-                SetFailed(activity, ex);
-            }
-
-            if (started != 0)
-            {
-                RecordSendDuration(started, resolvedTopic, ex.Error.Code.ToString());
-            }
-
+            SetFailed(activity, ex);
             throw;
         }
     }
@@ -121,6 +106,13 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
     }
 
     public int Flush(TimeSpan timeout) => _records.Flush(timeout);
+
+    /// <summary>
+    /// The schema id an Avro message of <typeparamref name="T"/> is framed with on <paramref name="topic"/>: cached, or
+    /// registered now. The outbox asks for it when it writes, so the stored record is the published one.
+    /// </summary>
+    internal ValueTask<int> AvroSchemaIdAsync<T>(string topic, CancellationToken cancellationToken) where T : IKafkaMessage<T>
+        => _avroSchemaIds.GetAsync<T>(topic, cancellationToken);
 
     /// <summary>Registers <typeparamref name="T"/>'s Avro schema for the topic now (at start-up) rather than on the first publish.</summary>
     internal async ValueTask PrepareAvroAsync<T>(string? topic, CancellationToken cancellationToken) where T : IKafkaMessage<T>
@@ -154,7 +146,7 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
     {
         if (T.Format == MessageFormat.Avro && avroSchemaId < 0)
         {
-            throw new NotSupportedException($"'{T.TypeId}' ({typeof(T).FullName}) is an Avro message: publish it through IMessagePublisher, which registers its schema; the outbox does not write Avro messages yet.");
+            throw new InvalidOperationException($"'{T.TypeId}' ({typeof(T).FullName}) is an Avro message: its record needs the schema id it is framed with.");
         }
 
         // One clock read for the id's timestamp and ce_time; the id is formatted straight into the header's bytes.
@@ -212,20 +204,6 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
             .SetTag("messaging.operation.type", "send")
             .SetTag("messaging.destination.name", topic);
         return activity;
-    }
-
-    private static void RecordSendDuration(long started, string topic, string? errorType)
-    {
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        if (errorType is null)
-        {
-            KafkaTypedTelemetry.OperationDuration.Record(elapsed, KafkaTypedTelemetry.SystemTag, new("messaging.operation.name", "send"), new("messaging.destination.name", topic));
-        }
-        else
-        {
-            KafkaTypedTelemetry.OperationDuration.Record(
-                elapsed, KafkaTypedTelemetry.SystemTag, new("messaging.operation.name", "send"), new("messaging.destination.name", topic), new("error.type", errorType));
-        }
     }
 
     private static void SetFailed(Activity activity, PublishException exception)

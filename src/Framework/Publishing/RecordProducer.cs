@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using KafkaTyped.CloudEvents;
 using KafkaTyped.Diagnostics;
@@ -94,6 +95,7 @@ internal sealed class RecordProducer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var delivery = _inFlight.AddFireAndForget(this, topic, record);
+        delivery.Started = SendTimestamp();
         if (TryProduceTracked(delivery))
         {
             return;
@@ -102,7 +104,7 @@ internal sealed class RecordProducer : IDisposable
         var deadline = QueueFullDeadline(topic, record);
         do
         {
-            WaitForRoom(deadline, topic, record);
+            WaitForRoom(deadline, delivery);
         }
         while (!TryProduce(delivery));
     }
@@ -175,7 +177,7 @@ internal sealed class RecordProducer : IDisposable
         var deadline = QueueFullDeadline(delivery.Topic, delivery.Record);
         do
         {
-            await WaitForRoomAsync(deadline, delivery.Topic, delivery.Record, cancellationToken).ConfigureAwait(false);
+            await WaitForRoomAsync(deadline, delivery, cancellationToken).ConfigureAwait(false);
         }
         while (!TryProduce(delivery));
 
@@ -207,7 +209,7 @@ internal sealed class RecordProducer : IDisposable
             _inFlight.Remove(delivery, recycle: false);
             if (ex is ProduceException<byte[], byte[]> produce)
             {
-                throw Failed(delivery.Topic, delivery.Record.Headers, produce.Error, ex);
+                throw Failed(delivery, produce.Error, ex);
             }
 
             throw;
@@ -220,52 +222,86 @@ internal sealed class RecordProducer : IDisposable
         return _timeProvider.GetTimestamp() + (long)(_options.QueueFullTimeout.TotalSeconds * _timeProvider.TimestampFrequency);
     }
 
-    private void WaitForRoom(long deadline, string topic, Message<byte[], byte[]> record)
+    private void WaitForRoom(long deadline, Delivery delivery)
     {
         // Only librdkafka's delivery thread makes room, by serving reports; a failure handler that publishes runs on
         // that thread, so waiting there could never succeed.
         if (t_reportingFailures)
         {
-            throw Failed(topic, record.Headers, new Error(ErrorCode.Local_QueueFull), null);
+            throw Failed(delivery, new Error(ErrorCode.Local_QueueFull), null);
         }
 
         // Waits without serving delivery reports (no Flush or Poll): callbacks never run on the caller's thread.
-        ThrowIfPast(deadline, topic, record);
+        ThrowIfPast(deadline, delivery);
         Thread.Sleep(s_queueFullWait);
     }
 
-    private async Task WaitForRoomAsync(long deadline, string topic, Message<byte[], byte[]> record, CancellationToken cancellationToken)
+    private async Task WaitForRoomAsync(long deadline, Delivery delivery, CancellationToken cancellationToken)
     {
-        ThrowIfPast(deadline, topic, record);
+        ThrowIfPast(deadline, delivery);
         await Task.Delay(s_queueFullWait, _timeProvider, cancellationToken).ConfigureAwait(false);
     }
 
-    private void ThrowIfPast(long deadline, string topic, Message<byte[], byte[]> record)
+    private void ThrowIfPast(long deadline, Delivery delivery)
     {
         if (_timeProvider.GetTimestamp() >= deadline)
         {
-            throw Failed(topic, record.Headers, new Error(ErrorCode.Local_QueueFull), null);
+            throw Failed(delivery, new Error(ErrorCode.Local_QueueFull), null);
         }
     }
 
-    private static PublishException Failed(string topic, Headers? headers, Error error, Exception? inner)
+    /// <summary>A send that failed before or instead of its delivery report: counted, timed, and the exception its caller gets.</summary>
+    private static PublishException Failed(Delivery delivery, Error error, Exception? inner)
     {
+        var topic = delivery.Topic;
+        var headers = delivery.Record.Headers;
         KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", topic), new("error.type", error.Code.ToString()));
+        RecordSendDuration(delivery.Started, topic, error);
         var typeId = CloudEventHeaders.GetString(headers, CloudEventHeaders.Type) ?? string.Empty;
         var messageId = CloudEventHeaders.GetString(headers, CloudEventHeaders.Id) ?? string.Empty;
         return new PublishException(topic, typeId, messageId, error, inner);
     }
 
-    private static void Delivered(string topic)
-        => KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", topic));
+    private static void Delivered(string topic, long started)
+    {
+        KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", topic));
+        RecordSendDuration(started, topic, error: null);
+    }
 
-    private void ReportFailure(string topic, Message<byte[], byte[]> record, Error error)
+    /// <summary>The clock when someone listens to the operation duration, else 0: the clock is read only for them.</summary>
+    private static long SendTimestamp() => KafkaTypedTelemetry.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+
+    /// <summary>The <c>send</c> operation's duration, from the hand-off to the client to the delivery report (or the failure).</summary>
+    private static void RecordSendDuration(long started, string topic, Error? error)
+    {
+        if (started == 0)
+        {
+            return;
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var operation = new KeyValuePair<string, object?>("messaging.operation.name", "send");
+        var type = new KeyValuePair<string, object?>("messaging.operation.type", "send");
+        var destination = new KeyValuePair<string, object?>("messaging.destination.name", topic);
+        if (error is null)
+        {
+            KafkaTypedTelemetry.OperationDuration.Record(elapsed, KafkaTypedTelemetry.SystemTag, operation, type, destination);
+        }
+        else
+        {
+            var tags = new TagList { KafkaTypedTelemetry.SystemTag, operation, type, destination, new("error.type", error.Code.ToString()) };
+            KafkaTypedTelemetry.OperationDuration.Record(elapsed, in tags);
+        }
+    }
+
+    private void ReportFailure(string topic, Message<byte[], byte[]> record, long started, Error error)
     {
         var headers = record.Headers ?? [];
         var typeId = CloudEventHeaders.GetString(headers, CloudEventHeaders.Type) ?? string.Empty;
         var messageId = CloudEventHeaders.GetString(headers, CloudEventHeaders.Id) ?? string.Empty;
         Log.DeliveryFailed(_logger, typeId, messageId, topic, error.Reason, error.Code);
         KafkaTypedTelemetry.SentMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", topic), new("error.type", error.Code.ToString()));
+        RecordSendDuration(started, topic, error);
         KafkaTypedTelemetry.DeliveryFailures.Add(1, KafkaTypedTelemetry.SystemTag, new("error.type", error.Code.ToString()));
         if (_failureHandlers.Length == 0)
         {
@@ -316,6 +352,9 @@ internal sealed class RecordProducer : IDisposable
 
         public Message<byte[], byte[]> Record { get; set; } = null!;
 
+        /// <summary>When the record was handed over (<see cref="Stopwatch.GetTimestamp"/>), or 0 when its send is not timed.</summary>
+        public long Started { get; set; }
+
         /// <summary>The delivery-report callback, created once per delivery object.</summary>
         public Action<DeliveryReport<byte[], byte[]>> Handler { get; protected init; } = null!;
 
@@ -343,12 +382,13 @@ internal sealed class RecordProducer : IDisposable
         {
             Topic = topic;
             Record = record;
+            Started = SendTimestamp();
             Handler = OnDelivered;
         }
 
         public Task<DeliveryReport<byte[], byte[]>> Task => _completion.Task;
 
-        public override void Fail(Error error) => _completion.TrySetException(Failed(Topic, Record.Headers, error, null));
+        public override void Fail(Error error) => _completion.TrySetException(Failed(this, error, null));
 
         private void OnDelivered(DeliveryReport<byte[], byte[]> report)
         {
@@ -363,7 +403,7 @@ internal sealed class RecordProducer : IDisposable
                 return;
             }
 
-            Delivered(report.Topic);
+            Delivered(report.Topic, Started);
             _completion.TrySetResult(report);
         }
     }
@@ -374,7 +414,7 @@ internal sealed class RecordProducer : IDisposable
         public FireAndForgetDelivery(RecordProducer owner)
             : base(owner) => Handler = OnDelivered;
 
-        public override void Fail(Error error) => Owner.ReportFailure(Topic, Record, error);
+        public override void Fail(Error error) => Owner.ReportFailure(Topic, Record, Started, error);
 
         private void OnDelivered(DeliveryReport<byte[], byte[]> report)
         {
@@ -383,6 +423,7 @@ internal sealed class RecordProducer : IDisposable
             // copy the record back), see ClientConfigFactory.ProducerDefaults.
             var topic = Topic;
             var record = Record;
+            var started = Started;
             if (!Owner._inFlight.Remove(this, recycle: true))
             {
                 return;
@@ -390,11 +431,11 @@ internal sealed class RecordProducer : IDisposable
 
             if (report.Error.IsError)
             {
-                Owner.ReportFailure(topic, record, report.Error);
+                Owner.ReportFailure(topic, record, started, report.Error);
                 return;
             }
 
-            Delivered(report.Topic);
+            Delivered(report.Topic, started);
         }
     }
 

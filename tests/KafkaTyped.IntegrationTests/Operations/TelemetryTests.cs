@@ -42,13 +42,20 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         await Wait.UntilAsync(() => offsets.Committed(topic, 0) == published, Deadline, "every record to be committed", Ct);
         await Wait.UntilAsync(() => meters.Sum("kafkatyped.consume.commits", "messaging.consumer.group.name", group) > 0, Deadline, "a commit to be counted", Ct);
 
-        Assert.Equal(published, meters.Sum("messaging.client.consumed.messages", "messaging.destination.name", topic));
-        Assert.Equal(published, meters.Count("messaging.process.duration", "messaging.destination.name", topic)); // one per handled record, the duplicate too
+        // The conventional consumer metrics carry the group with the topic, as the conventions ask.
+        Assert.Equal(published, meters.Sum("messaging.client.consumed.messages", ("messaging.destination.name", topic), ("messaging.consumer.group.name", group)));
+        Assert.Equal(published, meters.Count("messaging.process.duration", ("messaging.destination.name", topic), ("messaging.consumer.group.name", group))); // one per handled record, the duplicate too
         Assert.Equal(3, meters.Sum("kafkatyped.consume.retried", "messaging.consumer.group.name", group)); // 1 + 2
         Assert.Equal(1, meters.Sum("kafkatyped.consume.dead_lettered", "messaging.consumer.group.name", group));
         Assert.Equal(1, meters.Sum("kafkatyped.consume.deduplicated", "messaging.consumer.group.name", group));
         Assert.Equal(4, meters.Sum("kafkatyped.consume.handler_failures", "messaging.consumer.group.name", group));
-        Assert.True(meters.Count("messaging.client.operation.duration", "messaging.destination.name", topic) >= 4, "awaited sends are timed");
+        Assert.Equal(4, meters.Count("messaging.client.operation.duration", ("messaging.destination.name", topic), ("messaging.operation.name", "send"))); // the awaited sends
+
+        // A fire-and-forget send is timed too, from the call to its delivery report.
+        publisher.Publish(new TelemetryStep(run, "a", 99, FailAttempts: 0, Block: false), topic);
+        await Wait.UntilAsync(
+            () => meters.Count("messaging.client.operation.duration", ("messaging.destination.name", topic), ("messaging.operation.name", "send")) == 5, Deadline, "the fire-and-forget send to be timed", Ct);
+        await Wait.UntilAsync(() => offsets.Committed(topic, 0) == published + 1, Deadline, "the fire-and-forget record to be committed", Ct);
 
         // The lag gauge: a blocked handler holds the committed offset while more arrives, then the group catches up.
         TelemetryStep.Gate(run).Reset();
@@ -60,6 +67,103 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         await Wait.UntilAsync(() => meters.Gauge("kafkatyped.consumer.lag", group, topic) == 0, Deadline, "the lag gauge to fall to 0 once the group caught up", Ct);
         Assert.Equal(0, meters.Gauge("kafkatyped.consumer.in_flight", group, topic));
         await host.StopAsync(Ct);
+
+        // The commit before the group leaves is synchronous, and timed as the conventions' commit operation.
+        var commit = Assert.Single(meters.Matching("messaging.client.operation.duration", ("messaging.consumer.group.name", group)));
+        Assert.Equal("commit", commit.Tags["messaging.operation.name"]);
+        Assert.Equal("settle", commit.Tags["messaging.operation.type"]);
+        Assert.Equal("kafka", commit.Tags["messaging.system"]);
+    }
+
+    [Fact]
+    public async Task A_record_rejected_before_routing_has_a_process_span_in_its_producers_trace_with_the_reason_as_error_type()
+    {
+        var (topic, group) = await NewTopicAsync("rejected");
+        var run = Guid.NewGuid();
+        using var spans = new Spans(topic);
+        using var meters = new Measurements();
+        using var host = Build(topic, group, o => o.Consumers[0].MaxPayloadBytes = 256);
+        await host.StartAsync(Ct);
+
+        // Five records no handler runs for, each from a producer span of its own (a traceparent header).
+        var typeId = System.Text.Encoding.UTF8.GetBytes(MessageContract.TypeIdOf<TelemetryStep>());
+        var msgpack = "application/x-msgpack"u8.ToArray();
+        var poisoned = new (string Key, byte[]? Value, (string Key, byte[] Value)[] Headers)[]
+        {
+            ("missing", [0x01, 0x02], []),
+            ("unknown", [0x90], [("ce_type", "it.no-such-type"u8.ToArray()), ("content-type", msgpack)]),
+            ("invalid", [0xC1], [("ce_type", typeId), ("content-type", msgpack)]),
+            ("large", new byte[257], [("ce_type", typeId), ("content-type", msgpack)]),
+            ("replay", [0x90], [("ce_type", typeId), ("content-type", msgpack), (ReplayHeaders.Group, "some-other-group"u8.ToArray())]),
+        };
+        var producers = new Dictionary<string, (ActivityTraceId Trace, ActivitySpanId Span)>();
+        using (var producer = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build())
+        {
+            foreach (var (key, value, extra) in poisoned)
+            {
+                var (trace, span) = (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
+                producers[key] = (trace, span);
+                var headers = new Confluent.Kafka.Headers { { "traceparent", System.Text.Encoding.ASCII.GetBytes($"00-{trace}-{span}-01") } };
+                foreach (var (name, bytes) in extra)
+                {
+                    headers.Add(name, bytes);
+                }
+
+                await producer.ProduceAsync(topic, new Confluent.Kafka.Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(key), Value = value!, Headers = headers }, Ct);
+            }
+        }
+
+        using var offsets = new GroupOffsets(cluster, group);
+        await Wait.UntilAsync(() => offsets.Committed(topic, 0) == poisoned.Length, Deadline, "every rejected record to be committed", Ct);
+        await Wait.UntilAsync(() => spans.Named("process " + topic).Count == poisoned.Length, Deadline, "a process span for each rejected record", Ct);
+        await host.StopAsync(Ct);
+
+        Activity SpanOf(string key)
+        {
+            var span = Assert.Single(spans.Named("process " + topic), s => (string?)s.GetTagItem("messaging.kafka.message.key") == key);
+            Assert.Equal(ActivityKind.Consumer, span.Kind);
+            Assert.Equal(producers[key].Trace, span.TraceId); // the producer's trace continued
+            Assert.Equal(producers[key].Span, span.ParentSpanId);
+            Assert.Contains(span.Links, l => l.Context.SpanId == producers[key].Span);
+            Assert.Equal("kafka", span.GetTagItem("messaging.system"));
+            Assert.Equal("process", span.GetTagItem("messaging.operation.type"));
+            Assert.Equal(group, span.GetTagItem("messaging.consumer.group.name"));
+            Assert.Equal("0", span.GetTagItem("messaging.destination.partition.id"));
+            Assert.NotNull(span.GetTagItem("messaging.kafka.offset"));
+            return span;
+        }
+
+        void Poisoned(string key, string reason, string? deadLetterReason)
+        {
+            var span = SpanOf(key);
+            Assert.Equal(reason, span.GetTagItem("error.type"));
+            Assert.Equal(ActivityStatusCode.Error, span.Status);
+            if (deadLetterReason is null)
+            {
+                Assert.DoesNotContain(span.Events, e => e.Name == "kafkatyped.dead_lettered");
+                return;
+            }
+
+            var deadLettered = Assert.Single(span.Events, e => e.Name == "kafkatyped.dead_lettered");
+            Assert.Contains(deadLettered.Tags, t => t.Key == "kafkatyped.dead_letter.reason" && (string?)t.Value == deadLetterReason);
+            Assert.Contains(deadLettered.Tags, t => t.Key == "kafkatyped.dead_letter.topic" && (string?)t.Value == topic + ".dlq");
+        }
+
+        Poisoned("missing", "missing_type", "missing-type");
+        Poisoned("unknown", "unknown_type", deadLetterReason: null); // skipped: the group does not dead-letter unknown types
+        Poisoned("invalid", "invalid_payload", "invalid-payload");
+        Poisoned("large", "payload_too_large", "payload-too-large");
+        Assert.Equal("it.no-such-type", SpanOf("unknown").GetTagItem("kafkatyped.type_id"));
+        Assert.Equal(MessageContract.TypeIdOf<TelemetryStep>(), SpanOf("invalid").GetTagItem("kafkatyped.type_id"));
+
+        // A replay addressed to another group is that group's business, not a failure of this one.
+        var replay = SpanOf("replay");
+        Assert.Equal("replay_for_other_group", replay.GetTagItem("kafkatyped.skip_reason"));
+        Assert.Null(replay.GetTagItem("error.type"));
+        Assert.Equal(ActivityStatusCode.Unset, replay.Status);
+
+        // The skip counter carries the group as the other consumer counters do.
+        Assert.Equal(poisoned.Length, meters.Sum("kafkatyped.consume.skipped", "messaging.consumer.group.name", group));
     }
 
     [Fact]
@@ -187,6 +291,14 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         public long Sum(string instrument, string tag, string value) => (long)Matching(instrument, tag, value).Sum(m => m.Value);
 
         public int Count(string instrument, string tag, string value) => Matching(instrument, tag, value).Count();
+
+        public long Sum(string instrument, params (string Tag, string Value)[] tags) => (long)Matching(instrument, tags).Sum(m => m.Value);
+
+        public int Count(string instrument, params (string Tag, string Value)[] tags) => Matching(instrument, tags).Count();
+
+        /// <summary>The measurements of <paramref name="instrument"/> that carry every one of <paramref name="tags"/>.</summary>
+        public IEnumerable<(string Instrument, double Value, Dictionary<string, object?> Tags)> Matching(string instrument, params (string Tag, string Value)[] tags)
+            => _recorded.Where(m => m.Instrument == instrument && tags.All(t => m.Tags.TryGetValue(t.Tag, out var v) && Equals(v, t.Value)));
 
         /// <summary>The gauge's value now for the group's partition 0 of the topic, or -1 when it reports none.</summary>
         public double Gauge(string instrument, string group, string topic)

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using KafkaTyped.IntegrationTests.Infrastructure;
 using KafkaTyped.IntegrationTests.Messaging;
+using KafkaTyped.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -185,6 +186,87 @@ public abstract class OutboxTests(ClusterFixture cluster)
         var records = reader.Snapshot();
         Assert.Equal(messages, reader.RecordsOnTopic(4));
         Assert.Equal(written.Order(StringComparer.Ordinal), records.Select(r => r.MessageId).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The registry is the in-process stand-in (<see cref="KafkaTyped.SchemaRegistry.InMemorySchemaRegistry"/>): a real
+    /// Schema Registry cannot run here. The database, the relay, the records and the consumer are real.
+    /// </summary>
+    [Fact]
+    public async Task An_Avro_message_written_in_a_committed_transaction_is_relayed_framed_with_its_registered_schema_id_and_handled()
+    {
+        await using var database = CreateDatabase();
+        await database.CreateTablesAsync(Ct);
+        var topic = ClusterFixture.NewTopicName("outbox-avro");
+        var group = ClusterFixture.NewGroupId("outbox-avro");
+        await cluster.CreateTopicAsync(topic, 1, Ct);
+        using var reader = new TopicReader(cluster.BootstrapServers, topic, 1);
+        var registry = new KafkaTyped.SchemaRegistry.InMemorySchemaRegistry();
+        var recorder = new HandlingRecorder();
+        using var host = KafkaTypedTestHost.Build(
+            cluster.BootstrapServers,
+            recorder,
+            o => o.Consumers.Add(KafkaTypedTestHost.TestConsumer(cluster.Kind, group, topic)),
+            kafka: k => k.AddSchemaRegistry(registry).AddOutbox(_ => database.CreateStore(), o => o.PollInterval = TimeSpan.FromMilliseconds(20)));
+        await host.StartAsync(Ct);
+        var outbox = host.Services.GetRequiredService<IOutbox>();
+        var at = new DateTimeOffset(2026, 12, 3, 7, 0, 0, TimeSpan.Zero);
+
+        string rolledBack, first, second;
+        await using (var connection = await database.OpenAsync(Ct))
+        {
+            await using (var transaction = await connection.BeginTransactionAsync(Ct))
+            {
+                rolledBack = await outbox.WriteAsync(new OrderAudited("order-1", 0, 99m, at, "rolled back"), transaction, topic, cancellationToken: Ct);
+                await transaction.RollbackAsync(Ct);
+            }
+
+            await using (var transaction = await connection.BeginTransactionAsync(Ct))
+            {
+                await database.InsertOrderAsync(transaction, "order-1", Ct);
+                first = await outbox.WriteAsync(new OrderAudited("order-1", 1, 12.5m, at, "first"), transaction, topic, cancellationToken: Ct);
+                second = await outbox.WriteAsync(new OrderAudited("order-1", 2, 0.01m, at, null), transaction, topic, cancellationToken: Ct);
+                await transaction.CommitAsync(Ct);
+            }
+        }
+
+        await WaitUntilAllSentAsync(database, reader, partitions: 1);
+        await Wait.UntilAsync(() => recorder.Count >= 2, Deadline, "the two relayed Avro messages to be handled", Ct);
+        await host.StopAsync(Ct);
+
+        // Registered once under the topic's subject, even though the rolled-back write asked for it first.
+        var schemaId = Assert.Single(registry.Versions(topic + "-value"));
+        Assert.Equal(KafkaSerializer.AvroSchema<OrderAudited>(), await registry.GetSchemaAsync(KafkaTyped.SchemaRegistry.SchemaId.FromId(schemaId), Ct));
+        var records = reader.Snapshot();
+        Assert.Equal([first, second], records.Select(r => r.MessageId));
+        Assert.DoesNotContain(rolledBack, records.Select(r => r.MessageId));
+        var framing = new byte[5];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(framing.AsSpan(1), schemaId);
+        Assert.All(records, r => Assert.Equal(framing, r.Value[..5]));
+        Assert.Equal(
+            [(nameof(OrderAuditedHandler), 1L, first), (nameof(OrderAuditedHandler), 2L, second)],
+            recorder.Snapshot().Select(h => (h.Handler, h.Sequence, h.MessageId)));
+    }
+
+    [Fact]
+    public async Task Writing_an_Avro_message_without_a_schema_registry_fails_naming_the_setting_and_writes_no_row()
+    {
+        await using var database = CreateDatabase();
+        await database.CreateTablesAsync(Ct);
+        var store = database.CreateStore();
+        await store.InitializeAsync(Ct);
+        using var host = RelayHost(cluster.BootstrapServers, database, batchSize: 100);
+        var outbox = host.Services.GetRequiredService<IOutbox>();
+        await using (var connection = await database.OpenAsync(Ct))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(Ct);
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(
+                () => outbox.WriteAsync(new OrderAudited("order-1", 1, 1m, DateTimeOffset.UnixEpoch, null), transaction, "outbox-avro-unregistered", cancellationToken: Ct));
+            Assert.Contains("KafkaTyped:SchemaRegistry:Url", error.Message, StringComparison.Ordinal);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(0, await store.CountUnsentAsync(Ct));
     }
 
     /// <summary>A service whose only KafkaTyped part is the outbox and its relay (started by <see cref="IHost.StartAsync"/>).</summary>

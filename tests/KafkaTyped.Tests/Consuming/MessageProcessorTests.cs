@@ -63,6 +63,54 @@ public sealed class MessageProcessorTests
     }
 
     [Fact]
+    public async Task An_Avro_record_whose_schema_the_registry_cannot_serve_is_dead_lettered_and_counted_as_an_invalid_payload()
+    {
+        // The registry is a stand-in that fails as a real one does once its retries are spent.
+        var sink = new RecordingDeadLetterSink();
+        var group = "avro-down-" + Guid.NewGuid().ToString("N");
+        var (processor, services) = Create(
+            s => s.AddScoped<OrderPlacedHandler>().AddScoped<StockCountedHandler>().AddSingleton<KafkaTyped.SchemaRegistry.ISchemaRegistry, UnavailableSchemaRegistry>(),
+            new ConsumerOptions { GroupId = group },
+            sink);
+        await using var _ = services;
+        long skipped = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "KafkaTyped" && instrument.Name == "kafkatyped.consume.skipped")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var ours = false;
+            var invalid = false;
+            foreach (var tag in tags)
+            {
+                ours |= tag.Key == "messaging.consumer.group.name" && Equals(tag.Value, group);
+                invalid |= tag.Key == "reason" && Equals(tag.Value, "invalid_payload");
+            }
+
+            if (ours && invalid)
+            {
+                Interlocked.Add(ref skipped, value);
+            }
+        });
+        listener.Start();
+
+        var headers = new Headers { { "ce_type", "stock-counted"u8.ToArray() }, { "content-type", "application/avro"u8.ToArray() } };
+        var record = Records.At("orders", 0, 3, headers, value: [0, 0, 0, 0x7f, 0x42, 0x02]); // magic byte, schema id 32578, body
+        Assert.Equal(MessageOutcome.DeadLettered, await processor.ProcessAsync(record, Ct));
+
+        Assert.Empty(services.GetRequiredService<Calls>().All);
+        var deadLetter = Assert.Single(sink.Sent);
+        Assert.Equal(DeadLetterReason.InvalidPayload, deadLetter.Reason);
+        Assert.IsType<KafkaTyped.SchemaRegistry.SchemaRegistryException>(deadLetter.Exception);
+        Assert.Equal(1, Interlocked.Read(ref skipped));
+    }
+
+    [Fact]
     public async Task A_record_without_ce_type_is_dead_lettered_without_calling_a_handler()
     {
         var sink = new RecordingDeadLetterSink();
@@ -479,6 +527,16 @@ public sealed class MessageProcessorTests
     [InlineData(long.MinValue, "0001-01-01T00:00:00.0000000+00:00")]
     public void Record_timestamps_outside_the_range_of_DateTimeOffset_are_clamped_not_thrown(long unixMilliseconds, string expected)
         => Assert.Equal(expected, RouteChain.ToDateTimeOffset(new Timestamp(unixMilliseconds, TimestampType.CreateTime)).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>A schema registry that does not answer: every lookup fails as the client's does after its retries.</summary>
+    public sealed class UnavailableSchemaRegistry : KafkaTyped.SchemaRegistry.ISchemaRegistry
+    {
+        public ValueTask<int> RegisterAsync(string subject, string schema, CancellationToken cancellationToken = default)
+            => ValueTask.FromException<int>(new KafkaTyped.SchemaRegistry.SchemaRegistryException("the schema registry did not answer"));
+
+        public ValueTask<string?> GetSchemaAsync(KafkaTyped.SchemaRegistry.SchemaId id, CancellationToken cancellationToken = default)
+            => ValueTask.FromException<string?>(new KafkaTyped.SchemaRegistry.SchemaRegistryException("the schema registry did not answer"));
+    }
 
     public sealed class Calls
     {

@@ -190,6 +190,64 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
+    public void Every_consumer_failure_handling_and_concurrency_option_out_of_range_fails_naming_its_key()
+    {
+        var options = Valid();
+        var consumer = options.Consumers[0];
+        consumer.MaxConcurrency = 0;
+        consumer.Ordering = (OrderingMode)42;
+        consumer.RetryMaxDelay = TimeSpan.FromMilliseconds(1); // shorter than RetryInitialDelay
+        consumer.MaxPayloadBytes = 0;
+        consumer.DeadLetterTopic = "dead letters";
+        consumer.NonRetryableExceptions.Add(" System.FormatException");
+        consumer.Handlers["Billing.OrderHandler"] = new HandlerFailureOptions
+        {
+            MaxAttempts = -1,
+            RetryInitialDelay = TimeSpan.FromSeconds(-1),
+            DeadLetterTopic = "bad/topic",
+            NonRetryableExceptions = { "" },
+        };
+        consumer.Properties["group.id"] = "other";
+        var failures = Failures(options);
+        foreach (var key in new[]
+        {
+            "KafkaTyped:Consumers:0:MaxConcurrency", "KafkaTyped:Consumers:0:Ordering", "KafkaTyped:Consumers:0:RetryInitialDelay",
+            "KafkaTyped:Consumers:0:MaxPayloadBytes", "KafkaTyped:Consumers:0:DeadLetterTopic", "KafkaTyped:Consumers:0:NonRetryableExceptions:0",
+            "KafkaTyped:Consumers:0:Handlers:Billing.OrderHandler:MaxAttempts", "KafkaTyped:Consumers:0:Handlers:Billing.OrderHandler:RetryInitialDelay",
+            "KafkaTyped:Consumers:0:Handlers:Billing.OrderHandler:DeadLetterTopic", "KafkaTyped:Consumers:0:Handlers:Billing.OrderHandler:NonRetryableExceptions:0",
+            "KafkaTyped:Consumers:0:Properties:group.id",
+        })
+        {
+            Assert.Contains(failures, f => f.StartsWith(key + " ", StringComparison.Ordinal));
+        }
+
+        Assert.Contains(failures, f => f.Contains("KafkaTyped:Consumers:0:RetryMaxDelay must not be shorter", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("PollInterval")]
+    [InlineData("RetainSent")]
+    [InlineData("CleanupInterval")]
+    [InlineData("RetryDelay")]
+    [InlineData("BatchSize")]
+    public void Each_outbox_option_out_of_range_fails_naming_its_key(string key)
+    {
+        var options = new OutboxOptions();
+        switch (key)
+        {
+            case "PollInterval": options.PollInterval = TimeSpan.Zero; break;
+            case "RetainSent": options.RetainSent = TimeSpan.FromSeconds(-1); break;
+            case "CleanupInterval": options.CleanupInterval = TimeSpan.Zero; break;
+            case "RetryDelay": options.RetryDelay = TimeSpan.Zero; break;
+            default: options.BatchSize = 100_001; break;
+        }
+
+        var result = new KafkaTyped.Outbox.OutboxOptionsValidator().Validate(null, options);
+        var failure = Assert.Single(result.Failures ?? []);
+        Assert.StartsWith($"KafkaTyped:Outbox:{key} ", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_option_binds_from_configuration()
     {
         // The binding code is generated at compile time (no reflection): a property it missed would keep its default here.

@@ -93,22 +93,16 @@ public static class AvroPrimitives
             valueScale--;
         }
 
-        var limit = Pow10(precision);
-        while (valueScale < scale)
-        {
-            if (mantissa >= limit / 10)
-            {
-                throw TooManyDigits(value, precision, scale);
-            }
-
-            mantissa *= 10;
-            valueScale++;
-        }
-
-        if (mantissa >= limit)
+        // Scaled up in one multiplication: m * 10^shift < 10^precision exactly when m < 10^(precision - shift), which
+        // also keeps the product inside 128 bits (10^38 < 2^128).
+        var shift = scale - valueScale;
+        _ = Pow10(precision); // a precision outside 1 to 38 is refused here, as when reading
+        if (shift > precision ? mantissa != 0 : mantissa >= Pow10(precision - shift))
         {
             throw TooManyDigits(value, precision, scale);
         }
+
+        mantissa *= Pow10(shift);
 
         var unscaled = negative ? -(Int128)mantissa : (Int128)mantissa;
         var hi = (ulong)(unscaled >> 64);

@@ -86,6 +86,12 @@ public ref struct AvroWriter
     /// <exception cref="AvroSerializationException">The string holds a lone surrogate, which UTF-8 cannot carry.</exception>
     public readonly void WriteString(string value)
     {
+        if (value.Length <= OnePassStringLength)
+        {
+            WriteStringInOnePass(value);
+            return;
+        }
+
         int length;
         try
         {
@@ -93,7 +99,7 @@ public ref struct AvroWriter
         }
         catch (EncoderFallbackException ex)
         {
-            throw new AvroSerializationException("A string holds a lone surrogate, which UTF-8 cannot carry.", ex);
+            throw LoneSurrogate(ex);
         }
 
         WriteLong(length);
@@ -103,6 +109,58 @@ public ref struct AvroWriter
             _output.Advance(written);
         }
     }
+
+    /// <summary>Strings up to this many characters are encoded straight behind room for their longest length prefix.</summary>
+    private const int OnePassStringLength = 4096;
+
+    /// <summary>
+    /// Encodes the string once, behind room for the length prefix its longest encoding (three bytes a character) would
+    /// need, then writes the prefix of the real length in front, moving the bytes up when that prefix is shorter: one
+    /// pass over the characters instead of counting them first.
+    /// </summary>
+    private readonly void WriteStringInOnePass(string value)
+    {
+        var room = VarLongLength(value.Length * 3);
+        var span = _output.GetSpan(room + (value.Length * 3));
+        if (System.Text.Unicode.Utf8.FromUtf16(value, span[room..], out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            throw LoneSurrogate(inner: null);
+        }
+
+        var prefix = VarLongLength(written);
+        if (prefix < room)
+        {
+            span.Slice(room, written).CopyTo(span[prefix..]);
+        }
+
+        var n = (ulong)written << 1; // zig-zag of a non-negative length
+        var i = 0;
+        while (n >= 0x80)
+        {
+            span[i++] = (byte)(n | 0x80);
+            n >>= 7;
+        }
+
+        span[i] = (byte)n;
+        _output.Advance(prefix + written);
+    }
+
+    /// <summary>How many bytes the zig-zag varint of a non-negative <paramref name="value"/> takes.</summary>
+    private static int VarLongLength(long value)
+    {
+        var n = (ulong)value << 1;
+        var length = 1;
+        while (n >= 0x80)
+        {
+            n >>= 7;
+            length++;
+        }
+
+        return length;
+    }
+
+    private static AvroSerializationException LoneSurrogate(Exception? inner)
+        => new("A string holds a lone surrogate, which UTF-8 cannot carry.", inner);
 
     /// <summary>Writes Avro <c>bytes</c>: the length, then the bytes.</summary>
     /// <param name="value">The bytes.</param>
