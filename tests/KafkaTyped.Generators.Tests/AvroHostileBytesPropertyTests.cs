@@ -19,7 +19,7 @@ public sealed class AvroHostileBytesPropertyTests
     /// Zig-zag varints an attacker would write as a length or a count: the largest long, a negative block count (a block
     /// with a byte size follows), a huge positive one, and an over-long varint of eleven bytes.
     /// </summary>
-    private static readonly byte[][] HugeVarints =
+    internal static readonly byte[][] HugeVarints =
     [
         [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
         [0xff, 0xff, 0xff, 0xff, 0x0f],
@@ -28,7 +28,7 @@ public sealed class AvroHostileBytesPropertyTests
         [0x01], [0x02],
     ];
 
-    private static readonly Gen<Mutation> AvroMutation = Gen.OneOf(
+    internal static readonly Gen<Mutation> AvroMutation = Gen.OneOf(
         Mutation.Gen,
         Gen.Select(Gen.Int[0, int.MaxValue], Gen.Int[0, HugeVarints.Length - 1], (at, varint) => (Mutation)new Insert(at, HugeVarints[varint])));
 

@@ -13,8 +13,8 @@ internal sealed partial class MessageProcessor
     /// <summary>
     /// Dispatches an <c>application/avro</c> record with its value in the Schema Registry framing (or its id in the
     /// <c>__value_schema_id</c> header, then prefixed to the value here). A schema id this process does not know yet is
-    /// fetched first; invalid framing and ids the registry does not know fail in the route's deserializer, which
-    /// dead-letters the record as <c>invalid-payload</c>.
+    /// fetched first; invalid framing, ids the registry does not know and writer schemas that do not resolve to the
+    /// handler's type fail in the route's deserializer, which dead-letters the record as <c>invalid-payload</c>.
     /// </summary>
     private ValueTask<MessageOutcome> DispatchAvro(ConsumeResult<byte[], byte[]> record, byte[] typeId, byte[]? value, string? replayHandler, CancellationToken cancellationToken)
     {

@@ -230,7 +230,7 @@ public static class KafkaSerializer
     /// <summary>
     /// Reads a message in <paramref name="format"/>; for <see cref="MessageFormat.JsonEnvelope"/>, the <c>payload</c> of a
     /// <c>{"type":...,"payload":{...}}</c> object whose <c>type</c> is the message's type id; for <see cref="MessageFormat.Avro"/>,
-    /// a value in the Schema Registry framing whose writer schema this process registered or fetched.
+    /// a value in the Schema Registry framing whose writer schema this process registered or fetched, resolved to the type's schema by Avro's rules when it differs.
     /// </summary>
     /// <typeparam name="T">The message type.</typeparam>
     /// <param name="payload">The bytes.</param>
@@ -365,7 +365,8 @@ public static class KafkaSerializer
 
     /// <summary>
     /// Reads a value in the Schema Registry framing (or, with <paramref name="schemaIdHeader"/>, a body whose id is in the
-    /// <c>__value_schema_id</c> header) whose writer schema this process knows (<see cref="AvroWriterSchemas"/>).
+    /// <c>__value_schema_id</c> header) whose writer schema this process knows (<see cref="AvroWriterSchemas"/>), resolving
+    /// a writer schema other than the type's own by Avro's rules (<see cref="AvroResolvedReads{T}"/>).
     /// </summary>
     internal static T ReadFramedAvro<T>(ReadOnlySpan<byte> value, byte[]? schemaIdHeader)
         where T : IKafkaData<T>
@@ -380,12 +381,11 @@ public static class KafkaSerializer
             throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: the value names {id}, which the schema registry does not know.");
         }
 
-        if (!string.Equals(writerSchema, T.TypeInfo.Avro.Schema, StringComparison.Ordinal))
-        {
-            throw new AvroSerializationException($"Cannot deserialize {typeof(T).FullName}: the value was written with {id}, a schema other than the type's own, and this version reads only its own schema.");
-        }
-
-        return ReadAvro<T>(value[bodyOffset..]);
+        // The type's own schema (the text this process registered, usually the same string) is read as it is; another
+        // schema is resolved to it by the plan built once for the id.
+        return string.Equals(writerSchema, T.TypeInfo.Avro.Schema, StringComparison.Ordinal)
+            ? ReadAvro<T>(value[bodyOffset..])
+            : AvroResolvedReads<T>.Read(id, writerSchema, value[bodyOffset..]);
     }
 
     private static void WriteJson<T>(T value, IBufferWriter<byte> output, ReadOnlySpan<byte> typeId)

@@ -21,7 +21,7 @@ public sealed class OrderShippedHandler(HandlingRecorder recorder) : IHandle<Ord
 public sealed class OrderAuditedHandler(HandlingRecorder recorder) : IHandle<OrderAudited>
 {
     public ValueTask HandleAsync(OrderAudited message, MessageContext context, CancellationToken cancellationToken)
-        => recorder.RecordAsync(nameof(OrderAuditedHandler), MessageContract.TypeIdOf<OrderAudited>(), message.Sequence, context, cancellationToken);
+        => recorder.RecordAsync(nameof(OrderAuditedHandler), MessageContract.TypeIdOf<OrderAudited>(), message.Sequence, context, cancellationToken, detail: message.Note);
 }
 
 public sealed class PartitionStepHandler(HandlingRecorder recorder) : IHandle<PartitionStep>

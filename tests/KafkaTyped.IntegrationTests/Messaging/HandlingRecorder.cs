@@ -7,6 +7,9 @@ public sealed record Handled(string Handler, string TypeId, long Sequence, int P
 {
     /// <summary>When the call was recorded.</summary>
     public DateTime At { get; init; } = DateTime.UtcNow;
+
+    /// <summary>What the handler chose to show of the message besides its sequence, if anything.</summary>
+    public string? Detail { get; init; }
 }
 
 /// <summary>Records every handler call, in the order each partition's handler saw them; shared by successive hosts of a test.</summary>
@@ -49,7 +52,7 @@ public sealed class HandlingRecorder
 
     public IReadOnlyList<Handled> Snapshot() => [.. _handled];
 
-    public async ValueTask RecordAsync(string handler, string typeId, long sequence, MessageContext context, CancellationToken cancellationToken)
+    public async ValueTask RecordAsync(string handler, string typeId, long sequence, MessageContext context, CancellationToken cancellationToken, string? detail = null)
     {
         if (WorkPerMessage > TimeSpan.Zero)
         {
@@ -62,6 +65,6 @@ public sealed class HandlingRecorder
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        _handled.Enqueue(new Handled(handler, typeId, sequence, context.Partition, context.Offset, context.MessageId, Generation));
+        _handled.Enqueue(new Handled(handler, typeId, sequence, context.Partition, context.Offset, context.MessageId, Generation) { Detail = detail });
     }
 }

@@ -261,6 +261,10 @@ public ref struct AvroReader
             : (int)count;
     }
 
+    /// <summary>Moves to <paramref name="position"/>, a position read before (schema resolution reads a record's fields out of order).</summary>
+    /// <param name="position">The position.</param>
+    internal void Seek(int position) => _position = position;
+
     /// <summary>Skips <paramref name="count"/> bytes.</summary>
     /// <param name="count">The number of bytes to skip.</param>
     public void Skip(int count) => Take(count);
