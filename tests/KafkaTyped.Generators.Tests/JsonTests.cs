@@ -215,6 +215,21 @@ public sealed class JsonTests
     }
 
     [Fact]
+    public void An_invalid_literal_followed_by_bytes_that_are_not_UTF8_is_refused_within_the_allocation_bound()
+    {
+        // Found by the envelope fuzz target (docs/reliability.md): System.Text.Json's error for an invalid literal quotes
+        // the rest of the token, and turning 9,000 bytes that are not UTF-8 into that message allocated 343 KB, 38 bytes
+        // an input byte, beyond the bound of 64 KiB + 48 a byte.
+        byte[] json = [.. "{\"type\":\"order-created\",\"payload\":t"u8, .. Enumerable.Repeat((byte)0x9B, 9000), (byte)'}'];
+        _ = Assert.Throws<JsonException>(() => KafkaSerializer.DeserializeMessage<OrderCreated>(json, MessageFormat.JsonEnvelope)); // warm-up
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<JsonException>(() => KafkaSerializer.DeserializeMessage<OrderCreated>(json, MessageFormat.JsonEnvelope));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("UTF-8", ex.Message, StringComparison.Ordinal);
+        Assert.InRange(allocated, 0, (64 * 1024) + (48 * json.Length));
+    }
+
+    [Fact]
     public void The_envelope_carries_the_type_id_and_the_payload()
     {
         var order = new OrderCreated(Guid.Parse("0192d6c4-0000-7000-8000-000000000001"), "c-1", 12.5m);

@@ -69,6 +69,14 @@ internal static class JsonEnvelope
             return Result.NotJson;
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(value))
+        {
+            // JSON is UTF-8. Refused before the reader sees it: the reader's error for an invalid token quotes the rest of
+            // the token, and turning bytes that are not UTF-8 into that message allocates about 38 bytes per input byte.
+            error = new JsonException($"The value is not valid UTF-8 (from byte {FirstInvalidUtf8(value)}), which JSON must be.");
+            return Result.Malformed;
+        }
+
         var hasType = false;
         var hasPayload = false;
         try
@@ -127,6 +135,17 @@ internal static class JsonEnvelope
         }
 
         return hasType && hasPayload ? Result.Found : Result.NoEnvelope;
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> value)
+    {
+        var index = 0;
+        while (index < value.Length && System.Text.Rune.DecodeFromUtf8(value[index..], out _, out var consumed) == System.Buffers.OperationStatus.Done)
+        {
+            index += consumed;
+        }
+
+        return index;
     }
 
     /// <summary>
