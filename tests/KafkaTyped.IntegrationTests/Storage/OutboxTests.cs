@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
 using KafkaTyped.IntegrationTests.Infrastructure;
 using KafkaTyped.IntegrationTests.Messaging;
 using KafkaTyped.Serialization;
@@ -96,8 +95,8 @@ public abstract class OutboxTests(ClusterFixture cluster)
         }
 
         slow.SetBrokerRoundTripTime(1, TimeSpan.FromMilliseconds(50));
-        var output = new System.Text.StringBuilder();
-        using (var relay = StartProbe(database, slow.BootstrapServers, batchSize, output))
+        using (var relay = ProbeProcess.Start(
+            "KafkaTyped.OutboxRelayProbe.dll", database.Kind, database.ConnectionString, database.Table, slow.BootstrapServers, batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture)))
         {
             try
             {
@@ -107,9 +106,8 @@ public abstract class OutboxTests(ClusterFixture cluster)
             finally
             {
                 // SIGKILL: no shutdown, no flush; the batch in flight is neither completed nor released by the relay.
-                relay.Kill();
-                await relay.WaitForExitAsync(Ct);
-                TestContext.Current.SendDiagnosticMessage($"relay probe output ({reader.Count} records read): {output}");
+                await relay.KillAsync(Ct);
+                TestContext.Current.SendDiagnosticMessage($"relay probe output ({reader.Count} records read): {relay.Output}");
             }
         }
 
@@ -325,33 +323,6 @@ public abstract class OutboxTests(ClusterFixture cluster)
             Ct);
         var onTopic = reader.RecordsOnTopic(partitions);
         await Wait.UntilAsync(() => reader.Count >= onTopic, Deadline, $"the reader to read the {onTopic} records on the topic", Ct);
-    }
-
-    private static Process StartProbe(OutboxDatabase database, string bootstrapServers, int batchSize, System.Text.StringBuilder output)
-    {
-        var probe = Path.Combine(AppContext.BaseDirectory, "KafkaTyped.OutboxRelayProbe.dll");
-        Assert.True(File.Exists(probe), $"{probe} is built with the solution (referenced by this project).");
-        var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { probe, database.Kind, database.ConnectionString, database.Table, bootstrapServers, batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-
-        void Append(string? line)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
     }
 }
 
