@@ -55,6 +55,12 @@ internal static class DiagnosticDescriptors
         "Member '{0}' of '{1}' has the JSON name '{3}', which member '{2}' already has",
         "The generated JSON serializer names each member by its [JsonPropertyName], else by its name in camelCase; two members of one type cannot share a name, or a reader could not tell them apart. Rename one member or give it a [JsonPropertyName] of its own.");
 
+    public static readonly DiagnosticDescriptor UnsupportedDeduplicationKeyType = Create(
+        "KT0008",
+        "Unsupported [DeduplicationKey] member type",
+        "Deduplication key member '{0}' of '{1}' has type '{2}'; a deduplication key must be string, Guid or an integer type (or their nullable forms)",
+        "The deduplication key is the member's value as invariant text, compared across processes and stored by the deduplication stores: only types whose text is exact and stable qualify. Key by an identifier of the business operation, or add a member of a supported type that computes it.");
+
     private static DiagnosticDescriptor Create(string id, string title, string messageFormat, string description)
         => new(
             id,

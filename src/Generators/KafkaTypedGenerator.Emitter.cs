@@ -189,6 +189,18 @@ public sealed partial class KafkaTypedGenerator
                 : $"return global::KafkaTyped.Serialization.MessageKeyEncoder.Encode(message.{spec.Key.MemberName});");
             w.CloseBlock();
             w.WriteLine();
+            if (spec.DeduplicationKey is { } deduplicationKey)
+            {
+                w.OpenBlock($"static string? {contract}.DeduplicationKeyOf({spec.FullyQualifiedName} message)");
+                if (!spec.IsValueType)
+                {
+                    w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(message);");
+                }
+
+                w.WriteLine($"return {deduplicationKey};");
+                w.CloseBlock();
+                w.WriteLine();
+            }
         }
 
         private static void WriteTypeInfoHolder(SourceWriter w, DataTypeSpec spec)
@@ -730,6 +742,15 @@ public sealed partial class KafkaTypedGenerator
             // Read once, when a consumer group builds its stages; each table in the same order as s_handlerTypes.
             WritePolicyTable(w, route, "global::KafkaTyped.Routing.RetryPolicy?", "s_retryPolicies", "GetRetryPolicy", static p => p.Retry);
             WritePolicyTable(w, route, "global::KafkaTyped.Routing.DeduplicationPolicy?", "s_deduplicationPolicies", "GetDeduplicationPolicy", static p => p.Deduplicate);
+            if (route.HandlerPolicies.Any(p => p.Deduplicate.Length > 0))
+            {
+                // The message's [DeduplicationKey], read through its contract (null, the ce_id, when it declares none).
+                w.WriteLine();
+                w.WriteLine("/// <inheritdoc/>");
+                w.WriteLine($"public override string? GetDeduplicationKey({message} message)");
+                w.WriteLine("    => global::KafkaTyped.Routing.DeduplicationKeys.Of(message);");
+            }
+
             WritePolicyTable(w, route, "global::KafkaTyped.Routing.OrderingPolicy?", "s_orderings", "GetOrdering", static p => p.Ordering);
             WritePolicyTable(w, route, "string?", "s_deadLetterTopics", "GetDeadLetterTopic", static p => p.DeadLetterTopic.Length > 0 ? Literal(p.DeadLetterTopic) : string.Empty);
 

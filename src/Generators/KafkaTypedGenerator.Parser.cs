@@ -94,6 +94,7 @@ public sealed partial class KafkaTypedGenerator
             cancellationToken.ThrowIfCancellationRequested();
             var members = ParseMembers(symbol, displayName, known, diagnostics, cancellationToken, out var hasPrimaryConstructor);
             var key = isMessage ? ParseKey(symbol, displayName, known, diagnostics) : null;
+            var deduplicationKey = isMessage ? ParseDeduplicationKey(symbol, displayName, known, diagnostics) : null;
 
             var containingTypes = new List<ContainingTypeSpec>();
             for (var containing = symbol.ContainingType; containing is not null; containing = containing.ContainingType)
@@ -118,7 +119,8 @@ public sealed partial class KafkaTypedGenerator
                 TypeId: typeId,
                 Topic: topic,
                 Key: key,
-                Format: format);
+                Format: format,
+                DeduplicationKey: deduplicationKey);
 
             return new DataTypeResult(spec, diagnostics.ToEquatableArray(), typeIdDeclaration);
         }
@@ -644,6 +646,63 @@ public sealed partial class KafkaTypedGenerator
             }
 
             return key is null ? null : new KeySpec(EscapeIdentifier(key.Name));
+        }
+
+        // The [DeduplicationKey] members of a message as one C# expression over 'message' (a string? that is null when a
+        // value is); members of unsupported types are KT0008's and left out, so the generated code always compiles.
+        private static string? ParseDeduplicationKey(INamedTypeSymbol symbol, string displayName, KnownTypeSymbols known, List<DiagnosticInfo> diagnostics)
+        {
+            var parts = new List<string>();
+            foreach (var member in symbol.GetMembers())
+            {
+                if (member is not (IPropertySymbol or IFieldSymbol) || member.IsStatic
+                    || KnownTypeSymbols.Find(member, known.DeduplicationKeyAttribute) is null)
+                {
+                    continue;
+                }
+
+                var type = member is IPropertySymbol p ? p.Type : ((IFieldSymbol)member).Type;
+                if (DeduplicationKeyText("message." + EscapeIdentifier(member.Name), type, known) is not { } text)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.UnsupportedDeduplicationKeyType, member.Locations.FirstOrDefault(), member.Name, displayName, type.ToDisplayString()));
+                    continue;
+                }
+
+                parts.Add(text);
+            }
+
+            return parts.Count switch
+            {
+                0 => null,
+                1 => parts[0],
+                _ => "global::KafkaTyped.Routing.DeduplicationKeys.Combine(" + string.Join(", ", parts) + ")",
+            };
+        }
+
+        // A member's value as invariant text (a Guid in "D" form), null when it is; null (the expression) when the type is unsupported.
+        private static string? DeduplicationKeyText(string access, ITypeSymbol type, KnownTypeSymbols known)
+        {
+            var conditional = string.Empty;
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            {
+                type = nullable.TypeArguments[0];
+                conditional = "?";
+            }
+            else if (type.SpecialType == SpecialType.System_String)
+            {
+                return access;
+            }
+
+            if (KnownTypeSymbols.Is(type, known.Guid))
+            {
+                return access + conditional + ".ToString(\"D\")";
+            }
+
+            return type.SpecialType is SpecialType.System_Byte or SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_UInt16
+                or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64
+                ? access + conditional + ".ToString(global::System.Globalization.CultureInfo.InvariantCulture)"
+                : null;
         }
 
         private static bool IsSupportedKeyType(ITypeSymbol type, KnownTypeSymbols known)

@@ -12,6 +12,7 @@ internal static class KafkaTypedMetadataNames
     public const string RetryAttribute = "KafkaTyped.RetryAttribute";
     public const string OrderingAttribute = "KafkaTyped.OrderingAttribute";
     public const string DeduplicateAttribute = "KafkaTyped.DeduplicateAttribute";
+    public const string DeduplicationKeyAttribute = "KafkaTyped.DeduplicationKeyAttribute";
     public const string DeadLetterTopicAttribute = "KafkaTyped.DeadLetterTopicAttribute";
     public const string HandlerInterface = "KafkaTyped.IHandle`1";
     public const string MessageInterface = "KafkaTyped.IKafkaMessage`1";

@@ -25,6 +25,7 @@ internal sealed class KnownTypeSymbols
         RetryAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.RetryAttribute);
         OrderingAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.OrderingAttribute);
         DeduplicateAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.DeduplicateAttribute);
+        DeduplicationKeyAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.DeduplicationKeyAttribute);
         DeadLetterTopicAttribute = compilation.GetTypeByMetadataName(KafkaTypedMetadataNames.DeadLetterTopicAttribute);
         Exception = compilation.GetTypeByMetadataName("System.Exception");
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
@@ -54,6 +55,7 @@ internal sealed class KnownTypeSymbols
     public INamedTypeSymbol? RetryAttribute { get; }
     public INamedTypeSymbol? OrderingAttribute { get; }
     public INamedTypeSymbol? DeduplicateAttribute { get; }
+    public INamedTypeSymbol? DeduplicationKeyAttribute { get; }
     public INamedTypeSymbol? DeadLetterTopicAttribute { get; }
     public INamedTypeSymbol? Exception { get; }
     public INamedTypeSymbol? CancellationToken { get; }

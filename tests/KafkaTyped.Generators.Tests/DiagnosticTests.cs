@@ -126,6 +126,18 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void KT0008_UnsupportedDeduplicationKeyType()
+    {
+        var diagnostic = Single("""
+            [KafkaMessage("a")]
+            public partial record Reading([property: DeduplicationKey] string SensorId, [property: DeduplicationKey] double Value);
+            """);
+
+        AssertDiagnostic(diagnostic, "KT0008", "Value");
+        Assert.Contains("'Value' of 'Reading' has type 'double'", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void KT0006_GenericType()
     {
         var diagnostic = Single("""

@@ -18,7 +18,7 @@ public sealed class IncrementalTests
         namespace Shop;
 
         [KafkaMessage("order-created", Topic = "orders")]
-        public partial record OrderCreated([property: MessageKey] Guid OrderId, List<Line> Lines);
+        public partial record OrderCreated([property: MessageKey] Guid OrderId, List<Line> Lines, [property: DeduplicationKey] string Reference);
 
         [KafkaData]
         public partial record Line(string Sku, int Quantity);
@@ -29,6 +29,7 @@ public sealed class IncrementalTests
         [KafkaMessage("a")]
         public partial record Duplicate2(int Value);
 
+        [Deduplicate]
         public sealed class Handler : IHandle<OrderCreated>
         {
             public ValueTask HandleAsync(OrderCreated message, MessageContext context, CancellationToken cancellationToken) => default;
@@ -99,6 +100,22 @@ public sealed class IncrementalTests
         var dataSpecs = second.TrackedSteps[KafkaTypedGenerator.TrackingNames.DataSpecs].SelectMany(s => s.Outputs).ToList();
         Assert.Contains(dataSpecs, o => o.Reason == IncrementalStepRunReason.Modified);
         Assert.Contains("reader.ReadInt64()", second.GeneratedSources.Single(s => s.HintName == "Shop.Line.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RemovingADeduplicationKeyModifiesTheMessageSpecAndItsContract()
+    {
+        var compilation = GeneratorHarness.CreateCompilation(Messages);
+        var first = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        Assert.Contains("DeduplicationKeyOf", first.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName == "Shop.OrderCreated.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+        var tree = compilation.SyntaxTrees.Single();
+        var changed = compilation.ReplaceSyntaxTree(
+            tree, CSharpSyntaxTree.ParseText(Messages.Replace("[property: DeduplicationKey] string Reference", "string Reference", StringComparison.Ordinal), GeneratorHarness.ParseOptions, path: tree.FilePath));
+
+        var second = first.RunGenerators(changed).GetRunResult().Results.Single();
+
+        Assert.Contains(second.TrackedSteps[KafkaTypedGenerator.TrackingNames.MessageSpecs].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.DoesNotContain("DeduplicationKeyOf", second.GeneratedSources.Single(s => s.HintName == "Shop.OrderCreated.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

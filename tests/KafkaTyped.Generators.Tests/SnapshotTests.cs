@@ -385,6 +385,37 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void DeduplicatingByABusinessKey() => Verify("""
+        namespace Payments;
+
+        /// <summary>One member: the key is its value.</summary>
+        [KafkaMessage("payment-captured")]
+        public partial record PaymentCaptured([property: MessageKey] Guid OrderId, [property: DeduplicationKey] string PaymentReference, decimal Amount);
+
+        /// <summary>Several members, of each kind of type: combined in declaration order.</summary>
+        [KafkaMessage("refund-issued")]
+        public partial record RefundIssued([property: DeduplicationKey] Guid OrderId, [property: DeduplicationKey] int RefundNumber, long Amount)
+        {
+            [DeduplicationKey]
+            public ulong? Batch { get; init; }
+        }
+
+        /// <summary>A struct message with a nullable Guid key.</summary>
+        [KafkaMessage("chargeback-opened")]
+        public partial record struct ChargebackOpened([property: DeduplicationKey] Guid? CaseId, string Reason);
+
+        [Deduplicate(WindowSeconds = 86400)]
+        public sealed class RecordPayment : IHandle<PaymentCaptured>, IHandle<RefundIssued>, IHandle<ChargebackOpened>
+        {
+            public ValueTask HandleAsync(PaymentCaptured message, MessageContext context, CancellationToken cancellationToken) => default;
+
+            public ValueTask HandleAsync(RefundIssued message, MessageContext context, CancellationToken cancellationToken) => default;
+
+            public ValueTask HandleAsync(ChargebackOpened message, MessageContext context, CancellationToken cancellationToken) => default;
+        }
+        """);
+
+    [Fact]
     public void TypesFromAReferencedAssembly()
     {
         var contracts = GeneratorHarness.CompileLibrary(

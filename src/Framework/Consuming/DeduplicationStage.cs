@@ -8,7 +8,7 @@ namespace KafkaTyped.Consuming;
 
 /// <summary>
 /// The deduplication stage of one handler in one consumer group, before its retry stage: a record whose message id
-/// (<c>ce_id</c>) this handler already handled within the window is skipped. With a plain store the check comes before
+/// (<c>ce_id</c>, or the business key its message declares) this handler already handled within the window is skipped. With a plain store the check comes before
 /// the handler and the mark after it succeeded, so a crash in between causes one more handling; with an
 /// <see cref="IInboxStore"/> each attempt claims the id inside a transaction the handler writes in, committed when it
 /// returns, so its effects in that database happen once. See <c>docs/exactly-once.md</c>.
@@ -34,11 +34,18 @@ internal sealed class DeduplicationStage
     public TimeSpan Window { get; }
 
     /// <summary>
-    /// The key of <paramref name="record"/> for this handler; <see langword="false"/> when the record has no <c>ce_id</c>
-    /// (it was not published by KafkaTyped or a CloudEvents producer), which is then handled without deduplication.
+    /// The key of <paramref name="record"/> for this handler: the <paramref name="businessKey"/> its message declares
+    /// (<see cref="DeduplicationKeyAttribute"/>), else its <c>ce_id</c>; <see langword="false"/> when it has neither (a
+    /// record not published by KafkaTyped or a CloudEvents producer), which is then handled without deduplication.
     /// </summary>
-    public bool TryGetKey(ConsumeResult<byte[], byte[]> record, out DeduplicationKey key)
+    public bool TryGetKey(ConsumeResult<byte[], byte[]> record, string? businessKey, out DeduplicationKey key)
     {
+        if (businessKey is not null)
+        {
+            key = new DeduplicationKey(_stages.GroupId, _handler, businessKey);
+            return true;
+        }
+
         if (record.Message.Headers is { } headers && headers.TryGetLastBytes(CloudEventHeaders.Id, out var id) && id is { Length: > 0 })
         {
             key = new DeduplicationKey(_stages.GroupId, _handler, Encoding.UTF8.GetString(id));

@@ -14,10 +14,13 @@ internal sealed class HandlerStage<TMessage>
 {
     private readonly ConsumerStages _stages;
     private readonly Type _handlerType;
+    private readonly Routing.MessageRoute<TMessage>? _route;
 
-    public HandlerStage(ConsumerStages stages, Type handlerType, IHandle<TMessage>? singleton, HandlerPolicy policy, DeduplicationStage? deduplication = null)
+    public HandlerStage(
+        ConsumerStages stages, Type handlerType, IHandle<TMessage>? singleton, HandlerPolicy policy, DeduplicationStage? deduplication = null, Routing.MessageRoute<TMessage>? route = null)
     {
         _stages = stages;
+        _route = route;
         _handlerType = handlerType;
         HandlerName = handlerType.FullName ?? handlerType.Name;
         Singleton = singleton;
@@ -46,7 +49,7 @@ internal sealed class HandlerStage<TMessage>
     {
         var deduplication = Deduplication;
         var key = default(DeduplicationKey);
-        if (deduplication is not null && !deduplication.TryGetKey(record, out key))
+        if (deduplication is not null && !deduplication.TryGetKey(record, _route?.GetDeduplicationKey(message), out key))
         {
             deduplication = null;
         }

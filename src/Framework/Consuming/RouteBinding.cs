@@ -75,7 +75,7 @@ internal sealed class RouteBinding<TMessage> : RouteBinding
         {
             var deduplication = _route.GetDeduplicationPolicy(i) is { } declared ? new DeduplicationStage(stages, stages.DeduplicationStore, _handlerTypes[i], declared) : null;
             handlers[i] = new HandlerStage<TMessage>(
-                stages, _handlerTypes[i], _singletons?[i], HandlerPolicy.Resolve(stages.Options, _handlerTypes[i], _route.GetRetryPolicy(i), _route.GetDeadLetterTopic(i)), deduplication);
+                stages, _handlerTypes[i], _singletons?[i], HandlerPolicy.Resolve(stages.Options, _handlerTypes[i], _route.GetRetryPolicy(i), _route.GetDeadLetterTopic(i)), deduplication, _route);
         }
 
         return new RouteChain<TMessage>(_route, stages, handlers, Scoped);

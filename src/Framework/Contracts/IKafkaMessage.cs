@@ -29,4 +29,13 @@ public interface IKafkaMessage<TSelf> : IKafkaData<TSelf> where TSelf : IKafkaMe
     /// when the message has no key member or the key value is <see langword="null"/>.
     /// </summary>
     static abstract byte[]? SerializeKey(TSelf message);
+
+    /// <summary>
+    /// The business key of <paramref name="message"/> for deduplication, from its <see cref="DeduplicationKeyAttribute"/>
+    /// members, or <see langword="null"/> when it declares none or the value is <see langword="null"/> (then its
+    /// <c>ce_id</c> is the key). Generated only for messages that declare one.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The key, or <see langword="null"/>.</returns>
+    static virtual string? DeduplicationKeyOf(TSelf message) => null;
 }

@@ -72,5 +72,14 @@ public abstract class MessageRoute<TMessage> : MessageRoute
     /// <exception cref="System.Text.Json.JsonException">JSON or envelope: the payload is not a valid encoding.</exception>
     public abstract TMessage Deserialize(ReadOnlyMemory<byte> payload, MessageFormat format);
 
+    /// <summary>
+    /// The business key <paramref name="message"/> declares with <see cref="DeduplicationKeyAttribute"/>, which the
+    /// deduplicating handlers of this route use instead of the record's <c>ce_id</c>; <see langword="null"/> when it
+    /// declares none. Generated for routes with a deduplicating handler.
+    /// </summary>
+    /// <param name="message">The deserialized message.</param>
+    /// <returns>The key, or <see langword="null"/>.</returns>
+    public virtual string? GetDeduplicationKey(TMessage message) => null;
+
     internal sealed override TResult Accept<TResult>(IMessageRouteVisitor<TResult> visitor) => visitor.Visit(this);
 }
