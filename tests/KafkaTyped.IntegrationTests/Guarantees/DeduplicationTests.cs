@@ -49,6 +49,41 @@ public sealed class DeduplicationTests(ClusterFixture cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Messages_with_different_ids_and_one_declared_business_key_are_handled_once_and_without_a_key_by_their_id()
+    {
+        var (topic, group) = await NewTopicAsync("dedup-business-key");
+        var run = Guid.NewGuid();
+
+        // (ce_id, business key): r-1 published three times under three ids (a client retrying with new messages), r-2
+        // once; two copies of c-5 and one c-6 without a key value fall back to their ce_id.
+        (string Id, string? Reference)[] records = [("c-1", "r-1"), ("c-2", "r-1"), ("c-3", "r-2"), ("c-4", "r-1"), ("c-5", null), ("c-5", null), ("c-6", null)];
+        using (var producer = new ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build())
+        {
+            foreach (var (id, reference) in records)
+            {
+                await producer.ProduceAsync(topic, new Message<byte[], byte[]>
+                {
+                    Value = KafkaSerializer.Serialize(new PaymentSettled(run, id, reference)),
+                    Headers = new Headers
+                    {
+                        { "ce_type", Encoding.UTF8.GetBytes(MessageContract.TypeIdOf<PaymentSettled>()) },
+                        { "ce_id", Encoding.UTF8.GetBytes($"{run:N}-{id}") },
+                        { "content-type", "application/msgpack"u8.ToArray() },
+                    },
+                }, Ct);
+            }
+        }
+
+        using var host = Build(topic, group);
+        await host.StartAsync(Ct);
+        using var offsets = new GroupOffsets(cluster, group);
+        await Wait.UntilAsync(() => offsets.Committed(topic, 0) == records.Length, Deadline, "every record to be committed", Ct);
+        await host.StopAsync(Ct);
+
+        Assert.Equal(["c-1", "c-3", "c-5", "c-6"], PaymentCalls.Of(run));
+    }
+
+    [Fact]
     public async Task A_copy_arriving_after_a_restart_is_skipped_by_the_sqlite_store_and_inbox_rows_commit_with_the_mark()
     {
         var (topic, group) = await NewTopicAsync("dedup-sqlite");
@@ -168,6 +203,20 @@ internal static class PaymentCalls
     public static IReadOnlyList<string> Attempts(Guid run) => s_calls.TryGetValue(run, out var calls) ? [.. calls] : [];
 
     public static IReadOnlyList<string> Of(Guid run) => [.. Attempts(run).Select(a => a[..a.IndexOf(':', StringComparison.Ordinal)])];
+}
+
+/// <summary>A settlement deduplicated by the payment reference it carries, when it carries one, else by its ce_id.</summary>
+[KafkaMessage("it.payment-settled")]
+public sealed partial record PaymentSettled(Guid Run, string Id, [property: DeduplicationKey] string? Reference);
+
+[Deduplicate(WindowSeconds = 3600)]
+public sealed class SettlePaymentOnce : IHandle<PaymentSettled>
+{
+    public ValueTask HandleAsync(PaymentSettled message, MessageContext context, CancellationToken cancellationToken)
+    {
+        PaymentCalls.Add(message.Run, message.Id, context.Attempt);
+        return ValueTask.CompletedTask;
+    }
 }
 
 /// <summary>
