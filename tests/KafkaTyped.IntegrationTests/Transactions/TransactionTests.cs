@@ -375,6 +375,82 @@ public sealed class TransactionTests(ClusterFixture cluster)
         Assert.Equal(Enumerable.Range(1, 400).Select(i => (long)i).Concat([1001L, 1002L]), Booked(reader, run).Order());
     }
 
+    [Fact]
+    public async Task A_dead_letter_of_an_exactly_once_group_is_written_in_its_transaction_so_a_failed_write_aborts_it_with_the_offsets()
+    {
+        // The group's handler publishes nothing, so the only partition its transactions add (AddPartitionsToTxn) is the
+        // dead-letter topic's: an error injected there fails the transaction only if the dead letter is written in it.
+        var faults = cluster.Faults;
+        var (input, _, group) = await NewFlowAsync("eos-dead-letter");
+        var run = Guid.NewGuid();
+        await ProduceRefusalsAsync(input, run, 3);
+
+        var logs = new LogCapture();
+        faults.PushRequestErrors(KafkaApiKey.AddPartitionsToTxn, ErrorCode.TopicAuthorizationFailed);
+        using var host = GroupHost(input, group, logs, batchSize: 1000, interval: TimeSpan.FromMilliseconds(300), transactionTimeout: TimeSpan.FromSeconds(6));
+        try
+        {
+            await host.StartAsync(Ct);
+            await Wait.UntilAsync(() => CommittedOffsets(host) == 3, Deadline, "every record's offset to be committed in a transaction", Ct);
+            await host.StopAsync(Ct);
+        }
+        finally
+        {
+            faults.ClearRequestErrors(KafkaApiKey.AddPartitionsToTxn);
+        }
+
+        // The transaction holding the dead letters failed: it was aborted, its offsets with it, and the records were
+        // handled and dead-lettered again in the next one, which committed.
+        Assert.NotEmpty(logs.WithEventId(506));
+        Assert.NotEmpty(logs.WithEventId(505));
+        var handled = TransferCalls.Handled(run);
+        Assert.Equal([1L, 2L, 3L], handled.Distinct().Order());
+        Assert.True(handled.Count > 3, $"the aborted batch is handled again ({handled.Count} handlings)");
+        using var deadLetters = new TopicReader(cluster.BootstrapServers, input + ".dlq", 1);
+        await Wait.UntilAsync(() => deadLetters.Count >= 2, Deadline, "the dead letters of 1 and 3", Ct);
+    }
+
+    [Fact]
+    public async Task An_aborted_transaction_of_an_exactly_once_group_leaves_no_dead_letter_visible_to_read_committed_readers()
+    {
+        if (cluster.Kind == ClusterKind.Embedded)
+        {
+            Assert.Skip(EmbeddedHidesNothing);
+        }
+
+        // One partition, two keys: sequence 1 is refused (dead-lettered at once) while sequence 2, on the other key lane,
+        // holds the first transaction past half its timeout, so the transaction is aborted and both are handled again:
+        // 1 is dead-lettered a second time, in the transaction that commits.
+        var input = await NewTopicAsync("eos-dead-letter-abort-in", 1);
+        await cluster.CreateTopicAsync(input + ".dlq", 1, Ct);
+        var group = ClusterFixture.NewGroupId("eos-dead-letter-abort");
+        var run = Guid.NewGuid();
+        TransferCalls.HoldFirst(run, 2, TimeSpan.FromSeconds(5));
+        await ProduceRefusalsAsync(input, run, 2);
+
+        var logs = new LogCapture();
+        using (var host = GroupHost(input, group, logs, batchSize: 1000, interval: TimeSpan.FromMilliseconds(300), transactionTimeout: TimeSpan.FromSeconds(6)))
+        {
+            await host.StartAsync(Ct);
+            await Wait.UntilAsync(() => CommittedOffsets(host) == 2, Deadline, "both records' offsets to be committed in a transaction", Ct);
+            await host.StopAsync(Ct);
+        }
+
+        Assert.NotEmpty(logs.WithEventId(506));
+        Assert.Equal([1L, 1L], TransferCalls.Handled(run).Where(s => s == 1));
+
+        // The topic holds both copies; a read_committed reader that reached a record written after them read only the
+        // committed one.
+        using (var producer = new ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build())
+        {
+            await producer.ProduceAsync(input + ".dlq", new Message<byte[], byte[]> { Value = [], Headers = new Headers { { "ce_id", "sentinel"u8.ToArray() } } }, Ct);
+        }
+
+        using var deadLetters = new TopicReader(cluster.BootstrapServers, input + ".dlq", 1);
+        await Wait.UntilAsync(() => deadLetters.Snapshot().Any(r => r.MessageId == "sentinel"), Deadline, "the reader to reach the record written after the dead letters", Ct);
+        Assert.Single(deadLetters.Snapshot(), r => r.MessageId != "sentinel");
+    }
+
     // ---- Helpers ----
 
     private async Task<string> NewTopicAsync(string name, int partitions)
@@ -428,12 +504,31 @@ public sealed class TransactionTests(ClusterFixture cluster)
     private IHost PublisherHost(string transactionalId)
         => KafkaTypedTestHost.Build(cluster.BootstrapServers, new HandlingRecorder(), o => o.Publisher.TransactionalId = transactionalId);
 
-    private IHost GroupHost(string input, string group, LogCapture logs, int batchSize = 50, TimeSpan? interval = null)
+    private async Task ProduceRefusalsAsync(string input, Guid run, int count)
+    {
+        using var host = KafkaTypedTestHost.Build(cluster.BootstrapServers, new HandlingRecorder(), _ => { });
+        var publisher = host.Services.GetRequiredService<IMessagePublisher>();
+        for (var i = 1; i <= count; i++)
+        {
+            publisher.Publish(new TransferRefused(run, "k" + i, i), input);
+        }
+
+        Assert.Equal(0, publisher.Flush(Deadline));
+    }
+
+    private IHost GroupHost(string input, string group, LogCapture logs, int batchSize = 50, TimeSpan? interval = null, TimeSpan? transactionTimeout = null)
         => KafkaTypedTestHost.Build(
             cluster.BootstrapServers,
             new HandlingRecorder(),
             o =>
             {
+                if (transactionTimeout is { } timeout)
+                {
+                    // librdkafka wants a record's delivery to time out no later than its transaction.
+                    o.Publisher.TransactionTimeout = timeout;
+                    o.Publisher.Properties["message.timeout.ms"] = ((long)timeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 var consumer = KafkaTypedTestHost.TestConsumer(cluster.Kind, group, input);
                 consumer.ExactlyOnce = true;
                 consumer.Ordering = OrderingMode.Key;
@@ -472,8 +567,37 @@ public sealed class TransferHandler(IMessagePublisher publisher) : IHandle<Trans
     }
 }
 
+[KafkaMessage("it.transfer-refused")]
+public sealed partial record TransferRefused(Guid Run, [property: MessageKey] string Account, long Sequence);
+
+/// <summary>Refuses odd sequences (dead-lettered at once: a permanent failure) and books even ones, the first handling of a held one after its hold.</summary>
+public sealed class RefuseTransfer : IHandle<TransferRefused>
+{
+    public async ValueTask HandleAsync(TransferRefused message, MessageContext context, CancellationToken cancellationToken)
+    {
+        TransferCalls.Record(message.Run, message.Sequence);
+        if (TransferCalls.TakeHold(message.Run, message.Sequence) is { } hold)
+        {
+            // Not cancellable on purpose: the transaction's drain must time out on it.
+            await Task.Delay(hold, CancellationToken.None);
+        }
+
+        if (message.Sequence % 2 == 1)
+        {
+            throw new PermanentFailureException($"transfer {message.Sequence} is refused");
+        }
+    }
+}
+
 internal static class TransferCalls
 {
+    private static readonly ConcurrentDictionary<(Guid, long), TimeSpan> s_holds = new();
+
+    /// <summary>The first handling of <paramref name="sequence"/> takes <paramref name="hold"/> and succeeds.</summary>
+    public static void HoldFirst(Guid run, long sequence, TimeSpan hold) => s_holds[(run, sequence)] = hold;
+
+    public static TimeSpan? TakeHold(Guid run, long sequence) => s_holds.TryRemove((run, sequence), out var hold) ? hold : null;
+
     private static readonly ConcurrentDictionary<Guid, ConcurrentQueue<long>> s_handled = new();
     private static readonly ConcurrentDictionary<Guid, TimeSpan> s_delays = new();
 
