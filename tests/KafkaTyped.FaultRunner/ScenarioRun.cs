@@ -141,8 +141,8 @@ public sealed class ScenarioRun : IAsyncDisposable
     /// <summary>The kills: the run that was killed and when (ticks).</summary>
     public List<(string Run, long Time)> KillLog { get; } = [];
 
-    /// <summary>Hostile records sent: their key and the dead-letter reason they must arrive with.</summary>
-    public List<(string Key, string Reason)> PoisonLog { get; } = [];
+    /// <summary>Hostile records sent: their key, the dead-letter reason they must arrive with, and their partition.</summary>
+    public List<(string Key, string Reason, int Partition)> PoisonLog { get; } = [];
 
     public Child? Producer { get; private set; }
 
@@ -253,6 +253,18 @@ public sealed class ScenarioRun : IAsyncDisposable
     }
 
     /// <summary>Reads the dead-letter topic from the beginning to its end: (key, reason) per record.</summary>
+    /// <summary>The first and the next offset of each partition of <see cref="Topic"/>'s log.</summary>
+    public Dictionary<int, (long Low, long High)> LogRanges()
+    {
+        var config = Cluster.CreateConsumerConfig("faults-log-reader-" + Guid.NewGuid().ToString("N"));
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        var ranges = Enumerable.Range(0, Definition.Partitions).ToDictionary(
+            p => p,
+            p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10)) is var w ? (w.Low.Value, w.High.Value) : default);
+        consumer.Close();
+        return ranges;
+    }
+
     public List<(string? Key, string? Reason)> ReadDeadLetters()
     {
         var config = Cluster.CreateConsumerConfig("faults-dlq-reader-" + Guid.NewGuid().ToString("N"));

@@ -12,6 +12,9 @@ public sealed record Verdict
     public long Published { get; init; }
     public long Handled { get; init; }
     public long Lost { get; init; }
+
+    /// <summary>Acknowledged records in no log: confirmed implicitly by the client and absent from a fully handled partition (see <see cref="Unwritten"/>).</summary>
+    public long UnwrittenRecords { get; init; }
     public long PartitionOrderViolations { get; init; }
     public long KeyOrderViolations { get; init; }
     public long Duplicates { get; init; }
@@ -41,7 +44,16 @@ public sealed record Verdict
         var handled = run.Ledger.Handled();
         var events = run.Ledger.Events();
         var handledIds = handled.Select(h => h.Id).ToHashSet(StringComparer.Ordinal);
-        var lost = published.Where(p => !handledIds.Contains(p.Id)).ToList();
+        var unhandled = published.Where(p => !handledIds.Contains(p.Id)).ToList();
+        var unwritten = Unwritten(run, unhandled);
+        var lost = unhandled.Except(unwritten).ToList();
+        if (unwritten.Count > 0)
+        {
+            notes.Add($"note {unwritten.Count} acknowledged record(s) are in no log, e.g. {string.Join(", ", unwritten.Take(5).Select(u => $"{u.Id} ([{u.Partition}])"))}: "
+                + "the client confirmed them without an offset, after a request whose outcome it did not learn, because a later request of their partition succeeded; "
+                + "a broker accepts that only after the earlier one, but the embedded cluster does not check a non-transactional producer's sequence numbers, and every offset of their partitions was handled");
+        }
+
         if (lost.Count > 0)
         {
             notes.Add($"FAIL lost, e.g. {string.Join(", ", lost.Take(5).Select(l => $"{l.Id} ({l.Key}#{l.Sequence})"))}");
@@ -177,6 +189,7 @@ public sealed record Verdict
             Published = published.Count,
             Handled = handledIds.Count,
             Lost = lost.Count,
+            UnwrittenRecords = unwritten.Count,
             PartitionOrderViolations = partitionOrder,
             KeyOrderViolations = keyOrder,
             Duplicates = handled.Count - handledIds.Count,
@@ -192,6 +205,31 @@ public sealed record Verdict
             MissingEffects = missingEffects,
             Notes = notes,
         };
+    }
+
+    /// <summary>
+    /// The records of <paramref name="unhandled"/> that are in no log of the topic, so no consumer could handle them: the
+    /// client confirmed them implicitly (without an offset) and every offset of their partition was handled or holds a
+    /// hostile record. librdkafka's idempotent producer confirms a request whose outcome it did not learn (a timeout, a
+    /// dropped connection) when a later request of the same partition succeeds, because a broker refuses a gap in a
+    /// producer's sequence numbers; the embedded cluster checks them only for transactional producers, so it may append the
+    /// later request without the earlier one. A missing record with an offset, or in a partition not fully handled, is lost.
+    /// </summary>
+    public static List<PublishedRecord> Unwritten(ScenarioRun run, IReadOnlyCollection<PublishedRecord> unhandled)
+    {
+        var candidates = unhandled.Where(u => u.Implicit).ToList();
+        if (candidates.Count == 0)
+        {
+            return candidates;
+        }
+
+        var ranges = run.LogRanges();
+        var accounted = new Dictionary<int, bool>();
+        return candidates.Where(c => accounted.TryGetValue(c.Partition, out var a) ? a : accounted[c.Partition] = Accounted(c.Partition)).ToList();
+
+        bool Accounted(int partition)
+            => ranges.TryGetValue(partition, out var range)
+                && run.Ledger.HandledOffsetCount(partition, range.Low) + run.PoisonLog.Count(p => p.Partition == partition) == range.High - range.Low;
     }
 
     /// <summary>
