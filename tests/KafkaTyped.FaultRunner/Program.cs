@@ -5,6 +5,7 @@
 //   ... --seed 1234 --scenario kill9          replays one scenario's schedule
 //   KAFKATYPED_FAULTS_PLANTED_BUG=commit-before-handling ... --quick --scenario kill9      must fail (lost records)
 //   KAFKATYPED_FAULTS_PLANTED_BUG=effect-outside-inbox ... --quick --scenario kill9-dedup  must fail (duplicate effects)
+//   KAFKATYPED_FAULTS_PLANTED_BUG=crash ... --quick --scenario storm-range                 must fail (crashes, with their stacks)
 //
 // Verbs used by the runner for its child processes: "member ..." and "produce ...".
 using System.Diagnostics;

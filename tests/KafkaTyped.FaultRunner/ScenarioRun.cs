@@ -166,7 +166,16 @@ public sealed class ScenarioRun : IAsyncDisposable
             "--session-ms", Definition.SessionTimeoutMs.ToString(CultureInfo.InvariantCulture),
             .. InboxPath is null ? (string[])[] : ["--inbox", InboxPath],
         ];
-        var environment = new Dictionary<string, string>();
+        // A member that crashes (a signal the runner did not send) leaves the runtime's crash report: the stacks of every
+        // thread, native and managed. A SIGKILL leaves none.
+        Directory.CreateDirectory(CrashDirectory);
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_DbgEnableMiniDump"] = "1",
+            ["DOTNET_DbgMiniDumpType"] = "1",
+            ["DOTNET_DbgMiniDumpName"] = Path.Combine(CrashDirectory, $"{Definition.Name}-{run}-%p.dmp"),
+            ["DOTNET_EnableCrashReport"] = "1",
+        };
         if (Options.PlantedBug is { } bug)
         {
             environment[Member.PlantedBugVariable] = bug;
@@ -190,6 +199,15 @@ public sealed class ScenarioRun : IAsyncDisposable
         _everyChild.Add(Producer);
         return Producer;
     }
+
+    /// <summary>Where crashed members leave their dumps and crash reports (kept after the run, unlike the ledger).</summary>
+    public static string CrashDirectory { get; } = Path.Combine(Path.GetTempPath(), "kafkatyped-fault-crashes");
+
+    /// <summary>The crash report of the member run <paramref name="run"/>, if it left one.</summary>
+    public string? CrashReportOf(string run)
+        => Directory.Exists(CrashDirectory)
+            ? Directory.GetFiles(CrashDirectory, $"{Definition.Name}-{run}-*.crashreport.json").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+            : null;
 
     /// <summary>SIGKILL the member in <paramref name="slot"/>.</summary>
     public void Kill(string slot, bool duringRebalance = false)

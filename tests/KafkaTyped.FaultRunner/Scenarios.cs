@@ -9,8 +9,8 @@ namespace KafkaTyped.FaultRunner;
 /// <summary>How the runner was asked to run.</summary>
 public sealed record RunnerOptions(bool Long, string? PlantedBug, bool KeepLedgers)
 {
-    /// <summary>The planted bugs (docs/reliability.md): members that commit before handling, and a deduplicating handler that writes its effect outside the inbox transaction.</summary>
-    public static readonly string[] PlantedBugs = ["commit-before-handling", "effect-outside-inbox"];
+    /// <summary>The planted bugs (docs/reliability.md): members that commit before handling, a deduplicating handler that writes its effect outside the inbox transaction, and members that crash.</summary>
+    public static readonly string[] PlantedBugs = ["commit-before-handling", "effect-outside-inbox", "crash"];
 
     /// <summary>Quick: a few seconds of faults per scenario (the CI budget); long: the figures of docs/reliability.md.</summary>
     public TimeSpan Scaled(int quickSeconds, int longSeconds) => TimeSpan.FromSeconds(Long ? longSeconds : quickSeconds);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace KafkaTyped.FaultRunner;
 
 /// <summary>The judgement of one scenario, from its ledger, its dead-letter topic and its processes.</summary>
@@ -140,7 +142,7 @@ public sealed record Verdict
         foreach (var child in run.EveryChild.Where(c => c != run.Producer && (c.Crashed || c.StopTimedOut)))
         {
             crashes++;
-            notes.Add($"FAIL {child.Name} {(child.StopTimedOut ? "did not stop in time" : $"exited {child.ExitCode}")}:{Environment.NewLine}{child.Tail}");
+            notes.Add($"FAIL {child.Name} {(child.StopTimedOut ? "did not stop in time" : $"exited {child.ExitCode}")}:{Environment.NewLine}{child.Tail}{CrashStack(run.CrashReportOf(child.Name))}");
         }
 
         var fatal = events.Where(e => e.Event is RunnerEvents.ConsumerFatal or RunnerEvents.LaneFailed).ToList();
@@ -274,6 +276,43 @@ public sealed record Verdict
 
         return max;
     }
+
+    /// <summary>The crashing thread's frames from the runtime's crash report (<c>DOTNET_EnableCrashReport</c>), if there is one.</summary>
+    private static string CrashStack(string? report)
+    {
+        if (report is null)
+        {
+            return "";
+        }
+
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+            var text = new System.Text.StringBuilder($"{Environment.NewLine}     crash report {report}");
+            foreach (var thread in json.RootElement.GetProperty("payload").GetProperty("threads").EnumerateArray())
+            {
+                if (thread.TryGetProperty("crashed", out var crashed) && crashed.ToString() == "true")
+                {
+                    foreach (var frame in thread.GetProperty("stack_frames").EnumerateArray().Take(60))
+                    {
+                        // Managed frames name their method and assembly; native ones their module, and a symbol or an offset in it.
+                        var method = Field(frame, "method_name") ?? Field(frame, "unmanaged_name") ?? "+" + Field(frame, "native_image_offset");
+                        var module = Path.GetFileName(Field(frame, "filename") ?? Field(frame, "native_module") ?? "?");
+                        text.Append(CultureInfo.InvariantCulture, $"{Environment.NewLine}       {module}!{method}");
+                    }
+                }
+            }
+
+            return text.ToString();
+        }
+        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return $"{Environment.NewLine}     crash report {report} (unreadable: {ex.Message})";
+        }
+    }
+
+    private static string? Field(System.Text.Json.JsonElement element, string name)
+        => element.TryGetProperty(name, out var value) ? value.ToString() : null;
 
     private static long CountFailures(string tail)
     {
