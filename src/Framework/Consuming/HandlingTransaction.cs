@@ -5,7 +5,7 @@ namespace KafkaTyped.Consuming;
 
 /// <summary>
 /// The member's transaction as seen by the handling of one record in an exactly-once group: what
-/// <see cref="IMessagePublisher"/> publishes into while that record is handled. Set by
+/// <see cref="IMessagePublisher"/> (and the default dead-letter sink) publishes into while that record is handled. Set by
 /// <see cref="TransactionalRecordProcessor"/> for the duration of the record's processing, as an ambient value of the
 /// asynchronous flow, so that the injected singleton publisher, in a singleton or a scoped handler or in any service the
 /// handler calls, finds it without being told. Ended when the processing returns: a publish from work the handler left
