@@ -92,7 +92,7 @@ namespace KafkaTyped.InboxProbe
     {
         public async ValueTask HandleAsync(InboxPayment message, MessageContext context, CancellationToken cancellationToken)
         {
-            _ = returned;
+            _ = returned; // taken only to be created in the attempt's scope, whose disposal after this method is the signal point
             Signal.Line($"handling {message.PaymentId} attempt {context.Attempt}");
             await ExecuteAsync($"INSERT INTO {settings.PaymentsTable} (id, amount) VALUES (@id, @amount)", message, cancellationToken);
             await ExecuteAsync($"UPDATE {settings.AccountsTable} SET balance = balance + @amount WHERE id = 'probe'", message, cancellationToken);
