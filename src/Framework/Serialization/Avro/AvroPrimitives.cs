@@ -110,16 +110,10 @@ public static class AvroPrimitives
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, hi);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination[8..], lo);
 
-        // The fewest bytes that keep the sign: drop a leading 0x00 before a clear high bit, or 0xFF before a set one.
-        var start = 0;
-        while (start < 15
-            && ((destination[start] == 0x00 && (destination[start + 1] & 0x80) == 0)
-                || (destination[start] == 0xFF && (destination[start + 1] & 0x80) != 0)))
-        {
-            start++;
-        }
-
-        return 16 - start;
+        // The fewest bytes that keep the sign: the value's significant bits (those of its complement when negative) and
+        // one more for the sign, in whole bytes.
+        var significant = 128 - (int)UInt128.LeadingZeroCount((UInt128)(unscaled < 0 ? ~unscaled : unscaled));
+        return (significant / 8) + 1;
     }
 
     /// <summary>
