@@ -168,9 +168,17 @@ public ref struct AvroWriter
         if (value.Length <= OnePassStringLength)
         {
             WriteStringInOnePass(value);
-            return;
         }
+        else
+        {
+            WriteLongString(value);
+        }
+    }
 
+    /// <summary>A string longer than <see cref="OnePassStringLength"/>: counted, then encoded (out of line, for its exception handler).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteLongString(string value)
+    {
         int length;
         try
         {
