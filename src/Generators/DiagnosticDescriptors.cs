@@ -55,6 +55,12 @@ internal static class DiagnosticDescriptors
         "Member '{0}' of '{1}' has the JSON name '{3}', which member '{2}' already has",
         "The generated JSON serializer names each member by its [JsonPropertyName], else by its name in camelCase; two members of one type cannot share a name, or a reader could not tell them apart. Rename one member or give it a [JsonPropertyName] of its own.");
 
+    public static readonly DiagnosticDescriptor InvalidAvroDefault = Create(
+        "KT0008",
+        "The [AvroDefault] is not a default of the member",
+        "Member '{0}' of '{1}' declares an [AvroDefault] Avro cannot carry: {2}",
+        "An Avro default is a JSON value of the field's type, written to the schema and filled in when a record written without the field is read. [AvroDefault] takes a constant of the member's type: true or false for a bool, a number for an integral or floating-point member (within its range), a string for a string, and a member (or the name of one) for an enum. A nullable member already defaults to null, and other member types cannot declare one. Change the value, or remove the attribute.");
+
     private static DiagnosticDescriptor Create(string id, string title, string messageFormat, string description)
         => new(
             id,

@@ -22,6 +22,7 @@ namespace KafkaTyped.Generators.Model;
 /// <param name="Topic">The default topic, or <see langword="null"/>.</param>
 /// <param name="Key">The key member, for messages that declare one.</param>
 /// <param name="Format">For messages, the C# expression of the declared <c>MessageFormat</c>.</param>
+/// <param name="AvroAliases">The record's earlier Avro names: <c>[AvroAlias]</c> on the type.</param>
 internal sealed record DataTypeSpec(
     string HintName,
     string Namespace,
@@ -38,4 +39,5 @@ internal sealed record DataTypeSpec(
     string? TypeId,
     string? Topic,
     KeySpec? Key,
-    string Format);
+    string Format,
+    Common.EquatableArray<string> AvroAliases = default);
