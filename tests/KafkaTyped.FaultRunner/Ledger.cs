@@ -32,7 +32,8 @@ public sealed class Ledger : IDisposable
         {
             ledger.Execute("""
                 PRAGMA journal_mode = WAL;
-                CREATE TABLE published (id TEXT PRIMARY KEY, key TEXT NOT NULL, seq INTEGER NOT NULL, producer TEXT NOT NULL, time INTEGER NOT NULL);
+                CREATE TABLE published (id TEXT PRIMARY KEY, key TEXT NOT NULL, seq INTEGER NOT NULL, producer TEXT NOT NULL, time INTEGER NOT NULL,
+                    partition INTEGER NOT NULL, offset INTEGER NOT NULL);
                 CREATE TABLE handled (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
                     partition INTEGER NOT NULL, offset INTEGER NOT NULL, run TEXT NOT NULL, generation INTEGER NOT NULL,
                     start INTEGER NOT NULL, end INTEGER NOT NULL);
@@ -66,7 +67,7 @@ public sealed class Ledger : IDisposable
     }
 
     /// <summary>Records acknowledged publishes, in one transaction.</summary>
-    public void RecordPublished(IReadOnlyCollection<(string Id, string Key, long Sequence, long Time)> records, string producer)
+    public void RecordPublished(IReadOnlyCollection<PublishedRecord> records, string producer)
     {
         if (records.Count == 0)
         {
@@ -78,15 +79,17 @@ public sealed class Ledger : IDisposable
             using var transaction = _connection.BeginTransaction();
             using var command = _connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "INSERT INTO published (id, key, seq, producer, time) VALUES ($id, $key, $seq, $producer, $time)";
+            command.CommandText = "INSERT INTO published (id, key, seq, producer, time, partition, offset) VALUES ($id, $key, $seq, $producer, $time, $p, $o)";
             var id = command.Parameters.Add("$id", SqliteType.Text);
             var key = command.Parameters.Add("$key", SqliteType.Text);
             var seq = command.Parameters.Add("$seq", SqliteType.Integer);
             var time = command.Parameters.Add("$time", SqliteType.Integer);
+            var partition = command.Parameters.Add("$p", SqliteType.Integer);
+            var offset = command.Parameters.Add("$o", SqliteType.Integer);
             command.Parameters.AddWithValue("$producer", producer);
             foreach (var record in records)
             {
-                (id.Value, key.Value, seq.Value, time.Value) = (record.Id, record.Key, record.Sequence, record.Time);
+                (id.Value, key.Value, seq.Value, time.Value, partition.Value, offset.Value) = (record.Id, record.Key, record.Sequence, record.Time, record.Partition, record.Offset);
                 command.ExecuteNonQuery();
             }
 
@@ -110,8 +113,18 @@ public sealed class Ledger : IDisposable
     }
 
     /// <summary>Every acknowledged publish.</summary>
-    public List<(string Id, string Key, long Sequence, long Time)> Published()
-        => Query("SELECT id, key, seq, time FROM published", r => (r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+    public List<PublishedRecord> Published()
+        => Query("SELECT id, key, seq, time, partition, offset FROM published", r => new PublishedRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.GetInt32(4), r.GetInt64(5)));
+
+    /// <summary>The acknowledged publishes not handled yet.</summary>
+    public List<PublishedRecord> Unhandled()
+        => Query(
+            "SELECT id, key, seq, time, partition, offset FROM published p WHERE NOT EXISTS (SELECT 1 FROM handled h WHERE h.id = p.id)",
+            r => new PublishedRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.GetInt32(4), r.GetInt64(5)));
+
+    /// <summary>How many offsets of <paramref name="partition"/> from <paramref name="low"/> on were handled at least once.</summary>
+    public long HandledOffsetCount(int partition, long low)
+        => Scalar(FormattableString.Invariant($"SELECT count(DISTINCT offset) FROM handled WHERE partition = {partition} AND offset >= {low}"));
 
     /// <summary>
     /// The number of acknowledged publishes and of those not handled yet (through the index on handled.id: without it the
@@ -169,6 +182,16 @@ public sealed class Ledger : IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+}
+
+/// <summary>
+/// One row of the ledger's <c>published</c> table: a record the broker acknowledged, with the partition and offset of the
+/// acknowledgement (<see cref="Confluent.Kafka.Offset.Unset"/>'s value when the client confirmed it without an offset).
+/// </summary>
+public readonly record struct PublishedRecord(string Id, string Key, long Sequence, long Time, int Partition, long Offset)
+{
+    /// <summary>Whether the client confirmed the record implicitly, without an offset from the broker.</summary>
+    public bool Implicit => Offset < 0;
 }
 
 /// <summary>One row of the ledger's <c>handled</c> table.</summary>

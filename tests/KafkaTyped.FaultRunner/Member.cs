@@ -74,6 +74,16 @@ public static class Member
         ledger.RecordEvent(run, RunnerEvents.Started, "started");
         Console.WriteLine("member started");
         Console.Out.Flush();
+        if (planted == "crash")
+        {
+            // The runner's own check: a member that dies of a signal the runner did not send fails the run, with the
+            // crashing thread's stack from the runtime's crash report.
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(1000);
+                System.Runtime.InteropServices.Marshal.WriteInt32(unchecked((nint)0x1000_0000_0000), 1);
+            });
+        }
 
         var input = Console.In.ReadToEndAsync();
         var stopping = Task.Delay(Timeout.Infinite, lifetime.ApplicationStopping);

@@ -38,7 +38,7 @@ public static class Producer
         Console.WriteLine("producer started");
         Console.Out.Flush();
 
-        var acked = new ConcurrentQueue<(string Id, string Key, long Sequence, long Time)>();
+        var acked = new ConcurrentQueue<PublishedRecord>();
         var failed = 0L;
         using var window = new SemaphoreSlim(100);
         var sequences = new long[keys];
@@ -91,16 +91,12 @@ public static class Producer
         {
             try
             {
-                if (deduplicated)
-                {
-                    await publisher.PublishAsync(new DeduplicatedRecord(record.Key, record.Sequence, record.Id, record.Padding), topic);
-                }
-                else
-                {
-                    await publisher.PublishAsync(record, topic);
-                }
+                var written = deduplicated
+                    ? await publisher.PublishAsync(new DeduplicatedRecord(record.Key, record.Sequence, record.Id, record.Padding), topic)
+                    : await publisher.PublishAsync(record, topic);
 
-                acked.Enqueue((record.Id, record.Key, record.Sequence, DateTime.UtcNow.Ticks));
+                // The offset is Unset when the client confirmed the record implicitly (see Verdict's unwritten records).
+                acked.Enqueue(new PublishedRecord(record.Id, record.Key, record.Sequence, DateTime.UtcNow.Ticks, written.Partition.Value, written.Offset.Value));
             }
             catch (PublishException ex)
             {
@@ -115,7 +111,7 @@ public static class Producer
 
         void Flush()
         {
-            var batch = new List<(string, string, long, long)>();
+            var batch = new List<PublishedRecord>();
             while (acked.TryDequeue(out var item))
             {
                 batch.Add(item);

@@ -141,8 +141,8 @@ public sealed class ScenarioRun : IAsyncDisposable
     /// <summary>The kills: the run that was killed and when (ticks).</summary>
     public List<(string Run, long Time)> KillLog { get; } = [];
 
-    /// <summary>Hostile records sent: their key and the dead-letter reason they must arrive with.</summary>
-    public List<(string Key, string Reason)> PoisonLog { get; } = [];
+    /// <summary>Hostile records sent: their key, the dead-letter reason they must arrive with, and their partition.</summary>
+    public List<(string Key, string Reason, int Partition)> PoisonLog { get; } = [];
 
     public Child? Producer { get; private set; }
 
@@ -166,7 +166,16 @@ public sealed class ScenarioRun : IAsyncDisposable
             "--session-ms", Definition.SessionTimeoutMs.ToString(CultureInfo.InvariantCulture),
             .. InboxPath is null ? (string[])[] : ["--inbox", InboxPath],
         ];
-        var environment = new Dictionary<string, string>();
+        // A member that crashes (a signal the runner did not send) leaves the runtime's crash report: the stacks of every
+        // thread, native and managed. A SIGKILL leaves none.
+        Directory.CreateDirectory(CrashDirectory);
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_DbgEnableMiniDump"] = "1",
+            ["DOTNET_DbgMiniDumpType"] = "1",
+            ["DOTNET_DbgMiniDumpName"] = Path.Combine(CrashDirectory, $"{Definition.Name}-{run}-%p.dmp"),
+            ["DOTNET_EnableCrashReport"] = "1",
+        };
         if (Options.PlantedBug is { } bug)
         {
             environment[Member.PlantedBugVariable] = bug;
@@ -190,6 +199,15 @@ public sealed class ScenarioRun : IAsyncDisposable
         _everyChild.Add(Producer);
         return Producer;
     }
+
+    /// <summary>Where crashed members leave their dumps and crash reports (kept after the run, unlike the ledger).</summary>
+    public static string CrashDirectory { get; } = Path.Combine(Path.GetTempPath(), "kafkatyped-fault-crashes");
+
+    /// <summary>The crash report of the member run <paramref name="run"/>, if it left one.</summary>
+    public string? CrashReportOf(string run)
+        => Directory.Exists(CrashDirectory)
+            ? Directory.GetFiles(CrashDirectory, $"{Definition.Name}-{run}-*.crashreport.json").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+            : null;
 
     /// <summary>SIGKILL the member in <paramref name="slot"/>.</summary>
     public void Kill(string slot, bool duringRebalance = false)
@@ -253,6 +271,18 @@ public sealed class ScenarioRun : IAsyncDisposable
     }
 
     /// <summary>Reads the dead-letter topic from the beginning to its end: (key, reason) per record.</summary>
+    /// <summary>The first and the next offset of each partition of <see cref="Topic"/>'s log.</summary>
+    public Dictionary<int, (long Low, long High)> LogRanges()
+    {
+        var config = Cluster.CreateConsumerConfig("faults-log-reader-" + Guid.NewGuid().ToString("N"));
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        var ranges = Enumerable.Range(0, Definition.Partitions).ToDictionary(
+            p => p,
+            p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10)) is var w ? (w.Low.Value, w.High.Value) : default);
+        consumer.Close();
+        return ranges;
+    }
+
     public List<(string? Key, string? Reason)> ReadDeadLetters()
     {
         var config = Cluster.CreateConsumerConfig("faults-dlq-reader-" + Guid.NewGuid().ToString("N"));

@@ -9,8 +9,8 @@ namespace KafkaTyped.FaultRunner;
 /// <summary>How the runner was asked to run.</summary>
 public sealed record RunnerOptions(bool Long, string? PlantedBug, bool KeepLedgers)
 {
-    /// <summary>The planted bugs (docs/reliability.md): members that commit before handling, and a deduplicating handler that writes its effect outside the inbox transaction.</summary>
-    public static readonly string[] PlantedBugs = ["commit-before-handling", "effect-outside-inbox"];
+    /// <summary>The planted bugs (docs/reliability.md): members that commit before handling, a deduplicating handler that writes its effect outside the inbox transaction, and members that crash.</summary>
+    public static readonly string[] PlantedBugs = ["commit-before-handling", "effect-outside-inbox", "crash"];
 
     /// <summary>Quick: a few seconds of faults per scenario (the CI budget); long: the figures of docs/reliability.md.</summary>
     public TimeSpan Scaled(int quickSeconds, int longSeconds) => TimeSpan.FromSeconds(Long ? longSeconds : quickSeconds);
@@ -57,14 +57,14 @@ public static class Scenarios
 {
     public static IReadOnlyList<ScenarioDefinition> All { get; } =
     [
-        new("kill9", "members killed with SIGKILL at random points and restarted", 1, 6, 3, "cooperative-sticky", 20, 600, KillSchedule),
-        new("brokers", "brokers down and up, request errors on Produce/Fetch/OffsetCommit/JoinGroup/SyncGroup/Heartbeat, leader moves, high RTT", 3, 6, 3, "cooperative-sticky", 20, 600, BrokerSchedule),
+        new("kill9", "members killed with SIGKILL at random points and restarted", 1, 6, 3, "cooperative-sticky", 15, 600, KillSchedule),
+        new("brokers", "brokers down and up, request errors on Produce/Fetch/OffsetCommit/JoinGroup/SyncGroup/Heartbeat, leader moves, high RTT", 3, 6, 3, "cooperative-sticky", 15, 600, BrokerSchedule),
         new("storm-cooperative", "members joining and leaving continuously (cooperative-sticky)", 1, 8, 2, "cooperative-sticky", 8, 240, StormSchedule) { SessionTimeoutMs = 4000 },
         new("storm-range", "members joining and leaving continuously (range)", 1, 8, 2, "range", 8, 240, StormSchedule) { SessionTimeoutMs = 4000 },
         new("storm-roundrobin", "members joining and leaving continuously (roundrobin)", 1, 8, 2, "roundrobin", 8, 240, StormSchedule) { SessionTimeoutMs = 4000 },
         new("storm-consumer", "members joining and leaving continuously (group.protocol=consumer)", 1, 8, 2, "consumer", 8, 240, StormSchedule),
-        new("kill9-dedup", "kill9 with a [Deduplicate] handler on the SQLite inbox: effects written in the transaction of the mark", 1, 6, 3, "cooperative-sticky", 15, 240, KillSchedule) { Deduplicate = true },
-        new("poison", "hostile records of every kind interleaved at a random rate, members killed now and then", 1, 4, 2, "cooperative-sticky", 12, 240, PoisonSchedule) { MaxPayloadBytes = 4096 },
+        new("kill9-dedup", "kill9 with a [Deduplicate] handler on the SQLite inbox: effects written in the transaction of the mark", 1, 6, 3, "cooperative-sticky", 12, 240, KillSchedule) { Deduplicate = true },
+        new("poison", "hostile records of every kind interleaved at a random rate, members killed now and then", 1, 4, 2, "cooperative-sticky", 10, 240, PoisonSchedule) { MaxPayloadBytes = 4096 },
     ];
 
     private static TimeSpan Between(Random random, int minMs, int maxMs) => TimeSpan.FromMilliseconds(random.Next(minMs, maxMs + 1));
@@ -241,8 +241,8 @@ public static class Scenarios
                 headers.Add("ce_type", type);
             }
 
-            await raw.ProduceAsync(ScenarioRun.Topic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = value, Headers = headers }, ct);
-            run.PoisonLog.Add((key, reason));
+            var written = await raw.ProduceAsync(ScenarioRun.Topic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = value, Headers = headers }, ct);
+            run.PoisonLog.Add((key, reason, written.Partition.Value));
             run.Faults.PoisonSent++;
 
             if (clock.Elapsed >= nextKill)

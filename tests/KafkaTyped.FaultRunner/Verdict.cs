@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace KafkaTyped.FaultRunner;
 
 /// <summary>The judgement of one scenario, from its ledger, its dead-letter topic and its processes.</summary>
@@ -12,6 +14,9 @@ public sealed record Verdict
     public long Published { get; init; }
     public long Handled { get; init; }
     public long Lost { get; init; }
+
+    /// <summary>Acknowledged records in no log: confirmed implicitly by the client and absent from a fully handled partition (see <see cref="Unwritten"/>).</summary>
+    public long UnwrittenRecords { get; init; }
     public long PartitionOrderViolations { get; init; }
     public long KeyOrderViolations { get; init; }
     public long Duplicates { get; init; }
@@ -41,7 +46,16 @@ public sealed record Verdict
         var handled = run.Ledger.Handled();
         var events = run.Ledger.Events();
         var handledIds = handled.Select(h => h.Id).ToHashSet(StringComparer.Ordinal);
-        var lost = published.Where(p => !handledIds.Contains(p.Id)).ToList();
+        var unhandled = published.Where(p => !handledIds.Contains(p.Id)).ToList();
+        var unwritten = Unwritten(run, unhandled);
+        var lost = unhandled.Except(unwritten).ToList();
+        if (unwritten.Count > 0)
+        {
+            notes.Add($"note {unwritten.Count} acknowledged record(s) are in no log, e.g. {string.Join(", ", unwritten.Take(5).Select(u => $"{u.Id} ([{u.Partition}])"))}: "
+                + "the client confirmed them without an offset, after a request whose outcome it did not learn, because a later request of their partition succeeded; "
+                + "a broker accepts that only after the earlier one, but the embedded cluster does not check a non-transactional producer's sequence numbers, and every offset of their partitions was handled");
+        }
+
         if (lost.Count > 0)
         {
             notes.Add($"FAIL lost, e.g. {string.Join(", ", lost.Take(5).Select(l => $"{l.Id} ({l.Key}#{l.Sequence})"))}");
@@ -128,7 +142,7 @@ public sealed record Verdict
         foreach (var child in run.EveryChild.Where(c => c != run.Producer && (c.Crashed || c.StopTimedOut)))
         {
             crashes++;
-            notes.Add($"FAIL {child.Name} {(child.StopTimedOut ? "did not stop in time" : $"exited {child.ExitCode}")}:{Environment.NewLine}{child.Tail}");
+            notes.Add($"FAIL {child.Name} {(child.StopTimedOut ? "did not stop in time" : $"exited {child.ExitCode}")}:{Environment.NewLine}{child.Tail}{CrashStack(run.CrashReportOf(child.Name))}");
         }
 
         var fatal = events.Where(e => e.Event is RunnerEvents.ConsumerFatal or RunnerEvents.LaneFailed).ToList();
@@ -177,6 +191,7 @@ public sealed record Verdict
             Published = published.Count,
             Handled = handledIds.Count,
             Lost = lost.Count,
+            UnwrittenRecords = unwritten.Count,
             PartitionOrderViolations = partitionOrder,
             KeyOrderViolations = keyOrder,
             Duplicates = handled.Count - handledIds.Count,
@@ -192,6 +207,31 @@ public sealed record Verdict
             MissingEffects = missingEffects,
             Notes = notes,
         };
+    }
+
+    /// <summary>
+    /// The records of <paramref name="unhandled"/> that are in no log of the topic, so no consumer could handle them: the
+    /// client confirmed them implicitly (without an offset) and every offset of their partition was handled or holds a
+    /// hostile record. librdkafka's idempotent producer confirms a request whose outcome it did not learn (a timeout, a
+    /// dropped connection) when a later request of the same partition succeeds, because a broker refuses a gap in a
+    /// producer's sequence numbers; the embedded cluster checks them only for transactional producers, so it may append the
+    /// later request without the earlier one. A missing record with an offset, or in a partition not fully handled, is lost.
+    /// </summary>
+    public static List<PublishedRecord> Unwritten(ScenarioRun run, IReadOnlyCollection<PublishedRecord> unhandled)
+    {
+        var candidates = unhandled.Where(u => u.Implicit).ToList();
+        if (candidates.Count == 0)
+        {
+            return candidates;
+        }
+
+        var ranges = run.LogRanges();
+        var accounted = new Dictionary<int, bool>();
+        return candidates.Where(c => accounted.TryGetValue(c.Partition, out var a) ? a : accounted[c.Partition] = Accounted(c.Partition)).ToList();
+
+        bool Accounted(int partition)
+            => ranges.TryGetValue(partition, out var range)
+                && run.Ledger.HandledOffsetCount(partition, range.Low) + run.PoisonLog.Count(p => p.Partition == partition) == range.High - range.Low;
     }
 
     /// <summary>
@@ -236,6 +276,43 @@ public sealed record Verdict
 
         return max;
     }
+
+    /// <summary>The crashing thread's frames from the runtime's crash report (<c>DOTNET_EnableCrashReport</c>), if there is one.</summary>
+    private static string CrashStack(string? report)
+    {
+        if (report is null)
+        {
+            return "";
+        }
+
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+            var text = new System.Text.StringBuilder($"{Environment.NewLine}     crash report {report}");
+            foreach (var thread in json.RootElement.GetProperty("payload").GetProperty("threads").EnumerateArray())
+            {
+                if (thread.TryGetProperty("crashed", out var crashed) && crashed.ToString() == "true")
+                {
+                    foreach (var frame in thread.GetProperty("stack_frames").EnumerateArray().Take(60))
+                    {
+                        // Managed frames name their method and assembly; native ones their module, and a symbol or an offset in it.
+                        var method = Field(frame, "method_name") ?? Field(frame, "unmanaged_name") ?? "+" + Field(frame, "native_image_offset");
+                        var module = Path.GetFileName(Field(frame, "filename") ?? Field(frame, "native_module") ?? "?");
+                        text.Append(CultureInfo.InvariantCulture, $"{Environment.NewLine}       {module}!{method}");
+                    }
+                }
+            }
+
+            return text.ToString();
+        }
+        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return $"{Environment.NewLine}     crash report {report} (unreadable: {ex.Message})";
+        }
+    }
+
+    private static string? Field(System.Text.Json.JsonElement element, string name)
+        => element.TryGetProperty(name, out var value) ? value.ToString() : null;
 
     private static long CountFailures(string tail)
     {

@@ -228,24 +228,9 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
     /// does not know the member, or knows a newer generation). Kafka reports these per partition, as every other error.
     /// </summary>
     private static bool RefusesMembership(CommittedOffsets committed)
-    {
-        if (IsMembershipError(committed.Error.Code))
-        {
-            return true;
-        }
+        => AnyError(committed.Error, committed.Offsets, s_isMembershipError) || (committed.Offsets.Count == 0 && committed.Error.IsError);
 
-        foreach (var offset in committed.Offsets)
-        {
-            if (IsMembershipError(offset.Error.Code))
-            {
-                return true;
-            }
-        }
-
-        return committed.Offsets.Count == 0 && committed.Error.IsError;
-    }
-
-    private static bool IsMembershipError(ErrorCode code)
+    private static readonly Func<ErrorCode, bool> s_isMembershipError = static code
         => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId
             or ErrorCode.FencedInstanceId or ErrorCode.StaleMemberEpoch
             or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.GroupLoadInProgress
@@ -253,8 +238,26 @@ internal sealed class StoredOffsetCommitter : IOffsetCommitter
             || (code != ErrorCode.NoError && (int)code < 0); // librdkafka's local errors: transport, timeouts, no coordinator
 
     private static bool IsRebalanceInProgress(KafkaException exception)
-        => exception.Error.Code == ErrorCode.RebalanceInProgress
-            || (exception is TopicPartitionOffsetException partial && partial.Results.Exists(static r => r.Error.Code == ErrorCode.RebalanceInProgress));
+        => AnyError(exception.Error, (exception as TopicPartitionOffsetException)?.Results, static code => code == ErrorCode.RebalanceInProgress);
+
+    /// <summary>Whether a commit's error, or the error of one of its partitions (Kafka reports most errors per partition), matches.</summary>
+    private static bool AnyError(Error error, IList<TopicPartitionOffsetError>? partitions, Func<ErrorCode, bool> match)
+    {
+        if (match(error.Code))
+        {
+            return true;
+        }
+
+        for (var i = 0; i < (partitions?.Count ?? 0); i++)
+        {
+            if (match(partitions![i].Error.Code))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// librdkafka's report of every commit, its own background commits of stored offsets and the synchronous ones

@@ -16,19 +16,21 @@ public interface IMessagePublisher
     /// <summary>Publishes a message and completes when the broker acknowledged it (with the configured <c>acks</c>).</summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Stops waiting; a record already handed to the client may still be delivered. Checked before the record is handed over, so an already cancelled token publishes nothing.</param>
+    /// <returns>Where the broker wrote the message, and its id.</returns>
     /// <exception cref="PublishException">The record was not delivered.</exception>
     /// <exception cref="InvalidOperationException">No topic is known for the message type.</exception>
-    Task PublishAsync<T>(T message, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>;
+    Task<PublishResult> PublishAsync<T>(T message, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>;
 
     /// <summary>Publishes a message to <paramref name="topic"/> (or the default topic when <see langword="null"/>) and completes when the broker acknowledged it.</summary>
     /// <param name="message">The message.</param>
     /// <param name="topic">The topic, overriding the message's default; <see langword="null"/> for the default.</param>
     /// <param name="headers">Extra headers appended after KafkaTyped's; names of the CloudEvents and trace context headers are reserved.</param>
     /// <param name="cancellationToken">Stops waiting; a record already handed to the client may still be delivered. Checked before the record is handed over, so an already cancelled token publishes nothing.</param>
+    /// <returns>Where the broker wrote the message, and its id.</returns>
     /// <exception cref="PublishException">The record was not delivered.</exception>
     /// <exception cref="ArgumentException"><paramref name="headers"/> contains a reserved header.</exception>
     /// <exception cref="InvalidOperationException">No topic is known for the message type.</exception>
-    Task PublishAsync<T>(T message, string? topic, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>;
+    Task<PublishResult> PublishAsync<T>(T message, string? topic, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>;
 
     /// <summary>
     /// Hands a message to the client for batched delivery and returns at once, unless librdkafka's local queue is full:

@@ -16,9 +16,10 @@ public interface IPublishTransaction : IAsyncDisposable
     /// <param name="topic">The topic, overriding the message's default; <see langword="null"/> for the default.</param>
     /// <param name="headers">Extra headers appended after KafkaTyped's; names of the CloudEvents and trace context headers are reserved.</param>
     /// <param name="cancellationToken">Stops waiting for the acknowledgement; the record stays in the transaction.</param>
+    /// <returns>Where the broker wrote the message, and its id.</returns>
     /// <exception cref="PublishException">The record was not written; the transaction can only be aborted.</exception>
     /// <exception cref="InvalidOperationException">The transaction was committed or aborted already.</exception>
-    Task PublishAsync<T>(T message, string? topic = null, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>;
+    Task<PublishResult> PublishAsync<T>(T message, string? topic = null, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>;
 
     /// <summary>Hands a message to the client in the transaction and returns at once; <see cref="CommitAsync"/> waits for it.</summary>
     /// <param name="message">The message.</param>

@@ -50,14 +50,14 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
     /// <summary>The raw-record path this publisher writes through.</summary>
     internal RecordProducer Records => _records;
 
-    public Task PublishAsync<T>(T message, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
+    public Task<PublishResult> PublishAsync<T>(T message, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
         => PublishAsync(message, topic: null, headers: null, cancellationToken);
 
-    public Task PublishAsync<T>(T message, string? topic, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
+    public Task<PublishResult> PublishAsync<T>(T message, string? topic, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
         => PublishThroughAsync(null, message, topic, headers, cancellationToken);
 
     /// <summary>Publishes through <paramref name="transaction"/>'s producer, or (<see langword="null"/>) the service's or the ambient consume transaction's.</summary>
-    internal async Task PublishThroughAsync<T>(RecordProducer? transaction, T message, string? topic, Headers? headers, CancellationToken cancellationToken) where T : IKafkaMessage<T>
+    internal async Task<PublishResult> PublishThroughAsync<T>(RecordProducer? transaction, T message, string? topic, Headers? headers, CancellationToken cancellationToken) where T : IKafkaMessage<T>
     {
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -72,6 +72,7 @@ internal sealed partial class KafkaMessagePublisher : IMessagePublisher, IDispos
             var report = await (transaction ?? RecordsForCall()).ProduceAsync(resolvedTopic, record, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("messaging.destination.partition.id", report.Partition.Value.ToString(CultureInfo.InvariantCulture))
                 .SetTag("messaging.kafka.offset", report.Offset.Value);
+            return new PublishResult(resolvedTopic, report.Partition, report.Offset, messageId);
         }
         catch (PublishException ex) when (activity is not null)
         {

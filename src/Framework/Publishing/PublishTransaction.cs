@@ -66,7 +66,7 @@ internal sealed class PublishTransaction : IPublishTransaction
         _records = owner.Producer.Records;
     }
 
-    public Task PublishAsync<T>(T message, string? topic = null, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
+    public Task<PublishResult> PublishAsync<T>(T message, string? topic = null, Headers? headers = null, CancellationToken cancellationToken = default) where T : IKafkaMessage<T>
     {
         ThrowIfEnded();
         return _publisher.PublishThroughAsync(_records, message, topic, headers, cancellationToken);

@@ -142,18 +142,7 @@ public sealed class ConsumerGroupWorkerTests
         // librdkafka notices only in a stable group, not while the member rejoins. Past three quarters of the session
         // without an accepted commit the member must stop starting handler calls, or it handles partitions beside their
         // new owners (the fault runner's broker outages showed two members on one partition for 2.5 s).
-        var time = new FakeTimeProvider();
-        var consumer = new FakeConsumer();
-        var processor = new GatedProcessor(gate: null);
-        var worker = CreateWorker(consumer, processor, laneCapacity: 100, time, sessionTimeout: TimeSpan.FromSeconds(10));
-        worker.Start();
-        consumer.Assign(s_p0);
-        consumer.Deliver(s_p0, 0, 3);
-        await Records.WaitUntil(() => processor.Completed.Count == 3 && consumer.Stored.Any(o => o.Offset.Value == 3), "three records handled and stored");
-
-        // 7.6 s without an accepted commit: past the lease of 7.5 s.
-        time.Advance(TimeSpan.FromSeconds(7.6));
-        await Records.WaitUntil(() => worker.State == ConsumerMemberState.Joining, "the member to hold its handling");
+        var (worker, consumer, processor, time) = await HeldWorkerAsync(handled: 3);
         consumer.Deliver(s_p0, 3, 3);
         // One record of the partition is admitted at a time (partition order): the first waits at the hold, the others in the lane.
         await Records.WaitUntil(() => worker.WaitingForMembership == 1 && worker.Partitions.Single().Buffered == 3, "the three new records to wait");
@@ -192,21 +181,30 @@ public sealed class ConsumerGroupWorkerTests
         // The coordinator checked the member and its generation, then refused the offset (the embedded cluster does so
         // for an offset whose leader epoch is older than the partition's, until records of the new epoch complete).
         // Holding the handling on it would never end: no new record completes while held.
+        var (worker, consumer, processor, _) = await HeldWorkerAsync(handled: 1);
+        consumer.ReportCommit(s_p0, 1, ErrorCode.FencedLeaderEpoch);
+        consumer.Deliver(s_p0, 1, 1);
+        await Records.WaitUntil(() => processor.Completed.Count == 2 && worker.State == ConsumerMemberState.Assigned, "the handling to go on");
+        await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
+    }
+
+    /// <summary>
+    /// A worker on a 10 s session (a lease of 7.5 s) that handled and stored <paramref name="handled"/> records of p0 and
+    /// then went 7.6 s without an accepted commit: it holds its handling.
+    /// </summary>
+    private static async Task<(ConsumerGroupWorker Worker, FakeConsumer Consumer, GatedProcessor Processor, FakeTimeProvider Time)> HeldWorkerAsync(int handled)
+    {
         var time = new FakeTimeProvider();
         var consumer = new FakeConsumer();
         var processor = new GatedProcessor(gate: null);
         var worker = CreateWorker(consumer, processor, laneCapacity: 100, time, sessionTimeout: TimeSpan.FromSeconds(10));
         worker.Start();
         consumer.Assign(s_p0);
-        consumer.Deliver(s_p0, 0, 1);
-        await Records.WaitUntil(() => consumer.Stored.Any(o => o.Offset.Value == 1), "the record handled and stored");
+        consumer.Deliver(s_p0, 0, handled);
+        await Records.WaitUntil(() => processor.Completed.Count == handled && consumer.Stored.Any(o => o.Offset.Value == handled), "the records handled and stored");
         time.Advance(TimeSpan.FromSeconds(7.6));
         await Records.WaitUntil(() => worker.State == ConsumerMemberState.Joining, "the member to hold its handling");
-
-        consumer.ReportCommit(s_p0, 1, ErrorCode.FencedLeaderEpoch);
-        consumer.Deliver(s_p0, 1, 1);
-        await Records.WaitUntil(() => processor.Completed.Count == 2 && worker.State == ConsumerMemberState.Assigned, "the handling to go on");
-        await worker.StopAsync(Ct).WaitAsync(s_deadline, Ct);
+        return (worker, consumer, processor, time);
     }
 
     [Fact]
