@@ -218,7 +218,7 @@ public ref struct AvroWriter
         var n = (ulong)written << 1; // zig-zag of a non-negative length
         if (n < 0x80)
         {
-            span[0] = (byte)n; // room is 1 too: the string has fewer characters than bytes
+            span[0] = (byte)n; // room is 1 too: the string has no more characters than bytes
             _position += 1 + written;
             return;
         }
