@@ -54,7 +54,6 @@ public static class FuzzTargets
     ];
 
     private static int s_nextResolveId = 900_000;
-    private static bool s_resolvePlansBuilt;
 
     /// <summary>
     /// One valid value of every [KafkaMessage] and [KafkaData] type of the sample messages (the 18 of
@@ -222,17 +221,6 @@ public static class FuzzTargets
     // written with that writer schema, read as the reader type through its resolution plan.
     private static void AvroUnderAResolvingPlan(byte[] input)
     {
-        if (!s_resolvePlansBuilt)
-        {
-            // A plan is built by the first value of its writer schema, once per process: built here, in the warm-up run,
-            // so that building it is not charged to an input's allocation bound.
-            s_resolvePlansBuilt = true;
-            foreach (var resolveCase in s_resolveCases)
-            {
-                resolveCase.Read(resolveCase.Body);
-            }
-        }
-
         if (input.Length == 0)
         {
             return;
@@ -254,7 +242,7 @@ public static class FuzzTargets
     {
         var id = Interlocked.Increment(ref s_nextResolveId);
         AvroWriterSchemas.Add(SchemaRegistry.SchemaId.FromId(id), KafkaSerializer.AvroSchema<TWriter>());
-        return new ResolveCase(
+        var resolveCase = new ResolveCase(
             KafkaSerializer.Serialize(sample, MessageFormat.Avro),
             body =>
             {
@@ -263,6 +251,11 @@ public static class FuzzTargets
                 body.Span.CopyTo(framed.AsSpan(5));
                 KafkaSerializer.ReadFramedAvro<TReader>(framed, schemaIdHeader: null);
             });
+
+        // The first value of a writer schema builds its plan, once per process: built now, with the targets, so that
+        // building it is not charged to an input's allocation bound.
+        resolveCase.Read(resolveCase.Body);
+        return resolveCase;
     }
 
     private sealed record ResolveCase(byte[] Body, Action<ReadOnlyMemory<byte>> Read);
