@@ -61,6 +61,12 @@ internal static class DiagnosticDescriptors
         "Deduplication key member '{0}' of '{1}' has type '{2}'; a deduplication key must be string, Guid or an integer type (or their nullable forms)",
         "The deduplication key is the member's value as invariant text, compared across processes and stored by the deduplication stores: only types whose text is exact and stable qualify. Key by an identifier of the business operation, or add a member of a supported type that computes it.");
 
+    public static readonly DiagnosticDescriptor InvalidAvroDefault = Create(
+        "KT0009",
+        "The [AvroDefault] is not a default of the member",
+        "Member '{0}' of '{1}' declares an [AvroDefault] Avro cannot carry: {2}",
+        "An Avro default is a JSON value of the field's type, written to the schema and filled in when a record written without the field is read. [AvroDefault] takes a constant of the member's type: true or false for a bool, a number for an integral or floating-point member (within its range), a string for a string, and a member (or the name of one) for an enum. A nullable member already defaults to null, and other member types cannot declare one. Change the value, or remove the attribute.");
+
     private static DiagnosticDescriptor Create(string id, string title, string messageFormat, string description)
         => new(
             id,

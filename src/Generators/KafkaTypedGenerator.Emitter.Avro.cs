@@ -71,13 +71,14 @@ public sealed partial class KafkaTypedGenerator
                 parts.Raw(",\"namespace\":\"" + ns + "\"");
             }
 
+            parts.Raw(AvroAliases(spec.AvroAliases));
             parts.Raw(",\"fields\":[");
             for (var i = 0; i < spec.Members.Count; i++)
             {
                 var member = spec.Members[i];
-                parts.Raw((i == 0 ? string.Empty : ",") + "{\"name\":\"" + AvroFieldName(member) + "\",\"type\":");
+                parts.Raw((i == 0 ? string.Empty : ",") + "{\"name\":\"" + AvroFieldName(member) + "\"" + AvroAliases(member.AvroAliases) + ",\"type\":");
                 AvroSchemaOf(member.Shape, member, parts);
-                parts.Raw(IsAvroUnion(member.Shape) ? ",\"default\":null}" : "}");
+                parts.Raw(IsAvroUnion(member.Shape) ? ",\"default\":null}" : member.AvroDefault is { } json ? ",\"default\":" + json + "}" : "}");
             }
 
             parts.Raw("]}");
@@ -90,6 +91,10 @@ public sealed partial class KafkaTypedGenerator
             parts.Emit(w);
             w.CloseBlock();
         }
+
+        /// <summary>The <c>aliases</c> attribute of a field or named type (with its leading comma), or nothing without aliases.</summary>
+        private static string AvroAliases(Common.EquatableArray<string> aliases)
+            => aliases.IsEmpty ? string.Empty : ",\"aliases\":[" + string.Join(",", aliases.Select(Parser.JsonString)) + "]";
 
         private static bool IsAvroUnion(TypeShape shape)
             => shape.Kind is ShapeKind.Nullable or ShapeKind.ImmutableArray || (shape.IsReferenceType && shape.AllowsNull);
@@ -168,6 +173,7 @@ public sealed partial class KafkaTypedGenerator
                             definition.Append(",\"namespace\":\"").Append(fullName.Substring(0, dot)).Append('"');
                         }
 
+                        definition.Append(AvroAliases(shape.AvroAliases));
                         definition.Append(",\"symbols\":[").Append(string.Join(",", shape.EnumMembers.Select(m => "\"" + m.JsonName + "\""))).Append("]}");
                         parts.Enum(fullName, definition.ToString());
                         break;

@@ -120,7 +120,8 @@ public sealed partial class KafkaTypedGenerator
                 Topic: topic,
                 Key: key,
                 Format: format,
-                DeduplicationKey: deduplicationKey);
+                DeduplicationKey: deduplicationKey,
+                AvroAliases: AvroAliasesOf(null, symbol));
 
             return new DataTypeResult(spec, diagnostics.ToEquatableArray(), typeIdDeclaration);
         }
@@ -488,6 +489,14 @@ public sealed partial class KafkaTypedGenerator
                 }
 
                 var (precision, scale) = AvroDecimalOf(symbol, member);
+                var avroAliases = AvroAliasesOf(symbol, member);
+                var avroDefault = AvroDefaultOf(symbol, member, type, shape, out var defaultError);
+                if (defaultError is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InvalidAvroDefault, member.Locations.FirstOrDefault(), member.Name, displayName, defaultError));
+                }
+
                 members.Add(member is IParameterSymbol parameter
                     ? new MemberSpec(
                         EscapeIdentifier(parameter.Name),
@@ -497,8 +506,10 @@ public sealed partial class KafkaTypedGenerator
                         DefaultValueExpression: parameter.HasExplicitDefaultValue ? DefaultValueExpression(parameter, shape) : null,
                         JsonName: jsonName,
                         AvroPrecision: precision,
-                        AvroScale: scale)
-                    : new MemberSpec(EscapeIdentifier(member.Name), member.Name, shape, IsConstructorParameter: false, DefaultValueExpression: null, JsonName: jsonName, AvroPrecision: precision, AvroScale: scale));
+                        AvroScale: scale,
+                        AvroAliases: avroAliases,
+                        AvroDefault: avroDefault)
+                    : new MemberSpec(EscapeIdentifier(member.Name), member.Name, shape, IsConstructorParameter: false, DefaultValueExpression: null, JsonName: jsonName, AvroPrecision: precision, AvroScale: scale, AvroAliases: avroAliases, AvroDefault: avroDefault));
             }
 
             return members;
@@ -539,6 +550,222 @@ public sealed partial class KafkaTypedGenerator
 
                 return null;
             }
+        }
+
+        /// <summary>
+        /// The names of the <c>[AvroAlias]</c> attributes on a member or type (for a positional parameter, also on the
+        /// property made of it), in declaration order, each once.
+        /// </summary>
+        internal static EquatableArray<string> AvroAliasesOf(INamedTypeSymbol? type, ISymbol symbol)
+        {
+            var names = new List<string>();
+            Collect(symbol.GetAttributes(), names);
+            if (symbol is IParameterSymbol && type is not null)
+            {
+                foreach (var property in type.GetMembers(symbol.Name))
+                {
+                    if (property is IPropertySymbol)
+                    {
+                        Collect(property.GetAttributes(), names);
+                    }
+                }
+            }
+
+            return names.ToEquatableArray();
+
+            static void Collect(ImmutableArray<AttributeData> attributes, List<string> names)
+            {
+                foreach (var attribute in attributes)
+                {
+                    if (attribute.AttributeClass is { Name: "AvroAliasAttribute" } attributeClass
+                        && attributeClass.ToDisplayString() == "KafkaTyped.AvroAliasAttribute"
+                        && attribute.ConstructorArguments.Length == 1
+                        && attribute.ConstructorArguments[0].Value is string { Length: > 0 } name
+                        && !names.Contains(name))
+                    {
+                        names.Add(name);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The JSON of an <c>[AvroDefault]</c> on the member (for a positional parameter, also on the property made of it),
+        /// or <see langword="null"/> without one; <paramref name="error"/> says why a declared default cannot be the
+        /// member's (a value not of its type, or a member type that cannot declare one).
+        /// </summary>
+        private static string? AvroDefaultOf(INamedTypeSymbol type, ISymbol member, ITypeSymbol memberType, TypeShape shape, out string? error)
+        {
+            error = null;
+            var found = Find(member.GetAttributes());
+            if (found is null && member is IParameterSymbol)
+            {
+                foreach (var property in type.GetMembers(member.Name))
+                {
+                    if (property is IPropertySymbol)
+                    {
+                        found = Find(property.GetAttributes());
+                    }
+                }
+            }
+
+            if (found is not { } value)
+            {
+                return null;
+            }
+
+            if (shape.AllowsNull || shape.Kind == ShapeKind.Nullable)
+            {
+                error = "a nullable member defaults to null; only a member that is not nullable declares an Avro default";
+                return null;
+            }
+
+            var json = AvroDefaultJson(value, memberType, shape);
+            if (json is null)
+            {
+                error = value.IsNull
+                    ? "null is not a value of its type"
+                    : $"{value.ToCSharpString()} is not a constant of its type {shape.DeclaredName.Replace("global::", string.Empty)}, or that type cannot declare an Avro default (bool, the integral and floating-point types, string and enums can)";
+            }
+
+            return json;
+
+            static TypedConstant? Find(ImmutableArray<AttributeData> attributes)
+            {
+                foreach (var attribute in attributes)
+                {
+                    if (attribute.AttributeClass is { Name: "AvroDefaultAttribute" } attributeClass
+                        && attributeClass.ToDisplayString() == "KafkaTyped.AvroDefaultAttribute"
+                        && attribute.ConstructorArguments.Length == 1)
+                    {
+                        return attribute.ConstructorArguments[0];
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        /// <summary>The Avro default JSON of <paramref name="value"/> for a member of <paramref name="shape"/>, or <see langword="null"/> when it is not one.</summary>
+        private static string? AvroDefaultJson(TypedConstant value, ITypeSymbol memberType, TypeShape shape)
+        {
+            if (value.IsNull || value.Kind == TypedConstantKind.Array)
+            {
+                return null;
+            }
+
+            var constant = value.Value;
+            switch (shape.Kind)
+            {
+                case ShapeKind.Boolean:
+                    return constant is bool b ? (b ? "true" : "false") : null;
+                case ShapeKind.Byte or ShapeKind.SByte or ShapeKind.Int16 or ShapeKind.UInt16 or ShapeKind.Int32 or ShapeKind.Char:
+                    return value.Kind != TypedConstantKind.Enum && Integral(constant) is { } i && i >= int.MinValue && i <= int.MaxValue && FitsClr(i, shape.Kind)
+                        ? i.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                        : null;
+                case ShapeKind.UInt32 or ShapeKind.Int64 or ShapeKind.UInt64 or ShapeKind.IntPtr or ShapeKind.UIntPtr:
+                    return value.Kind != TypedConstantKind.Enum && Integral(constant) is { } l && FitsClr(l, shape.Kind)
+                        ? l.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                        : null;
+                case ShapeKind.Single or ShapeKind.Double:
+                    {
+                        if (value.Kind == TypedConstantKind.Enum)
+                        {
+                            return null;
+                        }
+
+                        double? d = constant switch
+                        {
+                            float f => f,
+                            double x => x,
+                            _ => Integral(constant),
+                        };
+                        return d is { } number && !double.IsNaN(number) && !double.IsInfinity(number)
+                            ? (shape.Kind == ShapeKind.Single ? ((float)number).ToString("R", System.Globalization.CultureInfo.InvariantCulture) : number.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
+                            : null;
+                    }
+
+                case ShapeKind.String:
+                    return constant is string text ? JsonString(text) : null;
+                case ShapeKind.Enum:
+                    {
+                        if (constant is string symbolName)
+                        {
+                            return shape.EnumMembers.Any(m => m.JsonName == symbolName) ? JsonString(symbolName) : null;
+                        }
+
+                        if (value.Kind != TypedConstantKind.Enum || !SymbolEqualityComparer.Default.Equals(value.Type, memberType))
+                        {
+                            return null;
+                        }
+
+                        // The symbol of the first member declared with the value, as the schema lists them.
+                        foreach (var field in memberType.GetMembers().OfType<IFieldSymbol>())
+                        {
+                            if (field.HasConstantValue && Equals(field.ConstantValue, constant))
+                            {
+                                return shape.EnumMembers.Any(m => m.JsonName == field.Name) ? JsonString(field.Name) : null;
+                            }
+                        }
+
+                        return null;
+                    }
+
+                default:
+                    return null;
+            }
+
+            static long? Integral(object? constant) => constant switch
+            {
+                byte x => x,
+                sbyte x => x,
+                short x => x,
+                ushort x => x,
+                int x => x,
+                uint x => x,
+                long x => x,
+                ulong x when x <= long.MaxValue => (long)x,
+                char x => x,
+                _ => null,
+            };
+
+            static bool FitsClr(long value, ShapeKind kind) => kind switch
+            {
+                ShapeKind.Byte => value is >= byte.MinValue and <= byte.MaxValue,
+                ShapeKind.SByte => value is >= sbyte.MinValue and <= sbyte.MaxValue,
+                ShapeKind.Int16 => value is >= short.MinValue and <= short.MaxValue,
+                ShapeKind.UInt16 or ShapeKind.Char => value is >= ushort.MinValue and <= ushort.MaxValue,
+                ShapeKind.UInt32 => value is >= uint.MinValue and <= uint.MaxValue,
+                ShapeKind.UInt64 or ShapeKind.UIntPtr => value >= 0,
+                _ => true,
+            };
+        }
+
+        /// <summary>A JSON string literal of <paramref name="text"/>, escaped as the schema writes it.</summary>
+        internal static string JsonString(string text)
+        {
+            var builder = new System.Text.StringBuilder(text.Length + 2).Append('"');
+            foreach (var c in text)
+            {
+                switch (c)
+                {
+                    case '"': builder.Append("\\\""); break;
+                    case '\\': builder.Append("\\\\"); break;
+                    default:
+                        if (c < 0x20 || c == 0x7F || char.IsSurrogate(c))
+                        {
+                            builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            builder.Append(c);
+                        }
+
+                        break;
+                }
+            }
+
+            return builder.Append('"').ToString();
         }
 
         /// <summary>
@@ -786,7 +1013,7 @@ public sealed partial class KafkaTypedGenerator
                     }
                 }
 
-                return new TypeShape(ShapeKind.Enum, name, false, false, null, underlyingShape.Kind, enumMembers.ToEquatableArray());
+                return new TypeShape(ShapeKind.Enum, name, false, false, null, underlyingShape.Kind, enumMembers.ToEquatableArray(), AvroAliasesOf(null, type));
             }
 
             if (type is not INamedTypeSymbol named)

@@ -135,6 +135,43 @@ public sealed class AvroSchemaCompatibilityTests
         new DiagnosticResult(DiagnosticDescriptors.SchemaLockOutdated).WithLocation(0).WithArguments("the current Avro schema of message 'payment-taken'"));
 
     [Fact]
+    public Task Fields_added_with_defaults_that_are_not_null_and_renames_with_aliases_are_compatible() => Verify.VerifyAsync(
+        """
+        namespace Pay;
+
+        [AvroAlias("Channel")]
+        public enum Medium { Card, Transfer, Cash }
+
+        [KafkaData]
+        [AvroAlias("Fee")]
+        public partial record Charge(string Name, decimal Amount);
+
+        [KafkaMessage("payment-taken", Format = MessageFormat.Avro)]
+        [AvroAlias("Pay.PaymentTaken")]
+        public partial record {|#0:PaymentReceived|}(Guid PaymentId, [property: AvroDecimal(18, 4)] decimal Amount, [property: AvroAlias("channel")] Medium Via)
+        {
+            [AvroAlias("attempts")]
+            public int Tries { get; init; }
+            public float Rate { get; init; }
+            public string Reference { get; init; } = "";
+            public string? Note { get; init; }
+            public DateTime TakenAt { get; init; }
+            public Charge? Fee { get; init; }
+            public List<Charge> Fees { get; init; } = [];
+            [AvroDefault(3)]
+            public int Retries { get; init; } = 3;
+            [AvroDefault("")]
+            public string Operator { get; init; } = "";
+            [AvroDefault(Medium.Card)]
+            public Medium Fallback { get; init; }
+            [AvroDefault(true)]
+            public bool Settled { get; init; } = true;
+        }
+        """,
+        [(LockPath, Lock)],
+        new DiagnosticResult(DiagnosticDescriptors.SchemaLockOutdated).WithLocation(0).WithArguments("the current Avro schema of message 'payment-taken'"));
+
+    [Fact]
     public Task Full_compatibility_also_checks_that_the_locked_schema_reads_the_new_records() => VerifyWithOptionsAsync(
         """
         namespace Pay;

@@ -51,6 +51,26 @@ public sealed class AvroSchemaTextTests
                 public partial record Inner(Kind Kind, string? URLValue, int ID);
             }
 
+            [AvroAlias("Mood")]
+            public enum Tone { Calm, Loud }
+
+            [KafkaData]
+            [AvroAlias("OldRenamed")]
+            [AvroAlias("Other.Ns.Renamed")]
+            public partial record Renamed([property: AvroAlias("old_id")] string Id, [AvroDefault(7)] int Count)
+            {
+                [AvroDefault("x\"y\\z\u0001")] public string Text { get; init; } = "";
+                [AvroDefault(Priority.High)] public Priority Level { get; init; }
+                [AvroDefault("Low")] public Priority Fallback { get; init; }
+                [AvroDefault(false)] public bool Flag { get; init; }
+                [AvroDefault(1.5f)] public float Single { get; init; }
+                [AvroDefault(2)] public double Double { get; init; }
+                [AvroDefault('a')] public char Letter { get; init; }
+                [AvroDefault(10u)] public ulong Big { get; init; }
+                [AvroDefault(-3)] public short Small { get; init; }
+                [AvroAlias("tone")] [AvroAlias("feeling")] public Tone Mood { get; init; }
+            }
+
             [KafkaMessage("everything", Format = MessageFormat.Avro)]
             public partial record Everything([property: AvroDecimal(10, 2)] decimal Amount, Priority Priority, string Customer)
             {
@@ -121,6 +141,7 @@ public sealed class AvroSchemaTextTests
     [Theory]
     [InlineData("Shop.Contracts.Everything")]
     [InlineData("Shop.Contracts.TreeNode")]
+    [InlineData("Shop.Contracts.Renamed")]
     [InlineData("Shop.Contracts.Outer+Inner")]
     [InlineData("GlobalMessage")]
     public void The_computed_schema_is_the_schema_the_generator_emits(string typeName)

@@ -7,6 +7,8 @@ using KafkaTyped.Generators.Tests.Messages;
 using KafkaTyped.Routing;
 using KafkaTyped.Serialization;
 using MessagePack;
+using V1 = KafkaTyped.Generators.Tests.Messages.Evolution.V1;
+using V2 = KafkaTyped.Generators.Tests.Messages.Evolution.V2;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaTyped.Fuzzing;
@@ -26,6 +28,32 @@ public static class FuzzTargets
     ];
 
     private static readonly Lazy<IMessageRouteTable> s_routeTable = new(CreateRouteTable);
+
+    /// <summary>
+    /// Pairs of a writer schema and a reader type that differ (two versions of the evolution tests' records) and resolve:
+    /// promotions, fields added with defaults (null and not), fields skipped, reordered enums, renames by alias. Each
+    /// writer schema is registered under an id of its own, so a body read as the reader goes through a resolution plan.
+    /// </summary>
+    private static readonly ResolveCase[] s_resolveCases =
+    [
+        Resolve<V1.Customer, V2.Customer>(new V1.Customer("Ada", 36, 0.5f, 7, "tag", "hi"u8.ToArray(), V1.Tier.Gold, new V1.Address("Main St", "Leeds") { Country = "UK" })
+        {
+            Nickname = "ada",
+            Previous = [new V1.Address("Old St", "York")],
+            ByLabel = new() { ["work"] = new V1.Address("Mill Rd", "Hull") },
+            Rating = 4,
+            Referrer = "friend",
+            Campaign = "spring",
+        }),
+        Resolve<V1.Order, V2.Order>(new V1.Order("o-1", 3, V1.Tier.Silver) { Note = "ring twice", Lines = [new V1.Address("A", "B") { Country = "FR" }] }),
+        Resolve<V2.Order, V1.Order>(new V2.Order("o-2", 5, V2.Tier.Gold) { Coupon = "SAVE", Lines = [new V2.Address("C", "D") { Zip = "123" }] }),
+        Resolve<V2.Measurement, V1.Measurement>(new V2.Measurement(-12, 1.25f, long.MaxValue, "payload", "label"u8.ToArray())),
+        Resolve<V1.Settings, V2.Settings>(new V1.Settings("main")),
+        Resolve<V2.Settings, V1.Settings>(new V2.Settings("edge", 9) { Mode = "fast", Level = V2.Tier.Bronze }),
+        Resolve<V1.Member, V2.Subscriber>(new V1.Member("ada", 3, V1.Plan.Paid)),
+    ];
+
+    private static int s_nextResolveId = 900_000;
 
     /// <summary>
     /// One valid value of every [KafkaMessage] and [KafkaData] type of the sample messages (the 18 of
@@ -84,6 +112,7 @@ public static class FuzzTargets
         new FuzzTarget("json", JsonOfAnyType, [.. s_types.SelectMany((t, i) => Enum.GetValues<JsonMode>().Select(mode => (byte[])[JsonSelector(i, mode), .. t.JsonIn((int)mode)]))]),
         new FuzzTarget("envelope", EnvelopeReader, [.. s_types.SelectMany(t => new[] { t.JsonIn(1), t.JsonIn(2) })]),
         new FuzzTarget("avro", AvroOfAnyType, [.. s_types.Select((t, i) => (byte[])[(byte)i, .. t.Avro])]),
+        new FuzzTarget("avro-resolve", AvroUnderAResolvingPlan, [.. s_resolveCases.Select((c, i) => (byte[])[(byte)i, .. c.Body])]),
         Deserializer(new OrderCreated(Guid.Parse("0190a5e4-1c2b-7def-8123-456789abcdef"), "ada lovelace", 123.45m)
         {
             Lines = [new LineItem("sku-1", 2, 3.5m), new LineItem("sku-2", 1, 99m)],
@@ -187,6 +216,49 @@ public static class FuzzTargets
             // The documented rejection; the consumer dead-letters such a record as an invalid payload.
         }
     }
+
+    // avro-resolve: input[0] chooses a pair of writer schema and reader type (modulo their count), the rest is a body
+    // written with that writer schema, read as the reader type through its resolution plan.
+    private static void AvroUnderAResolvingPlan(byte[] input)
+    {
+        if (input.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            s_resolveCases[input[0] % s_resolveCases.Length].Read(input.AsMemory(1));
+        }
+        catch (AvroSerializationException)
+        {
+            // The documented rejection; the consumer dead-letters such a record as an invalid payload.
+        }
+    }
+
+    private static ResolveCase Resolve<TWriter, TReader>(TWriter sample)
+        where TWriter : IKafkaData<TWriter>
+        where TReader : IKafkaData<TReader>
+    {
+        var id = Interlocked.Increment(ref s_nextResolveId);
+        AvroWriterSchemas.Add(SchemaRegistry.SchemaId.FromId(id), KafkaSerializer.AvroSchema<TWriter>());
+        var resolveCase = new ResolveCase(
+            KafkaSerializer.Serialize(sample, MessageFormat.Avro),
+            body =>
+            {
+                var framed = new byte[5 + body.Length];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(framed.AsSpan(1), id);
+                body.Span.CopyTo(framed.AsSpan(5));
+                KafkaSerializer.ReadFramedAvro<TReader>(framed, schemaIdHeader: null);
+            });
+
+        // The first value of a writer schema builds its plan, once per process: built now, with the targets, so that
+        // building it is not charged to an input's allocation bound.
+        resolveCase.Read(resolveCase.Body);
+        return resolveCase;
+    }
+
+    private sealed record ResolveCase(byte[] Body, Action<ReadOnlyMemory<byte>> Read);
 
     // json: input[0] chooses the type (modulo their count) and how the value is wrapped (plain, typed envelope,
     // CloudEvents structured mode: the selector divided by the count, modulo 3), the rest is the record's value.

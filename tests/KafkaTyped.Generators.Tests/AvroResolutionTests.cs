@@ -67,6 +67,50 @@ public sealed class AvroResolutionTests
     }
 
     [Fact]
+    public void A_renamed_record_field_and_enum_read_what_the_old_names_wrote_by_their_aliases()
+    {
+        var schema = KafkaSerializer.AvroSchema<V2.Subscriber>();
+        Assert.Contains("\"name\":\"Subscriber\",\"namespace\":\"KafkaTyped.Generators.Tests.Messages.Evolution.V2\",\"aliases\":[\"KafkaTyped.Generators.Tests.Messages.Evolution.V1.Member\"]", schema);
+        Assert.Contains("{\"name\":\"login\",\"aliases\":[\"handle\"],\"type\":\"string\"}", schema);
+        Assert.Contains("\"name\":\"Subscription\",\"namespace\":\"KafkaTyped.Generators.Tests.Messages.Evolution.V2\",\"aliases\":[\"KafkaTyped.Generators.Tests.Messages.Evolution.V1.Plan\"],\"symbols\":[\"Free\",\"Paid\"]", schema);
+        _ = Schema.Parse(schema); // Apache.Avro takes the aliases
+
+        var read = ReadAs<V1.Member, V2.Subscriber>(new V1.Member("ada", 3, V1.Plan.Paid));
+        Assert.Equal(new V2.Subscriber("ada", 3, V2.Subscription.Paid), read);
+
+        // Aliases are the reader's: the old type does not read the renamed one.
+        var error = Assert.Throws<AvroSerializationException>(() => ReadAs<V2.Subscriber, V1.Member>(read));
+        Assert.Contains("the writer's record KafkaTyped.Generators.Tests.Messages.Evolution.V2.Subscriber is not the reader's record KafkaTyped.Generators.Tests.Messages.Evolution.V1.Member", error.Message);
+    }
+
+    [Fact]
+    public void Fields_added_with_defaults_that_are_not_null_are_filled_in_and_skipped_as_Apache_Avro_does()
+    {
+        var schema = KafkaSerializer.AvroSchema<V2.Settings>();
+        Assert.Contains("{\"name\":\"retries\",\"type\":\"int\",\"default\":3}", schema);
+        Assert.Contains("{\"name\":\"mode\",\"type\":\"string\",\"default\":\"none\"}", schema);
+        Assert.Contains("\"default\":\"Gold\"}", schema);
+        Assert.Contains("{\"name\":\"enabled\",\"type\":\"boolean\",\"default\":true}", schema);
+        Assert.Contains("{\"name\":\"offset\",\"type\":\"long\",\"default\":-2}", schema);
+        Assert.Contains("{\"name\":\"ratio\",\"type\":\"double\",\"default\":0.25}", schema);
+        Assert.Contains("{\"name\":\"fallback\",\"type\":\"KafkaTyped.Generators.Tests.Messages.Evolution.V2.Tier\",\"default\":\"Silver\"}", schema);
+
+        // The older writer lacks the fields: the newer reader fills in the defaults, as Apache.Avro's resolving reader does.
+        var older = new V1.Settings("main");
+        var asNewer = ReadAs<V1.Settings, V2.Settings>(older);
+        Assert.Equal(new V2.Settings("main", 3) { Mode = "none", Level = V2.Tier.Gold, Enabled = true, Offset = -2, Ratio = 0.25, Fallback = V2.Tier.Silver }, asNewer);
+        // (Apache.Avro matches records by full name: it is given the older schema in the newer namespace.)
+        var olderSchema = KafkaSerializer.AvroSchema<V1.Settings>().Replace("Evolution.V1", "Evolution.V2", StringComparison.Ordinal);
+        var apache = (GenericRecord)new GenericDatumReader<object>(Schema.Parse(olderSchema), Schema.Parse(schema))
+            .Read(null!, new Avro.IO.BinaryDecoder(new MemoryStream(KafkaSerializer.Serialize(older, MessageFormat.Avro))));
+        Assert.Equal((3, "none", "Gold", true, -2L, 0.25, "Silver"), ((int)apache["retries"], (string)apache["mode"], ((GenericEnum)apache["level"]).Value, (bool)apache["enabled"], (long)apache["offset"], (double)apache["ratio"], ((GenericEnum)apache["fallback"]).Value));
+
+        // The newer writer has them: the older reader skips them.
+        var newer = new V2.Settings("edge", 9) { Mode = "fast", Level = V2.Tier.Bronze, Enabled = false, Offset = 40, Ratio = 2, Fallback = V2.Tier.Gold };
+        Assert.Equal(new V1.Settings("edge"), ReadAs<V2.Settings, V1.Settings>(newer));
+    }
+
+    [Fact]
     public void A_newer_writer_with_narrower_numbers_and_swapped_string_and_bytes_is_promoted_by_an_older_reader()
     {
         var newer = new V2.Measurement(-12, 1.25f, long.MaxValue, "payload", "label"u8.ToArray());

@@ -123,13 +123,35 @@ public sealed class AvroTests
     }
 
     [Theory]
+    [InlineData("0")]
+    [InlineData("-0")]
+    [InlineData("0.00000000000001")]   // unscaled 1
+    [InlineData("-0.00000000000001")]  // -1: 0xFF
+    [InlineData("0.00000000000127")]   // 127, the largest in one byte
+    [InlineData("0.00000000000128")]   // 128: 0x00 0x80
+    [InlineData("-0.00000000000128")]  // -128, the smallest in one byte
+    [InlineData("-0.00000000000129")]  // -129: two bytes
+    [InlineData("0.32767")]
+    [InlineData("-0.32768")]
+    [InlineData("79228162514264.33759354395033")]
+    [InlineData("-79228162514264.33759354395033")]
+    public void Decimals_at_the_edges_of_each_byte_count_are_written_as_Apache_Avro_writes_them(string text)
+    {
+        var value = new LineItem("a", 1, decimal.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+        var schema = Schema.Parse(KafkaSerializer.AvroSchema<LineItem>());
+        var ours = KafkaSerializer.Serialize(value, MessageFormat.Avro);
+        Assert.Equal(ApacheWrite(schema, ToGeneric(schema, value)), ours);
+        Assert.Equal(value.Price, KafkaSerializer.Deserialize<LineItem>(ours, MessageFormat.Avro).Price);
+    }
+
+    [Theory]
     [InlineData(0, "a")]
     [InlineData(1, "a")]
-    [InlineData(21, "a")]     // the longest whose longest encoding (3 bytes a character) still has a 1-byte length
-    [InlineData(22, "a")]     // room for a 2-byte length, written with 1: the bytes move up
-    [InlineData(63, "a")]
+    [InlineData(22, "a")]
+    [InlineData(63, "a")]     // the longest with a 1-byte length
     [InlineData(64, "a")]     // a 2-byte length
     [InlineData(21, "é")]    // 2 bytes a character
+    [InlineData(32, "é")]    // 32 characters (a 1-byte length) in 64 bytes (a 2-byte one): the bytes move up
     [InlineData(43, "€")]     // 3 bytes a character: 129 bytes, a 2-byte length
     [InlineData(30, "😀")]    // surrogate pairs: 4 bytes each
     [InlineData(4096, "ab€")] // the longest encoded in one pass
@@ -142,6 +164,32 @@ public sealed class AvroTests
         var ours = KafkaSerializer.Serialize(value, MessageFormat.Avro);
         Assert.Equal(ApacheWrite(schema, ToGeneric(schema, value)), ours);
         Assert.Equal(value, KafkaSerializer.Deserialize<LineItem>(ours, MessageFormat.Avro));
+    }
+
+    [Fact]
+    public void An_output_that_gives_no_more_than_it_is_asked_for_receives_the_same_bytes()
+    {
+        // The writer holds one span of the output and advances it only when the span is full or once done; an output that
+        // hands out spans of exactly the size asked for makes it do so at every chunk boundary.
+        var crossed = 0;
+        AvroEverything.Sample(
+            value =>
+            {
+                var expected = KafkaSerializer.Serialize(value, MessageFormat.Avro);
+                var stingy = new StingyBufferWriter();
+                KafkaSerializer.Serialize(value, stingy, MessageFormat.Avro);
+                Assert.Equal(expected, stingy.Written.ToArray());
+                if (stingy.Spans > 1)
+                {
+                    Interlocked.Increment(ref crossed);
+                }
+
+                var framed = new StingyBufferWriter();
+                KafkaSerializer.SerializeAvro(value, framed, 7);
+                Assert.Equal([0, 0, 0, 0, 7, .. expected], framed.Written.ToArray());
+            },
+            iter: 200);
+        Assert.True(crossed > 0, "No value was longer than one span.");
     }
 
     [Theory]
@@ -342,4 +390,30 @@ public sealed class AvroTests
     private static Priority Named(Priority value) => ((byte)value & 1) == 0 ? Priority.Low : Priority.High;
 
     private static LineItem Item(LineItem item) => item with { Price = Dec(item.Price) };
+
+    /// <summary>An output that gives spans of exactly the size asked for (at least one byte), each a new array, checking every Advance.</summary>
+    private sealed class StingyBufferWriter : IBufferWriter<byte>
+    {
+        private readonly List<byte> _written = [];
+        private byte[] _span = [];
+
+        public IReadOnlyList<byte> Written => _written;
+
+        public int Spans { get; private set; }
+
+        public void Advance(int count)
+        {
+            Assert.InRange(count, 0, _span.Length);
+            _written.AddRange(_span.AsSpan(0, count));
+            _span = [];
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Spans++;
+            return _span = new byte[Math.Max(sizeHint, 1)];
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+    }
 }

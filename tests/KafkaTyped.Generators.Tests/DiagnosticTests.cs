@@ -114,6 +114,28 @@ public sealed class DiagnosticTests
         Assert.Contains("'orderId', which member 'OrderId' already has", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("[AvroDefault(\"none\")] int Priority", "Priority", "\"none\" is not a constant of its type int")]
+    [InlineData("[AvroDefault(300)] byte Small", "Small", "300 is not a constant of its type byte")]
+    [InlineData("[AvroDefault(\"Huge\")] Size Size", "Size", "is not a constant of its type Size")]
+    [InlineData("[AvroDefault(Other.A)] Size Size", "Size", "is not a constant of its type Size")]
+    [InlineData("[AvroDefault(double.NaN)] double Ratio", "Ratio", "is not a constant of its type double")]
+    [InlineData("[AvroDefault(\"\")] string? Note", "Note", "a nullable member defaults to null")]
+    [InlineData("[AvroDefault(\"1.5\")] decimal Price", "Price", "or that type cannot declare an Avro default")]
+    public void KT0009_AnAvroDefaultThatIsNotADefaultOfTheMember(string member, string name, string expected)
+    {
+        var diagnostic = Single($$"""
+            public enum Size { Small, Large }
+            public enum Other { A, B }
+
+            [KafkaMessage("a", Format = MessageFormat.Avro)]
+            public partial record Defaulted(string Id, {{member}});
+            """);
+
+        AssertDiagnostic(diagnostic, "KT0009", name);
+        Assert.Contains(expected, diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void KT0005_UnsupportedKeyType()
     {

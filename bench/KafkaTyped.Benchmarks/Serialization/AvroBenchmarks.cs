@@ -125,6 +125,7 @@ public class AvroBenchmarks
             writer.WriteDecimal(line.UnitPrice, 29, 14);
         }
 
+        writer.Flush();
         return _buffer.WrittenCount;
     }
 
@@ -139,6 +140,7 @@ public class AvroBenchmarks
             writer.WriteDecimal(line.UnitPrice, 29, 2);
         }
 
+        writer.Flush();
         return _buffer.WrittenCount;
     }
 
@@ -158,6 +160,7 @@ public class AvroBenchmarks
             writer.WriteString(line.Description);
         }
 
+        writer.Flush();
         return _buffer.WrittenCount;
     }
 
@@ -178,6 +181,7 @@ public class AvroBenchmarks
         }
 
         writer.WriteBlockCount(0);
+        writer.Flush();
         return _buffer.WrittenCount;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis;
 
@@ -95,6 +96,7 @@ internal sealed class AvroSchemaText
             _json.Append(",\"namespace\":\"").Append(avroNamespace).Append('"');
         }
 
+        _json.Append(Aliases(AliasesOf(null, type)));
         _json.Append(",\"fields\":[");
         var first = true;
         foreach (var member in WireMembers.Select(type, WireMembers.FindPrimaryConstructor(type, _cancellationToken), _cancellationToken))
@@ -108,10 +110,10 @@ internal sealed class AvroSchemaText
             }
 
             var (precision, scale) = DecimalOf(type, member);
-            _json.Append(first ? string.Empty : ",").Append("{\"name\":\"").Append(FieldName(member.Name)).Append("\",\"type\":");
+            _json.Append(first ? string.Empty : ",").Append("{\"name\":\"").Append(FieldName(member.Name)).Append('"').Append(Aliases(AliasesOf(type, member))).Append(",\"type\":");
             first = false;
             var union = Schema(memberType, precision, scale);
-            _json.Append(union ? ",\"default\":null}" : "}");
+            _json.Append(union ? ",\"default\":null}" : DefaultOf(type, member, memberType) is { } json ? ",\"default\":" + json + "}" : "}");
         }
 
         _json.Append("]}");
@@ -236,6 +238,7 @@ internal sealed class AvroSchemaText
         var symbols = type.GetMembers().OfType<IFieldSymbol>()
             .Where(f => f.HasConstantValue && f.ConstantValue is { } constant && seen.Add(constant))
             .Select(f => "\"" + f.Name + "\"");
+        _json.Append(Aliases(AliasesOf(null, type)));
         _json.Append(",\"symbols\":[").Append(string.Join(",", symbols)).Append("]}");
     }
 
@@ -310,6 +313,191 @@ internal sealed class AvroSchemaText
         }
 
         return _known.IsDataAttributed(named) || _known.ImplementsDataContract(named);
+    }
+
+    private static string Aliases(List<string> aliases)
+        => aliases.Count == 0 ? string.Empty : ",\"aliases\":[" + string.Join(",", aliases.Select(JsonString)) + "]";
+
+    /// <summary>The names of the <c>[AvroAlias]</c> attributes on a member or type (for a positional parameter, also on the property made of it), each once.</summary>
+    private static List<string> AliasesOf(INamedTypeSymbol? type, ISymbol symbol)
+    {
+        var names = new List<string>();
+        Collect(symbol.GetAttributes(), names);
+        if (symbol is IParameterSymbol && type is not null)
+        {
+            foreach (var property in type.GetMembers(symbol.Name))
+            {
+                if (property is IPropertySymbol)
+                {
+                    Collect(property.GetAttributes(), names);
+                }
+            }
+        }
+
+        return names;
+
+        static void Collect(ImmutableArray<AttributeData> attributes, List<string> names)
+        {
+            foreach (var attribute in attributes)
+            {
+                if (attribute.AttributeClass is { Name: "AvroAliasAttribute" } attributeClass
+                    && attributeClass.ToDisplayString() == "KafkaTyped.AvroAliasAttribute"
+                    && attribute.ConstructorArguments.Length == 1
+                    && attribute.ConstructorArguments[0].Value is string { Length: > 0 } name
+                    && !names.Contains(name))
+                {
+                    names.Add(name);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The JSON of an <c>[AvroDefault]</c> on a member that is not a union (for a positional parameter, also on the property
+    /// made of it), as the generator writes it; <see langword="null"/> without one or when it is not a value of the
+    /// member's type (the generator reports KT0009 and writes none).
+    /// </summary>
+    private static string? DefaultOf(INamedTypeSymbol type, ISymbol member, ITypeSymbol memberType)
+    {
+        var found = Find(member.GetAttributes());
+        if (found is null && member is IParameterSymbol)
+        {
+            foreach (var property in type.GetMembers(member.Name))
+            {
+                if (property is IPropertySymbol)
+                {
+                    found = Find(property.GetAttributes());
+                }
+            }
+        }
+
+        if (found is not { } value || value.IsNull || value.Kind == TypedConstantKind.Array)
+        {
+            return null;
+        }
+
+        var constant = value.Value;
+        var isEnumConstant = value.Kind == TypedConstantKind.Enum;
+        switch (memberType.SpecialType)
+        {
+            case SpecialType.System_Boolean:
+                return constant is bool b ? (b ? "true" : "false") : null;
+            case SpecialType.System_Byte or SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_UInt16
+                or SpecialType.System_Int32 or SpecialType.System_Char or SpecialType.System_UInt32 or SpecialType.System_Int64
+                or SpecialType.System_UInt64 or SpecialType.System_IntPtr or SpecialType.System_UIntPtr:
+                return !isEnumConstant && Integral(constant) is { } integral && Fits(integral, memberType.SpecialType)
+                    ? integral.ToString(CultureInfo.InvariantCulture)
+                    : null;
+            case SpecialType.System_Single or SpecialType.System_Double:
+                {
+                    if (isEnumConstant)
+                    {
+                        return null;
+                    }
+
+                    double? d = constant switch
+                    {
+                        float f => f,
+                        double x => x,
+                        _ => Integral(constant),
+                    };
+                    return d is { } number && !double.IsNaN(number) && !double.IsInfinity(number)
+                        ? (memberType.SpecialType == SpecialType.System_Single ? ((float)number).ToString("R", CultureInfo.InvariantCulture) : number.ToString("R", CultureInfo.InvariantCulture))
+                        : null;
+                }
+
+            case SpecialType.System_String:
+                return constant is string text ? JsonString(text) : null;
+        }
+
+        if (memberType.TypeKind != TypeKind.Enum)
+        {
+            return null;
+        }
+
+        // The schema's symbols: the members with distinct values, the first declared of each.
+        var seen = new HashSet<object>();
+        var symbols = memberType.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue && f.ConstantValue is { } c && seen.Add(c)).ToList();
+        if (constant is string symbolName)
+        {
+            return symbols.Any(f => f.Name == symbolName) ? JsonString(symbolName) : null;
+        }
+
+        if (!isEnumConstant || !SymbolEqualityComparer.Default.Equals(value.Type, memberType))
+        {
+            return null;
+        }
+
+        var named = symbols.FirstOrDefault(f => Equals(f.ConstantValue, constant));
+        return named is null ? null : JsonString(named.Name);
+
+        static TypedConstant? Find(ImmutableArray<AttributeData> attributes)
+        {
+            foreach (var attribute in attributes)
+            {
+                if (attribute.AttributeClass is { Name: "AvroDefaultAttribute" } attributeClass
+                    && attributeClass.ToDisplayString() == "KafkaTyped.AvroDefaultAttribute"
+                    && attribute.ConstructorArguments.Length == 1)
+                {
+                    return attribute.ConstructorArguments[0];
+                }
+            }
+
+            return null;
+        }
+
+        static long? Integral(object? constant) => constant switch
+        {
+            byte x => x,
+            sbyte x => x,
+            short x => x,
+            ushort x => x,
+            int x => x,
+            uint x => x,
+            long x => x,
+            ulong x when x <= long.MaxValue => (long)x,
+            char x => x,
+            _ => null,
+        };
+
+        static bool Fits(long value, SpecialType type) => type switch
+        {
+            SpecialType.System_Byte => value is >= byte.MinValue and <= byte.MaxValue,
+            SpecialType.System_SByte => value is >= sbyte.MinValue and <= sbyte.MaxValue,
+            SpecialType.System_Int16 => value is >= short.MinValue and <= short.MaxValue,
+            SpecialType.System_UInt16 or SpecialType.System_Char => value is >= ushort.MinValue and <= ushort.MaxValue,
+            SpecialType.System_Int32 => value is >= int.MinValue and <= int.MaxValue,
+            SpecialType.System_UInt32 => value is >= uint.MinValue and <= uint.MaxValue,
+            SpecialType.System_UInt64 or SpecialType.System_UIntPtr => value >= 0,
+            _ => true,
+        };
+    }
+
+    /// <summary>A JSON string literal of <paramref name="text"/>, escaped as the generator writes it.</summary>
+    private static string JsonString(string text)
+    {
+        var builder = new StringBuilder(text.Length + 2).Append('"');
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '"': builder.Append("\\\""); break;
+                case '\\': builder.Append("\\\\"); break;
+                default:
+                    if (c < 0x20 || c == 0x7F || char.IsSurrogate(c))
+                    {
+                        builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        builder.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return builder.Append('"').ToString();
     }
 
     /// <summary>

@@ -172,9 +172,16 @@ public static class KafkaSerializer
     public static void SerializeAvro<T>(T value, IBufferWriter<byte> output, int schemaId)
         where T : IKafkaData<T>
     {
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value));
+        }
+
         ArgumentNullException.ThrowIfNull(output);
-        AvroFraming.WritePrefix(output, schemaId);
-        WriteAvro(value, output);
+        var writer = new AvroWriter(output);
+        AvroFraming.WritePrefix(ref writer, schemaId);
+        T.TypeInfo.Avro.Write(ref writer, value);
+        writer.Flush();
     }
 
     /// <summary>
@@ -344,6 +351,7 @@ public static class KafkaSerializer
         ArgumentNullException.ThrowIfNull(output);
         var writer = new AvroWriter(output);
         T.TypeInfo.Avro.Write(ref writer, value);
+        writer.Flush();
     }
 
     /// <summary>Reads an Avro binary body written with <typeparamref name="T"/>'s own schema; nothing may follow it.</summary>

@@ -23,6 +23,7 @@ namespace KafkaTyped.Generators.Model;
 /// <param name="Key">The key member, for messages that declare one.</param>
 /// <param name="Format">For messages, the C# expression of the declared <c>MessageFormat</c>.</param>
 /// <param name="DeduplicationKey">For messages with <c>[DeduplicationKey]</c> members, the C# expression of the key over <c>message</c>; otherwise <see langword="null"/>.</param>
+/// <param name="AvroAliases">The record's earlier Avro names: <c>[AvroAlias]</c> on the type.</param>
 internal sealed record DataTypeSpec(
     string HintName,
     string Namespace,
@@ -40,4 +41,5 @@ internal sealed record DataTypeSpec(
     string? Topic,
     KeySpec? Key,
     string Format,
-    string? DeduplicationKey = null);
+    string? DeduplicationKey = null,
+    Common.EquatableArray<string> AvroAliases = default);

@@ -9,6 +9,8 @@ namespace KafkaTyped.Generators.Model;
 /// <param name="JsonName">The property name in JSON: <c>[JsonPropertyName]</c> when the member declares one, else the name in camelCase.</param>
 /// <param name="AvroPrecision">The Avro precision of the member's decimals: <c>[AvroDecimal]</c>, else 29.</param>
 /// <param name="AvroScale">The Avro scale of the member's decimals: <c>[AvroDecimal]</c>, else 14.</param>
+/// <param name="AvroAliases">The field's earlier Avro names: <c>[AvroAlias]</c>.</param>
+/// <param name="AvroDefault">The field's Avro default as JSON: <c>[AvroDefault]</c>; <see langword="null"/> without one (a nullable member defaults to null regardless).</param>
 internal sealed record MemberSpec(
     string Name,
     string DisplayName,
@@ -17,4 +19,6 @@ internal sealed record MemberSpec(
     string? DefaultValueExpression,
     string JsonName,
     int AvroPrecision = 29,
-    int AvroScale = 14);
+    int AvroScale = 14,
+    Common.EquatableArray<string> AvroAliases = default,
+    string? AvroDefault = null);

@@ -12,6 +12,7 @@ namespace KafkaTyped.Generators.Model;
 /// <param name="Element">The element (or value, for dictionaries; underlying type, for <see cref="System.Nullable{T}"/>) shape.</param>
 /// <param name="EnumUnderlying">For enums, the underlying integral <see cref="ShapeKind"/>.</param>
 /// <param name="EnumMembers">For enums, the members with distinct values (the first declared of each value), for JSON names.</param>
+/// <param name="AvroAliases">For enums, the enum's earlier Avro names: <c>[AvroAlias]</c> on the enum.</param>
 internal sealed record TypeShape(
     ShapeKind Kind,
     string TypeName,
@@ -19,7 +20,8 @@ internal sealed record TypeShape(
     bool IsReferenceType,
     TypeShape? Element,
     ShapeKind EnumUnderlying = ShapeKind.Int32,
-    Common.EquatableArray<EnumMemberSpec> EnumMembers = default)
+    Common.EquatableArray<EnumMemberSpec> EnumMembers = default,
+    Common.EquatableArray<string> AvroAliases = default)
 {
     /// <summary>The type as a member declares it: <see cref="TypeName"/>, with <c>?</c> for a reference type that allows null.</summary>
     public string DeclaredName => IsReferenceType && AllowsNull ? TypeName + "?" : TypeName;

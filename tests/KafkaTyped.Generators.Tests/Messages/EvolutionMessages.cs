@@ -49,6 +49,20 @@ namespace KafkaTyped.Generators.Tests.Messages.Evolution.V1
     /// <summary>A customer whose new member has no default: older bodies cannot be read as it.</summary>
     [KafkaData]
     public partial record Account(string Name);
+
+    /// <summary>The older member: renamed (with its field and enum) in the newer version, which lists the old names as aliases.</summary>
+    [KafkaData]
+    public partial record Member(string Handle, int Level, Plan Plan);
+
+    public enum Plan
+    {
+        Free,
+        Paid,
+    }
+
+    /// <summary>The older settings: the newer ones add fields with defaults that are not null.</summary>
+    [KafkaData]
+    public partial record Settings(string Name);
 }
 
 namespace KafkaTyped.Generators.Tests.Messages.Evolution.V2
@@ -98,6 +112,41 @@ namespace KafkaTyped.Generators.Tests.Messages.Evolution.V2
 
     [KafkaData]
     public partial record Account(string Name, string Email);
+
+    /// <summary>The member renamed: the record, a field and an enum, each listing its older name as an alias.</summary>
+    [KafkaData]
+    [AvroAlias("KafkaTyped.Generators.Tests.Messages.Evolution.V1.Member")]
+    public partial record Subscriber([property: AvroAlias("handle")] string Login, int Level, Subscription Plan);
+
+    [AvroAlias("KafkaTyped.Generators.Tests.Messages.Evolution.V1.Plan")]
+    public enum Subscription
+    {
+        Free,
+        Paid,
+    }
+
+    /// <summary>The newer settings: fields added with defaults of every kind that can declare one.</summary>
+    [KafkaData]
+    public partial record Settings(string Name, [AvroDefault(3)] int Retries)
+    {
+        [AvroDefault("none")]
+        public string Mode { get; init; } = "none";
+
+        [AvroDefault(Tier.Gold)]
+        public Tier Level { get; init; } = Tier.Gold;
+
+        [AvroDefault(true)]
+        public bool Enabled { get; init; } = true;
+
+        [AvroDefault(-2L)]
+        public long Offset { get; init; } = -2;
+
+        [AvroDefault(0.25)]
+        public double Ratio { get; init; } = 0.25;
+
+        [AvroDefault("Silver")]
+        public Tier Fallback { get; init; } = Tier.Silver;
+    }
 
     /// <summary>Read only by the test that counts how often a plan is built.</summary>
     [KafkaData]

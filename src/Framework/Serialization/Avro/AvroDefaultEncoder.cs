@@ -18,19 +18,23 @@ internal static class AvroDefaultEncoder
     public static byte[] Encode(JsonElement value, AvroSchemaNode schema, string what)
     {
         var output = new ArrayBufferWriter<byte>();
-        return TryWrite(value, schema, output, 0)
-            ? output.WrittenSpan.ToArray()
-            : throw new AvroSerializationException($"{what}, {Excerpt(value)}, is not a value of its type {schema.Describe()}");
+        var writer = new AvroWriter(output);
+        if (TryWrite(value, schema, ref writer, 0))
+        {
+            writer.Flush();
+            return output.WrittenSpan.ToArray();
+        }
+
+        throw new AvroSerializationException($"{what}, {Excerpt(value)}, is not a value of its type {schema.Describe()}");
     }
 
-    private static bool TryWrite(JsonElement value, AvroSchemaNode schema, ArrayBufferWriter<byte> output, int depth)
+    private static bool TryWrite(JsonElement value, AvroSchemaNode schema, ref AvroWriter writer, int depth)
     {
         if (depth > MaxDepth)
         {
             return false;
         }
 
-        var writer = new AvroWriter(output);
         switch (schema.Kind)
         {
             case AvroKind.Null:
@@ -57,7 +61,7 @@ internal static class AvroDefaultEncoder
                 writer.WriteBytes(bytes);
                 return true;
             case AvroKind.Fixed when value.ValueKind == JsonValueKind.String && TryLatin1(value.GetString()!, out var fixedBytes) && fixedBytes.Length == schema.Size:
-                output.Write(fixedBytes);
+                writer.WriteRaw(fixedBytes);
                 return true;
             case AvroKind.Enum when value.ValueKind == JsonValueKind.String && schema.Symbols.Contains(value.GetString()!):
                 writer.WriteLong(Array.IndexOf(schema.Symbols, value.GetString()!));
@@ -68,7 +72,7 @@ internal static class AvroDefaultEncoder
                     writer.WriteBlockCount(value.GetArrayLength());
                     foreach (var item in value.EnumerateArray())
                     {
-                        if (!TryWrite(item, schema.Items!, output, depth + 1))
+                        if (!TryWrite(item, schema.Items!, ref writer, depth + 1))
                         {
                             return false;
                         }
@@ -86,7 +90,7 @@ internal static class AvroDefaultEncoder
                         foreach (var entry in entries)
                         {
                             writer.WriteBytes(Encoding.UTF8.GetBytes(entry.Name));
-                            if (!TryWrite(entry.Value, schema.Items!, output, depth + 1))
+                            if (!TryWrite(entry.Value, schema.Items!, ref writer, depth + 1))
                             {
                                 return false;
                             }
@@ -101,7 +105,7 @@ internal static class AvroDefaultEncoder
                 foreach (var field in schema.Fields)
                 {
                     var fieldValue = value.TryGetProperty(field.Name, out var given) ? given : field.Default;
-                    if (fieldValue is not { } present || !TryWrite(present, field.Type, output, depth + 1))
+                    if (fieldValue is not { } present || !TryWrite(present, field.Type, ref writer, depth + 1))
                     {
                         return false;
                     }
@@ -112,10 +116,12 @@ internal static class AvroDefaultEncoder
                 for (var branch = 0; branch < schema.Branches.Length; branch++)
                 {
                     var attempt = new ArrayBufferWriter<byte>();
-                    if (TryWrite(value, schema.Branches[branch], attempt, depth + 1))
+                    var attemptWriter = new AvroWriter(attempt);
+                    if (TryWrite(value, schema.Branches[branch], ref attemptWriter, depth + 1))
                     {
+                        attemptWriter.Flush();
                         writer.WriteUnionIndex(branch);
-                        output.Write(attempt.WrittenSpan);
+                        writer.WriteRaw(attempt.WrittenSpan);
                         return true;
                     }
                 }

@@ -21,12 +21,12 @@ internal static class AvroFraming
     private const int GuidPrefixLength = 17;
 
     /// <summary>Writes magic byte 0 and <paramref name="schemaId"/> big-endian.</summary>
-    public static void WritePrefix(IBufferWriter<byte> output, int schemaId)
+    public static void WritePrefix(ref AvroWriter writer, int schemaId)
     {
-        var span = output.GetSpan(IdPrefixLength);
-        span[0] = 0;
-        BinaryPrimitives.WriteInt32BigEndian(span[1..], schemaId);
-        output.Advance(IdPrefixLength);
+        Span<byte> prefix = stackalloc byte[IdPrefixLength];
+        prefix[0] = 0;
+        BinaryPrimitives.WriteInt32BigEndian(prefix[1..], schemaId);
+        writer.WriteRaw(prefix);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace KafkaTyped.Serialization;
@@ -75,13 +76,60 @@ public static class AvroPrimitives
     /// <exception cref="AvroSerializationException">The value has more decimal places than the scale or more digits than the precision.</exception>
     public static int EncodeDecimal(decimal value, int precision, int scale, Span<byte> destination)
     {
-        Span<int> bits = stackalloc int[4];
-        decimal.GetBits(value, bits);
-        var valueScale = (bits[3] >> 16) & 0xFF;
-        var negative = bits[3] < 0;
-        var mantissa = ((UInt128)(uint)bits[2] << 64) | ((UInt128)(uint)bits[1] << 32) | (uint)bits[0];
+        // Kept free of loops, stack allocations and string formatting (each in a helper of its own): a method with a
+        // loop and a stack allocation is compiled once, without tiering, and formatting adds to every call's frame.
+        var valueScale = (int)value.Scale;
+        var mantissa = Mantissa(value);
 
         // Trailing zeros beyond the scale are dropped; other digits beyond it would be lost, which is an error.
+        if (valueScale > scale)
+        {
+            mantissa = DropPlaces(mantissa, valueScale, value, precision, scale);
+            valueScale = scale;
+        }
+
+        // Scaled up in one multiplication: m * 10^shift < 10^precision exactly when m < 10^(precision - shift), which
+        // also keeps the product inside 128 bits (10^38 < 2^128).
+        var shift = scale - valueScale;
+        var limit = Pow10(precision); // a precision outside 1 to 38 is refused here, as when reading
+        if (shift > 0)
+        {
+            if (mantissa != 0)
+            {
+                if (shift > precision || mantissa >= s_powersOf10[precision - shift])
+                {
+                    throw TooManyDigits(value, precision, scale);
+                }
+
+                mantissa *= s_powersOf10[shift];
+            }
+        }
+        else if (mantissa >= limit)
+        {
+            throw TooManyDigits(value, precision, scale);
+        }
+
+        var unscaled = decimal.IsNegative(value) ? -(Int128)mantissa : (Int128)mantissa;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, (ulong)(unscaled >> 64));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination[8..], (ulong)unscaled);
+
+        // The fewest bytes that keep the sign: the value's significant bits (those of its complement when negative) and
+        // one more for the sign, in whole bytes.
+        var significant = 128 - (int)UInt128.LeadingZeroCount((UInt128)(unscaled < 0 ? ~unscaled : unscaled));
+        return (significant / 8) + 1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static UInt128 Mantissa(decimal value)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        return ((UInt128)(uint)bits[2] << 64) | ((UInt128)(uint)bits[1] << 32) | (uint)bits[0];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static UInt128 DropPlaces(UInt128 mantissa, int valueScale, decimal value, int precision, int scale)
+    {
         while (valueScale > scale)
         {
             if (mantissa % 10 != 0)
@@ -93,33 +141,7 @@ public static class AvroPrimitives
             valueScale--;
         }
 
-        // Scaled up in one multiplication: m * 10^shift < 10^precision exactly when m < 10^(precision - shift), which
-        // also keeps the product inside 128 bits (10^38 < 2^128).
-        var shift = scale - valueScale;
-        _ = Pow10(precision); // a precision outside 1 to 38 is refused here, as when reading
-        if (shift > precision ? mantissa != 0 : mantissa >= Pow10(precision - shift))
-        {
-            throw TooManyDigits(value, precision, scale);
-        }
-
-        mantissa *= Pow10(shift);
-
-        var unscaled = negative ? -(Int128)mantissa : (Int128)mantissa;
-        var hi = (ulong)(unscaled >> 64);
-        var lo = (ulong)unscaled;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, hi);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination[8..], lo);
-
-        // The fewest bytes that keep the sign: drop a leading 0x00 before a clear high bit, or 0xFF before a set one.
-        var start = 0;
-        while (start < 15
-            && ((destination[start] == 0x00 && (destination[start + 1] & 0x80) == 0)
-                || (destination[start] == 0xFF && (destination[start + 1] & 0x80) != 0)))
-        {
-            start++;
-        }
-
-        return 16 - start;
+        return mantissa;
     }
 
     /// <summary>
@@ -177,9 +199,11 @@ public static class AvroPrimitives
     }
 
     private static UInt128 Pow10(int exponent)
-        => (uint)exponent < (uint)s_powersOf10.Length
-            ? s_powersOf10[exponent]
-            : throw new AvroSerializationException($"An Avro decimal precision of {exponent} is outside 1 to 38.");
+        => (uint)exponent < (uint)s_powersOf10.Length ? s_powersOf10[exponent] : throw PrecisionOutOfRange(exponent);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static AvroSerializationException PrecisionOutOfRange(int precision)
+        => new($"An Avro decimal precision of {precision} is outside 1 to 38.");
 
     private static UInt128[] PowersOf10()
     {
@@ -193,6 +217,7 @@ public static class AvroPrimitives
         return powers;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static AvroSerializationException TooManyDigits(decimal value, int precision, int scale)
         => new($"{value} has more than the {precision} digits of its Avro decimal (precision {precision}, scale {scale}); declare [AvroDecimal] with a larger precision.");
 }

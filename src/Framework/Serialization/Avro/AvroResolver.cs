@@ -82,7 +82,7 @@ internal sealed class AvroResolver
                 }
 
             case (AvroKind.Fixed, AvroKind.Fixed):
-                return writer.Name == reader.Name && writer.Size == reader.Size
+                return reader.IsNamedAs(writer) && writer.Size == reader.Size
                     ? new AvroCopyStep(writer)
                     : throw Unresolvable($"the writer's {writer.Describe()} of {writer.Size} bytes is not the reader's {reader.Describe()} of {reader.Size} (fixed types resolve by name and size)");
             case (AvroKind.Bytes, AvroKind.Bytes) when writer.DecimalScale is { } writerScale && reader.DecimalScale is { } readerScale && writerScale != readerScale:
@@ -101,9 +101,9 @@ internal sealed class AvroResolver
 
     private AvroResolutionStep ResolveRecord(AvroSchemaNode writer, AvroSchemaNode reader)
     {
-        if (writer.Name != reader.Name)
+        if (!reader.IsNamedAs(writer))
         {
-            throw Unresolvable($"the writer's record {writer.FullName} is not the reader's record {reader.FullName} (records resolve by name)");
+            throw Unresolvable($"the writer's record {writer.FullName} is not the reader's record {reader.FullName} (records resolve by name or by one of the reader's aliases)");
         }
 
         if (_built.TryGetValue((writer, reader), out var built))
@@ -119,7 +119,7 @@ internal sealed class AvroResolver
         for (var i = 0; i < reader.Fields.Length; i++)
         {
             var field = reader.Fields[i];
-            var writerIndex = IndexOfField(writer, field.Name);
+            var writerIndex = IndexOfField(writer, field);
             if (writerIndex >= 0)
             {
                 readerFields[i] = new(writerIndex, Resolve(writer.Fields[writerIndex].Type, field.Type), []);
@@ -140,9 +140,9 @@ internal sealed class AvroResolver
 
     private static AvroEnumStep ResolveEnum(AvroSchemaNode writer, AvroSchemaNode reader)
     {
-        if (writer.Name != reader.Name)
+        if (!reader.IsNamedAs(writer))
         {
-            throw Unresolvable($"the writer's enum {writer.FullName} is not the reader's enum {reader.FullName} (enums resolve by name)");
+            throw Unresolvable($"the writer's enum {writer.FullName} is not the reader's enum {reader.FullName} (enums resolve by name or by one of the reader's aliases)");
         }
 
         var defaultIndex = reader.EnumDefault is { } symbol ? IndexOf(reader.Symbols, symbol) : -1;
@@ -194,7 +194,7 @@ internal sealed class AvroResolver
     /// <summary>The specification's "matches": the same primitive type or a promotion of it, named types of the same name, arrays, maps.</summary>
     private static bool Matches(AvroSchemaNode writer, AvroSchemaNode reader) => (writer.Kind, reader.Kind) switch
     {
-        (AvroKind.Record, AvroKind.Record) or (AvroKind.Enum, AvroKind.Enum) or (AvroKind.Fixed, AvroKind.Fixed) => writer.Name == reader.Name,
+        (AvroKind.Record, AvroKind.Record) or (AvroKind.Enum, AvroKind.Enum) or (AvroKind.Fixed, AvroKind.Fixed) => reader.IsNamedAs(writer),
         (AvroKind.Int, AvroKind.Long or AvroKind.Float or AvroKind.Double) => true,
         (AvroKind.Long, AvroKind.Float or AvroKind.Double) => true,
         (AvroKind.Float, AvroKind.Double) => true,
@@ -258,13 +258,25 @@ internal sealed class AvroResolver
         }
     }
 
-    private static int IndexOfField(AvroSchemaNode record, string name)
+    /// <summary>The writer's field a reader's field reads: the one of its name, else the first named by one of its aliases; -1 for none.</summary>
+    private static int IndexOfField(AvroSchemaNode record, AvroFieldNode readerField)
     {
         for (var i = 0; i < record.Fields.Length; i++)
         {
-            if (record.Fields[i].Name == name)
+            if (record.Fields[i].Name == readerField.Name)
             {
                 return i;
+            }
+        }
+
+        foreach (var alias in readerField.Aliases)
+        {
+            for (var i = 0; i < record.Fields.Length; i++)
+            {
+                if (record.Fields[i].Name == alias)
+                {
+                    return i;
+                }
             }
         }
 

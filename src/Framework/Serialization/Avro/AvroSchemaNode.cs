@@ -42,6 +42,9 @@ internal sealed class AvroSchemaNode
     /// <summary>A named type's name without its namespace; otherwise the kind's name.</summary>
     public string Name { get; private set; } = "";
 
+    /// <summary>A named type's aliases, as full names (an alias without a dot is in the type's namespace).</summary>
+    public string[] Aliases { get; private set; } = [];
+
     /// <summary>A record's fields, in encoding order.</summary>
     public AvroFieldNode[] Fields { get; private set; } = [];
 
@@ -131,6 +134,15 @@ internal sealed class AvroSchemaNode
     public static AvroSchemaNode Union(AvroSchemaNode[] branches)
         => new(AvroKind.Union) { FullName = "union", Name = "union", Branches = branches };
 
+    /// <summary>Sets a named type's aliases, as full names.</summary>
+    public void SetAliases(string[] aliases) => Aliases = aliases;
+
+    /// <summary>
+    /// Whether a reader's named type of this schema reads the writer's <paramref name="writer"/> by name: the same name
+    /// (unqualified, as the specification matches names) or the writer's full name among this type's aliases.
+    /// </summary>
+    public bool IsNamedAs(AvroSchemaNode writer) => Name == writer.Name || Array.IndexOf(Aliases, writer.FullName) >= 0;
+
     /// <summary>Completes a record once its fields are parsed (it is registered first, so its fields may refer to it).</summary>
     public void SetFields(AvroFieldNode[] fields) => Fields = fields;
 
@@ -147,8 +159,15 @@ internal sealed class AvroSchemaNode
     }
 }
 
-/// <summary>A record field: its name, its schema and its default (a JSON value), if it declares one.</summary>
+/// <summary>A record field: its name, its schema, its default (a JSON value), if it declares one, and its aliases.</summary>
 /// <param name="Name">The field's name.</param>
 /// <param name="Type">The field's schema.</param>
 /// <param name="Default">The default, or <see langword="null"/> when the field declares none.</param>
-internal sealed record AvroFieldNode(string Name, AvroSchemaNode Type, JsonElement? Default);
+/// <param name="Aliases">The field's aliases: earlier names a reader matches a writer's field by.</param>
+internal sealed record AvroFieldNode(string Name, AvroSchemaNode Type, JsonElement? Default, string[] Aliases)
+{
+    public AvroFieldNode(string name, AvroSchemaNode type, JsonElement? @default)
+        : this(name, type, @default, [])
+    {
+    }
+}

@@ -158,7 +158,7 @@ internal sealed class AvroSchemaParser
 
             var fieldSchema = ParseSchema(fieldType, ns);
             JsonElement? defaultValue = field.TryGetProperty("default", out var d) ? d.Clone() : null;
-            fields.Add(new AvroFieldNode(fieldName, fieldSchema, defaultValue));
+            fields.Add(new AvroFieldNode(fieldName, fieldSchema, defaultValue, Names(field, $"the field '{fieldName}' of record {record.FullName}")));
         }
 
         record.SetFields([.. fields]);
@@ -231,7 +231,36 @@ internal sealed class AvroSchemaParser
         }
 
         var node = AvroSchemaNode.Named(kind, fullName);
+        var aliasNamespace = ns;
+        node.SetAliases([.. Names(schema, $"{AvroSchemaNode.KindName(kind)} {fullName}").Select(alias => alias.Contains('.', StringComparison.Ordinal) || aliasNamespace.Length == 0 ? alias : aliasNamespace + "." + alias)]);
         return _named.TryAdd(fullName, node) ? node : throw Invalid($"it defines {fullName} twice");
+    }
+
+    /// <summary>The <c>aliases</c> of a field or named type: an array of strings, or none.</summary>
+    private static string[] Names(JsonElement schema, string what)
+    {
+        if (!schema.TryGetProperty("aliases", out var aliases))
+        {
+            return [];
+        }
+
+        if (aliases.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid($"the aliases of {what} are not an array");
+        }
+
+        var names = new List<string>();
+        foreach (var alias in aliases.EnumerateArray())
+        {
+            if (alias.ValueKind != JsonValueKind.String || alias.GetString()!.Length == 0)
+            {
+                throw Invalid($"{what} has an alias {Excerpt(alias)} that is not a name");
+            }
+
+            names.Add(alias.GetString()!);
+        }
+
+        return [.. names];
     }
 
     private static int? DecimalScale(JsonElement schema)

@@ -14,15 +14,15 @@ namespace KafkaTyped.Serialization;
 internal ref struct AvroTranscoder
 {
     private readonly ReadOnlySpan<byte> _body;
-    private readonly ArrayBufferWriter<byte> _output;
     private AvroReader _input;
+    private AvroWriter _output;
     private long _itemBudget;
 
     private AvroTranscoder(ReadOnlySpan<byte> body, ArrayBufferWriter<byte> output)
     {
         _body = body;
-        _output = output;
         _input = new AvroReader(body);
+        _output = new AvroWriter(output);
         _itemBudget = body.Length;
     }
 
@@ -33,25 +33,28 @@ internal ref struct AvroTranscoder
         var transcoder = new AvroTranscoder(body, output);
         plan.Run(ref transcoder);
         transcoder._input.EnsureEnd(typeName);
+        transcoder._output.Flush();
     }
 
     public readonly int Position => _input.Position;
 
-    public readonly AvroWriter Output => new(_output);
+    /// <summary>The one writer of the reader's encoding, flushed to the output at the end of <see cref="Run"/>.</summary>
+    [UnscopedRef]
+    public ref AvroWriter Output => ref _output;
 
     [UnscopedRef]
     public ref AvroReader Input => ref _input;
 
     public void Seek(int position) => _input.Seek(position);
 
-    public readonly void WriteRaw(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
+    public void WriteRaw(scoped ReadOnlySpan<byte> bytes) => _output.WriteRaw(bytes);
 
     /// <summary>Copies the writer's encoding of one value of <paramref name="writer"/> as it is.</summary>
     public void Copy(AvroSchemaNode writer)
     {
         var start = _input.Position;
         Skip(writer);
-        _output.Write(_body[start.._input.Position]);
+        _output.WriteRaw(_body[start.._input.Position]);
     }
 
     /// <summary>Reads past one value of <paramref name="writer"/>, checking its structure.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.ComponentModel;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -11,36 +12,114 @@ namespace KafkaTyped.Serialization;
 /// Writes the Avro binary encoding (zig-zag varints, little-endian floats, length-prefixed bytes and strings, blocked
 /// arrays and maps) straight into an <see cref="IBufferWriter{T}"/>, allocating nothing of its own. Used by generated code.
 /// </summary>
+/// <remarks>
+/// The writer holds one span of the output at a time (at least <see cref="ChunkSize"/> bytes, or whatever more the output
+/// gives) and writes values into it, advancing the output only when the span is full and in <see cref="Flush"/>: the
+/// bytes written since the last flush are not yet in the output. Whoever creates a writer flushes it once done (the
+/// generated encoders take the writer by reference and leave that to their caller); and while a writer is in use, nothing
+/// else may write to its output.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public ref struct AvroWriter
 {
+    /// <summary>The least a writer asks its output for when its span is full: enough for a small record at once.</summary>
+    public const int ChunkSize = 512;
+
     private const int MaxVarLongLength = 10;
     private const int GuidLength = 36;
     private readonly IBufferWriter<byte> _output;
+    private Span<byte> _span;
+    private int _position;
 
     /// <summary>Creates a writer over <paramref name="output"/>.</summary>
-    /// <param name="output">Receives the bytes.</param>
-    public AvroWriter(IBufferWriter<byte> output) => _output = output ?? throw new ArgumentNullException(nameof(output));
+    /// <param name="output">Receives the bytes, once they are flushed.</param>
+    public AvroWriter(IBufferWriter<byte> output)
+    {
+        _output = output ?? throw new ArgumentNullException(nameof(output));
+        _span = default;
+        _position = 0;
+    }
+
+    /// <summary>Advances the output past the bytes written since the last flush; the next value asks it for a new span.</summary>
+    public void Flush()
+    {
+        if (_position > 0)
+        {
+            _output.Advance(_position);
+        }
+
+        _span = default;
+        _position = 0;
+    }
+
+    /// <summary>Writes bytes as they are (an encoding made elsewhere).</summary>
+    /// <param name="bytes">The bytes.</param>
+    public void WriteRaw(scoped ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(Reserve(bytes.Length));
+        _position += bytes.Length;
+    }
 
     /// <summary>Writes an Avro <c>boolean</c>.</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteBoolean(bool value)
+    public void WriteBoolean(bool value)
     {
-        _output.GetSpan(1)[0] = value ? (byte)1 : (byte)0;
-        _output.Advance(1);
+        Reserve(1)[0] = value ? (byte)1 : (byte)0;
+        _position++;
     }
 
     /// <summary>Writes an Avro <c>int</c>.</summary>
     /// <param name="value">The value.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void WriteInt(int value) => WriteLong(value);
+    public void WriteInt(int value) => WriteLong(value);
 
     /// <summary>Writes an Avro <c>long</c>: zig-zag, then seven bits a byte, least significant first.</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteLong(long value)
+    public void WriteLong(long value)
     {
-        var span = _output.GetSpan(MaxVarLongLength);
+        var span = Reserve(MaxVarLongLength);
         var n = (ulong)((value << 1) ^ (value >> 63));
+        if (n < 0x80)
+        {
+            span[0] = (byte)n;
+            _position++;
+            return;
+        }
+
+        _position += WriteVarLong(span, n);
+    }
+
+    /// <summary>The free span of at least <paramref name="length"/> bytes at the writer's position.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> Reserve(int length)
+    {
+        if (_span.Length - _position < length)
+        {
+            Grow(length);
+        }
+
+        return _span[_position..];
+    }
+
+    private void Grow(int length)
+    {
+        if (_position > 0)
+        {
+            _output.Advance(_position);
+            _position = 0;
+        }
+
+        _span = _output.GetSpan(Math.Max(length, ChunkSize));
+        if (_span.Length < length)
+        {
+            throw new InvalidOperationException($"The output gave a span of {_span.Length} bytes when asked for {length}.");
+        }
+    }
+
+    /// <summary>Writes the varint of <paramref name="n"/> (already zig-zagged) at the start of <paramref name="span"/>.</summary>
+    /// <returns>How many bytes it took.</returns>
+    private static int WriteVarLong(Span<byte> span, ulong n)
+    {
         var i = 0;
         while (n >= 0x80)
         {
@@ -49,13 +128,13 @@ public ref struct AvroWriter
         }
 
         span[i++] = (byte)n;
-        _output.Advance(i);
+        return i;
     }
 
     /// <summary>Writes an Avro <c>long</c> from an unsigned value, which must not exceed <see cref="long.MaxValue"/>.</summary>
     /// <param name="value">The value.</param>
     /// <exception cref="AvroSerializationException">The value does not fit a <c>long</c>.</exception>
-    public readonly void WriteUInt64(ulong value)
+    public void WriteUInt64(ulong value)
     {
         if (value > long.MaxValue)
         {
@@ -67,31 +146,39 @@ public ref struct AvroWriter
 
     /// <summary>Writes an Avro <c>float</c> (four bytes, little-endian).</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteFloat(float value)
+    public void WriteFloat(float value)
     {
-        BinaryPrimitives.WriteSingleLittleEndian(_output.GetSpan(4), value);
-        _output.Advance(4);
+        BinaryPrimitives.WriteSingleLittleEndian(Reserve(4), value);
+        _position += 4;
     }
 
     /// <summary>Writes an Avro <c>double</c> (eight bytes, little-endian).</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteDouble(double value)
+    public void WriteDouble(double value)
     {
-        BinaryPrimitives.WriteDoubleLittleEndian(_output.GetSpan(8), value);
-        _output.Advance(8);
+        BinaryPrimitives.WriteDoubleLittleEndian(Reserve(8), value);
+        _position += 8;
     }
 
     /// <summary>Writes an Avro <c>string</c>: its UTF-8 length, then its UTF-8 bytes.</summary>
     /// <param name="value">The value (not <see langword="null"/>).</param>
     /// <exception cref="AvroSerializationException">The string holds a lone surrogate, which UTF-8 cannot carry.</exception>
-    public readonly void WriteString(string value)
+    public void WriteString(string value)
     {
         if (value.Length <= OnePassStringLength)
         {
             WriteStringInOnePass(value);
-            return;
         }
+        else
+        {
+            WriteLongString(value);
+        }
+    }
 
+    /// <summary>A string longer than <see cref="OnePassStringLength"/>: counted, then encoded (out of line, for its exception handler).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteLongString(string value)
+    {
         int length;
         try
         {
@@ -105,83 +192,74 @@ public ref struct AvroWriter
         WriteLong(length);
         if (length > 0)
         {
-            var written = AvroPrimitives.StrictUtf8.GetBytes(value, _output.GetSpan(length));
-            _output.Advance(written);
+            var span = Reserve(length); // before reading the position, which a new span resets
+            _position += AvroPrimitives.StrictUtf8.GetBytes(value, span);
         }
     }
 
-    /// <summary>Strings up to this many characters are encoded straight behind room for their longest length prefix.</summary>
+    /// <summary>Strings up to this many characters are encoded in one pass behind room for their length prefix.</summary>
     private const int OnePassStringLength = 4096;
 
     /// <summary>
-    /// Encodes the string once, behind room for the length prefix its longest encoding (three bytes a character) would
-    /// need, then writes the prefix of the real length in front, moving the bytes up when that prefix is shorter: one
-    /// pass over the characters instead of counting them first.
+    /// Encodes the string once, behind the room the length prefix of its shortest encoding (one byte a character, which
+    /// ASCII is) takes, then writes the prefix of the real length in front, moving the bytes up in the rare case that
+    /// prefix is longer: one pass over the characters instead of counting them first, and no move for ASCII.
     /// </summary>
-    private readonly void WriteStringInOnePass(string value)
+    private void WriteStringInOnePass(string value)
     {
-        var room = VarLongLength(value.Length * 3);
-        var span = _output.GetSpan(room + (value.Length * 3));
+        var maxBytes = value.Length * 3;
+        var room = VarLongLength(value.Length);
+        var span = Reserve(VarLongLength(maxBytes) + maxBytes);
         if (System.Text.Unicode.Utf8.FromUtf16(value, span[room..], out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
         {
             throw LoneSurrogate(inner: null);
         }
 
+        var n = (ulong)written << 1; // zig-zag of a non-negative length
+        if (n < 0x80)
+        {
+            span[0] = (byte)n; // room is 1 too: the string has no more characters than bytes
+            _position += 1 + written;
+            return;
+        }
+
         var prefix = VarLongLength(written);
-        if (prefix < room)
+        if (prefix > room)
         {
             span.Slice(room, written).CopyTo(span[prefix..]);
         }
 
-        var n = (ulong)written << 1; // zig-zag of a non-negative length
-        var i = 0;
-        while (n >= 0x80)
-        {
-            span[i++] = (byte)(n | 0x80);
-            n >>= 7;
-        }
-
-        span[i] = (byte)n;
-        _output.Advance(prefix + written);
+        WriteVarLong(span, n);
+        _position += prefix + written;
     }
 
     /// <summary>How many bytes the zig-zag varint of a non-negative <paramref name="value"/> takes.</summary>
-    private static int VarLongLength(long value)
-    {
-        var n = (ulong)value << 1;
-        var length = 1;
-        while (n >= 0x80)
-        {
-            n >>= 7;
-            length++;
-        }
-
-        return length;
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int VarLongLength(long value) => (BitOperations.Log2(((ulong)value << 1) | 1) / 7) + 1;
 
     private static AvroSerializationException LoneSurrogate(Exception? inner)
         => new("A string holds a lone surrogate, which UTF-8 cannot carry.", inner);
 
     /// <summary>Writes Avro <c>bytes</c>: the length, then the bytes.</summary>
     /// <param name="value">The bytes.</param>
-    public readonly void WriteBytes(ReadOnlySpan<byte> value)
+    public void WriteBytes(scoped ReadOnlySpan<byte> value)
     {
         WriteLong(value.Length);
         if (!value.IsEmpty)
         {
-            value.CopyTo(_output.GetSpan(value.Length));
-            _output.Advance(value.Length);
+            value.CopyTo(Reserve(value.Length));
+            _position += value.Length;
         }
     }
 
     /// <summary>Writes a <c>uuid</c> string in its 36-character "D" form, lower case.</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteUuid(Guid value)
+    public void WriteUuid(Guid value)
     {
-        var span = _output.GetSpan(GuidLength + 1);
+        var span = Reserve(GuidLength + 1);
         span[0] = GuidLength * 2; // the zig-zag varint of 36
         Utf8Formatter.TryFormat(value, span[1..], out _, 'D');
-        _output.Advance(GuidLength + 1);
+        _position += GuidLength + 1;
     }
 
     /// <summary>
@@ -192,16 +270,23 @@ public ref struct AvroWriter
     /// <param name="precision">The schema's precision.</param>
     /// <param name="scale">The schema's scale.</param>
     /// <exception cref="AvroSerializationException">The value has more decimal places than <paramref name="scale"/> or more digits than <paramref name="precision"/>.</exception>
-    public readonly void WriteDecimal(decimal value, int precision, int scale)
+    public void WriteDecimal(decimal value, int precision, int scale)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        var length = AvroPrimitives.EncodeDecimal(value, precision, scale, bytes);
-        WriteBytes(bytes[(16 - length)..]);
+        // At most 16 bytes, so the length prefix is one byte (zig-zag 32 at most).
+        var span = Reserve(17);
+        var length = AvroPrimitives.EncodeDecimal(value, precision, scale, span.Slice(1, 16));
+        span[0] = (byte)(length << 1);
+        if (length < 16)
+        {
+            span.Slice(17 - length, length).CopyTo(span[1..]);
+        }
+
+        _position += 1 + length;
     }
 
     /// <summary>Writes a <c>timestamp-micros</c>: microseconds since 1970-01-01T00:00:00Z (a local time is converted to UTC, an unspecified one is taken as UTC).</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteTimestampMicros(DateTime value)
+    public void WriteTimestampMicros(DateTime value)
     {
         var utc = value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value;
         WriteLong((utc.Ticks - AvroPrimitives.UnixEpochTicks) / TimeSpan.TicksPerMicrosecond);
@@ -209,26 +294,26 @@ public ref struct AvroWriter
 
     /// <summary>Writes a <c>timestamp-micros</c> of the instant <paramref name="value"/> denotes (its offset is not kept).</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteTimestampMicros(DateTimeOffset value)
+    public void WriteTimestampMicros(DateTimeOffset value)
         => WriteLong((value.UtcTicks - AvroPrimitives.UnixEpochTicks) / TimeSpan.TicksPerMicrosecond);
 
     /// <summary>Writes a <c>date</c>: days since 1970-01-01.</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteDate(DateOnly value) => WriteInt(value.DayNumber - AvroPrimitives.UnixEpochDayNumber);
+    public void WriteDate(DateOnly value) => WriteInt(value.DayNumber - AvroPrimitives.UnixEpochDayNumber);
 
     /// <summary>Writes a <c>time-micros</c>: microseconds since midnight.</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteTimeMicros(TimeOnly value) => WriteLong(value.Ticks / TimeSpan.TicksPerMicrosecond);
+    public void WriteTimeMicros(TimeOnly value) => WriteLong(value.Ticks / TimeSpan.TicksPerMicrosecond);
 
     /// <summary>Writes a <see cref="TimeSpan"/> as a <c>long</c> of its ticks (100 ns), exactly.</summary>
     /// <param name="value">The value.</param>
-    public readonly void WriteTimeSpan(TimeSpan value) => WriteLong(value.Ticks);
+    public void WriteTimeSpan(TimeSpan value) => WriteLong(value.Ticks);
 
     /// <summary>Writes the branch index of a union.</summary>
     /// <param name="index">The zero-based branch.</param>
-    public readonly void WriteUnionIndex(int index) => WriteLong(index);
+    public void WriteUnionIndex(int index) => WriteLong(index);
 
     /// <summary>Writes the item count of an array or map block; zero ends the array or map.</summary>
     /// <param name="count">The count.</param>
-    public readonly void WriteBlockCount(long count) => WriteLong(count);
+    public void WriteBlockCount(long count) => WriteLong(count);
 }
