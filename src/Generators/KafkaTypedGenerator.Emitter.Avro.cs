@@ -3,6 +3,7 @@ using System.Linq;
 using System.Text;
 using KafkaTyped.Generators.Common;
 using KafkaTyped.Generators.Model;
+using KafkaTyped.Shared;
 
 namespace KafkaTyped.Generators;
 
@@ -59,7 +60,7 @@ public sealed partial class KafkaTypedGenerator
         }
 
         /// <summary>The Avro field name of a member: its C# name in camelCase.</summary>
-        internal static string AvroFieldName(MemberSpec member) => Parser.CamelCase(member.DisplayName);
+        internal static string AvroFieldName(MemberSpec member) => AvroMemberAttributes.CamelCase(member.DisplayName);
 
         private static void WriteAvroSchema(SourceWriter w, DataTypeSpec spec)
         {

@@ -479,7 +479,7 @@ public sealed partial class KafkaTypedGenerator
                     continue;
                 }
 
-                var jsonName = JsonNameOf(symbol, member) ?? CamelCase(member.Name);
+                var jsonName = JsonNameOf(symbol, member) ?? AvroMemberAttributes.CamelCase(member.Name);
                 var clash = members.FirstOrDefault(m => m.JsonName == jsonName);
                 if (clash is not null)
                 {
@@ -488,7 +488,7 @@ public sealed partial class KafkaTypedGenerator
                     continue;
                 }
 
-                var (precision, scale) = AvroDecimalOf(symbol, member);
+                var (precision, scale) = AvroMemberAttributes.DecimalOf(symbol, member);
                 var avroAliases = AvroAliasesOf(symbol, member);
                 var avroDefault = AvroDefaultOf(symbol, member, type, shape, out var defaultError);
                 if (defaultError is not null)
@@ -552,42 +552,9 @@ public sealed partial class KafkaTypedGenerator
             }
         }
 
-        /// <summary>
-        /// The names of the <c>[AvroAlias]</c> attributes on a member or type (for a positional parameter, also on the
-        /// property made of it), in declaration order, each once.
-        /// </summary>
+        /// <summary>The <c>[AvroAlias]</c> names of a member or type (<see cref="AvroMemberAttributes.AliasesOf"/>), as the model keeps them.</summary>
         internal static EquatableArray<string> AvroAliasesOf(INamedTypeSymbol? type, ISymbol symbol)
-        {
-            var names = new List<string>();
-            Collect(symbol.GetAttributes(), names);
-            if (symbol is IParameterSymbol && type is not null)
-            {
-                foreach (var property in type.GetMembers(symbol.Name))
-                {
-                    if (property is IPropertySymbol)
-                    {
-                        Collect(property.GetAttributes(), names);
-                    }
-                }
-            }
-
-            return names.ToEquatableArray();
-
-            static void Collect(ImmutableArray<AttributeData> attributes, List<string> names)
-            {
-                foreach (var attribute in attributes)
-                {
-                    if (attribute.AttributeClass is { Name: "AvroAliasAttribute" } attributeClass
-                        && attributeClass.ToDisplayString() == "KafkaTyped.AvroAliasAttribute"
-                        && attribute.ConstructorArguments.Length == 1
-                        && attribute.ConstructorArguments[0].Value is string { Length: > 0 } name
-                        && !names.Contains(name))
-                    {
-                        names.Add(name);
-                    }
-                }
-            }
-        }
+            => AvroMemberAttributes.AliasesOf(type, symbol).ToEquatableArray();
 
         /// <summary>
         /// The JSON of an <c>[AvroDefault]</c> on the member (for a positional parameter, also on the property made of it),
@@ -766,81 +733,6 @@ public sealed partial class KafkaTypedGenerator
             }
 
             return builder.Append('"').ToString();
-        }
-
-        /// <summary>
-        /// The precision and scale of an <c>[AvroDecimal]</c> on the member (for a positional parameter, also on the
-        /// property made of it), else Avro's defaults of KafkaTyped (29, 14).
-        /// </summary>
-        private static (int Precision, int Scale) AvroDecimalOf(INamedTypeSymbol type, ISymbol member)
-        {
-            var found = Find(member.GetAttributes());
-            if (found is null && member is IParameterSymbol)
-            {
-                foreach (var property in type.GetMembers(member.Name))
-                {
-                    if (property is IPropertySymbol)
-                    {
-                        found = Find(property.GetAttributes());
-                    }
-                }
-            }
-
-            return found ?? (29, 14);
-
-            static (int, int)? Find(ImmutableArray<AttributeData> attributes)
-            {
-                foreach (var attribute in attributes)
-                {
-                    if (attribute.AttributeClass is { Name: "AvroDecimalAttribute" } attributeClass
-                        && attributeClass.ToDisplayString() == "KafkaTyped.AvroDecimalAttribute"
-                        && attribute.ConstructorArguments.Length == 2
-                        && attribute.ConstructorArguments[0].Value is int precision
-                        && attribute.ConstructorArguments[1].Value is int scale)
-                    {
-                        return (precision, scale);
-                    }
-                }
-
-                return null;
-            }
-        }
-
-        /// <summary>
-        /// A C# name in camelCase as System.Text.Json's <c>JsonNamingPolicy.CamelCase</c> writes it: the leading run of
-        /// upper-case letters is lowered, but for the last one when a lower-case letter follows (<c>OrderId</c> ->
-        /// <c>orderId</c>, <c>URLValue</c> -> <c>urlValue</c>, <c>ID</c> -> <c>id</c>).
-        /// </summary>
-        internal static string CamelCase(string name)
-        {
-            if (name.Length == 0 || !char.IsUpper(name[0]))
-            {
-                return name;
-            }
-
-            var chars = name.ToCharArray();
-            for (var i = 0; i < chars.Length; i++)
-            {
-                if (i == 1 && !char.IsUpper(chars[i]))
-                {
-                    break;
-                }
-
-                var hasNext = i + 1 < chars.Length;
-                if (i > 0 && hasNext && !char.IsUpper(chars[i + 1]))
-                {
-                    if (chars[i + 1] == ' ')
-                    {
-                        chars[i] = char.ToLowerInvariant(chars[i]);
-                    }
-
-                    break;
-                }
-
-                chars[i] = char.ToLowerInvariant(chars[i]);
-            }
-
-            return new string(chars);
         }
 
         private static KeySpec? ParseKey(INamedTypeSymbol symbol, string displayName, KnownTypeSymbols known, List<DiagnosticInfo> diagnostics)

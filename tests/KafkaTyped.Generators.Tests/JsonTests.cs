@@ -249,7 +249,7 @@ public sealed class JsonTests
     {
         foreach (var name in new[] { "OrderId", "URL", "URLValue", "ID", "Id", "already", "A", "ABCdef", "IOStream", "X1Y" })
         {
-            Assert.Equal(JsonNamingPolicy.CamelCase.ConvertName(name), KafkaTyped.Generators.KafkaTypedGenerator.Parser.CamelCase(name));
+            Assert.Equal(JsonNamingPolicy.CamelCase.ConvertName(name), global::KafkaTyped.Shared.AvroMemberAttributes.CamelCase(name));
         }
     }
 

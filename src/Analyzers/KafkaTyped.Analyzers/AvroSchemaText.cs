@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using KafkaTyped.Shared;
 using Microsoft.CodeAnalysis;
 
 namespace KafkaTyped.Analyzers;
@@ -13,14 +14,12 @@ namespace KafkaTyped.Analyzers;
 /// </summary>
 /// <remarks>
 /// The mapping mirrors <c>src/Generators/KafkaTypedGenerator.Emitter.Avro.cs</c> (<c>AvroSchemaOf</c>) and the
-/// generator's <c>ShapeOf</c>, <c>CamelCase</c> and <c>AvroDecimalOf</c>. A test compares this text with
+/// generator's <c>ShapeOf</c>; field names, aliases and decimal precision come from the file both compile,
+/// <c>src/Shared/AvroMemberAttributes.cs</c>. A test compares this text with
 /// <c>KafkaSerializer.AvroSchema&lt;T&gt;()</c> of a compiled type that uses every member type: change both together.
 /// </remarks>
 internal sealed class AvroSchemaText
 {
-    private const int DefaultPrecision = 29;
-    private const int DefaultScale = 14;
-
     private readonly KnownTypeSymbols _known;
     private readonly CancellationToken _cancellationToken;
     private readonly StringBuilder _json = new();
@@ -41,38 +40,8 @@ internal sealed class AvroSchemaText
         return writer._unsupported ? null : writer._json.ToString();
     }
 
-    /// <summary>The Avro field name of a member: its C# name in camelCase, as the generator's (and System.Text.Json's) camelCase writes it.</summary>
-    public static string FieldName(string name)
-    {
-        if (name.Length == 0 || !char.IsUpper(name[0]))
-        {
-            return name;
-        }
-
-        var chars = name.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
-        {
-            if (i == 1 && !char.IsUpper(chars[i]))
-            {
-                break;
-            }
-
-            var hasNext = i + 1 < chars.Length;
-            if (i > 0 && hasNext && !char.IsUpper(chars[i + 1]))
-            {
-                if (chars[i + 1] == ' ')
-                {
-                    chars[i] = char.ToLowerInvariant(chars[i]);
-                }
-
-                break;
-            }
-
-            chars[i] = char.ToLowerInvariant(chars[i]);
-        }
-
-        return new string(chars);
-    }
+    /// <summary>The Avro field name of a member: its C# name in camelCase, as the generator writes it.</summary>
+    public static string FieldName(string name) => AvroMemberAttributes.CamelCase(name);
 
     private void Record(INamedTypeSymbol type)
     {
@@ -96,7 +65,7 @@ internal sealed class AvroSchemaText
             _json.Append(",\"namespace\":\"").Append(avroNamespace).Append('"');
         }
 
-        _json.Append(Aliases(AliasesOf(null, type)));
+        _json.Append(Aliases(AvroMemberAttributes.AliasesOf(null, type)));
         _json.Append(",\"fields\":[");
         var first = true;
         foreach (var member in WireMembers.Select(type, WireMembers.FindPrimaryConstructor(type, _cancellationToken), _cancellationToken))
@@ -109,8 +78,8 @@ internal sealed class AvroSchemaText
                 continue;
             }
 
-            var (precision, scale) = DecimalOf(type, member);
-            _json.Append(first ? string.Empty : ",").Append("{\"name\":\"").Append(FieldName(member.Name)).Append('"').Append(Aliases(AliasesOf(type, member))).Append(",\"type\":");
+            var (precision, scale) = AvroMemberAttributes.DecimalOf(type, member);
+            _json.Append(first ? string.Empty : ",").Append("{\"name\":\"").Append(FieldName(member.Name)).Append('"').Append(Aliases(AvroMemberAttributes.AliasesOf(type, member))).Append(",\"type\":");
             first = false;
             var union = Schema(memberType, precision, scale);
             _json.Append(union ? ",\"default\":null}" : DefaultOf(type, member, memberType) is { } json ? ",\"default\":" + json + "}" : "}");
@@ -238,7 +207,7 @@ internal sealed class AvroSchemaText
         var symbols = type.GetMembers().OfType<IFieldSymbol>()
             .Where(f => f.HasConstantValue && f.ConstantValue is { } constant && seen.Add(constant))
             .Select(f => "\"" + f.Name + "\"");
-        _json.Append(Aliases(AliasesOf(null, type)));
+        _json.Append(Aliases(AvroMemberAttributes.AliasesOf(null, type)));
         _json.Append(",\"symbols\":[").Append(string.Join(",", symbols)).Append("]}");
     }
 
@@ -317,40 +286,6 @@ internal sealed class AvroSchemaText
 
     private static string Aliases(List<string> aliases)
         => aliases.Count == 0 ? string.Empty : ",\"aliases\":[" + string.Join(",", aliases.Select(JsonString)) + "]";
-
-    /// <summary>The names of the <c>[AvroAlias]</c> attributes on a member or type (for a positional parameter, also on the property made of it), each once.</summary>
-    private static List<string> AliasesOf(INamedTypeSymbol? type, ISymbol symbol)
-    {
-        var names = new List<string>();
-        Collect(symbol.GetAttributes(), names);
-        if (symbol is IParameterSymbol && type is not null)
-        {
-            foreach (var property in type.GetMembers(symbol.Name))
-            {
-                if (property is IPropertySymbol)
-                {
-                    Collect(property.GetAttributes(), names);
-                }
-            }
-        }
-
-        return names;
-
-        static void Collect(ImmutableArray<AttributeData> attributes, List<string> names)
-        {
-            foreach (var attribute in attributes)
-            {
-                if (attribute.AttributeClass is { Name: "AvroAliasAttribute" } attributeClass
-                    && attributeClass.ToDisplayString() == "KafkaTyped.AvroAliasAttribute"
-                    && attribute.ConstructorArguments.Length == 1
-                    && attribute.ConstructorArguments[0].Value is string { Length: > 0 } name
-                    && !names.Contains(name))
-                {
-                    names.Add(name);
-                }
-            }
-        }
-    }
 
     /// <summary>
     /// The JSON of an <c>[AvroDefault]</c> on a member that is not a union (for a positional parameter, also on the property
@@ -498,43 +433,5 @@ internal sealed class AvroSchemaText
         }
 
         return builder.Append('"').ToString();
-    }
-
-    /// <summary>
-    /// The precision and scale of an <c>[AvroDecimal]</c> on the member (for a positional parameter, also on the
-    /// property made of it), else 29 and 14.
-    /// </summary>
-    private static (int Precision, int Scale) DecimalOf(INamedTypeSymbol type, ISymbol member)
-    {
-        var found = Find(member.GetAttributes());
-        if (found is null && member is IParameterSymbol)
-        {
-            foreach (var property in type.GetMembers(member.Name))
-            {
-                if (property is IPropertySymbol)
-                {
-                    found = Find(property.GetAttributes());
-                }
-            }
-        }
-
-        return found ?? (DefaultPrecision, DefaultScale);
-
-        static (int, int)? Find(ImmutableArray<AttributeData> attributes)
-        {
-            foreach (var attribute in attributes)
-            {
-                if (attribute.AttributeClass is { Name: "AvroDecimalAttribute" } attributeClass
-                    && attributeClass.ToDisplayString() == "KafkaTyped.AvroDecimalAttribute"
-                    && attribute.ConstructorArguments.Length == 2
-                    && attribute.ConstructorArguments[0].Value is int precision
-                    && attribute.ConstructorArguments[1].Value is int scale)
-                {
-                    return (precision, scale);
-                }
-            }
-
-            return null;
-        }
     }
 }
