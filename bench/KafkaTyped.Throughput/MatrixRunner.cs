@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using KafkaTyped.Benchmarks.Messages;
@@ -25,6 +26,7 @@ internal static class MatrixRunner
     {
         var quick = args.Contains("--quick");
         var rounds = IntArg(args, "--rounds", 5);
+        var warmups = IntArg(args, "--warmups", 1);
         var consumeMessages = IntArg(args, "--messages", quick ? 20_000 : 100_000);
         var publishMessages = IntArg(args, "--publish-messages", quick ? 20_000 : 200_000);
         var only = args.Contains("--consume") ? "consume" : args.Contains("--publish") ? "publish" : args.Contains("--cost") ? "cost" : args.Contains("--slow") ? "slow" : null;
@@ -56,7 +58,7 @@ internal static class MatrixRunner
         {
             foreach (var partitions in partitionCounts)
             {
-                consumeRows.AddRange(await ConsumeAsync(cluster, messages.AsSpan(0, consumeMessages).ToArray(), partitions, rounds, kafkaTypedOnly: args.Contains("--kafkatyped-only")));
+                consumeRows.AddRange(await ConsumeAsync(cluster, messages.AsSpan(0, consumeMessages).ToArray(), partitions, rounds, warmups, onlyCase: args.Contains("--kafkatyped-only") ? 1 : IntArg(args, "--only-case", -1)));
             }
         }
 
@@ -70,7 +72,7 @@ internal static class MatrixRunner
                 ($"KafkaTyped, {work.TotalMicroseconds} us handler, default lanes", (b, t, g, n, timeout) => KafkaTypedMode.ConsumeAsync(b, t, g, n, timeout, handlerWork: work)),
                 ($"KafkaTyped, {work.TotalMicroseconds} us handler, lanes that never pause", (b, t, g, n, timeout) => KafkaTypedMode.ConsumeAsync(b, t, g, n, timeout, handlerWork: work, configure: c => (c.LaneCapacity, c.LaneCapacityBytes) = (int.MaxValue, long.MaxValue))),
             };
-            consumeRows.AddRange(await ConsumeAsync(cluster, messages.AsSpan(0, consumeMessages).ToArray(), IntArg(args, "--partitions", 6), rounds, cases: cases));
+            consumeRows.AddRange(await ConsumeAsync(cluster, messages.AsSpan(0, consumeMessages).ToArray(), IntArg(args, "--partitions", 6), rounds, warmups, cases: cases));
         }
 
         if (only is null or "publish")
@@ -127,10 +129,10 @@ internal static class MatrixRunner
         return 0;
     }
 
-    /// <param name="kafkaTypedOnly">Only KafkaTyped's singleton case (for a profiler), no ratios.</param>
+    /// <param name="onlyCase">Only this case (for a profiler: 0 the raw loop, 1 KafkaTyped's singleton), no ratios; -1 for all.</param>
     /// <param name="cases">The consumers compared, the first being the baseline; by default the raw loop, singleton and scoped.</param>
     private static async Task<List<Row>> ConsumeAsync(
-        EmbeddedKafkaCluster cluster, OrderPlaced[] batch, int partitions, int rounds, bool kafkaTypedOnly = false, (string Name, ConsumeCase Run)[]? cases = null)
+        EmbeddedKafkaCluster cluster, OrderPlaced[] batch, int partitions, int rounds, int warmups, int onlyCase = -1, (string Name, ConsumeCase Run)[]? cases = null)
     {
         cases ??=
         [
@@ -141,7 +143,7 @@ internal static class MatrixRunner
         var names = cases.Select(c => c.Name).ToArray();
         var results = names.Select(_ => new List<(Measurement M, long Pauses)>()).ToArray();
         var timeout = TimeSpan.FromSeconds(120);
-        for (var round = 0; round <= rounds; round++)
+        for (var round = 0; round < warmups + rounds; round++)
         {
             var topic = $"matrix-consume-{partitions}-{round}";
             cluster.CreateTopic(topic, partitions);
@@ -149,7 +151,7 @@ internal static class MatrixRunner
             for (var i = 0; i < names.Length; i++)
             {
                 var index = (i + round) % names.Length;
-                if (kafkaTypedOnly && index != 1)
+                if (onlyCase >= 0 && index != onlyCase)
                 {
                     continue;
                 }
@@ -159,10 +161,16 @@ internal static class MatrixRunner
                 GC.WaitForPendingFinalizers();
                 var pausesBefore = Interlocked.Read(ref s_pauses);
                 var measurement = await cases[index].Run(cluster.BootstrapServers, topic, group, batch.Length + 1, timeout);
-                var pauses = Interlocked.Read(ref s_pauses) - pausesBefore;
-                if (round == 0)
+                if (onlyCase >= 0 && round >= warmups)
                 {
-                    continue; // warm-up: JIT, connections, thread pool
+                    // CLOCK_MONOTONIC seconds, for `perf record -k CLOCK_MONOTONIC` and `perf report --time start,end`.
+                    Console.WriteLine(FormattableString.Invariant($"window {(double)measurement.Window.Start / Stopwatch.Frequency:F6},{(double)measurement.Window.Stop / Stopwatch.Frequency:F6}"));
+                }
+
+                var pauses = Interlocked.Read(ref s_pauses) - pausesBefore;
+                if (round < warmups)
+                {
+                    continue; // warm-up: JIT and tiering, connections, thread pool
                 }
 
                 results[index].Add((measurement, pauses));
@@ -170,7 +178,7 @@ internal static class MatrixRunner
             }
         }
 
-        return kafkaTypedOnly ? [] : [.. names.Select((name, i) => new Row($"{partitions} partitions, {name}", results[i], results[0]))];
+        return onlyCase >= 0 ? [] : [.. names.Select((name, i) => new Row($"{partitions} partitions, {name}", results[i], results[0]))];
     }
 
     private static List<Row> Publish(EmbeddedKafkaCluster cluster, OrderPlaced[] batch, int rounds, (string Name, Func<string, OrderPlaced[], Measurement> Run)[] cases)
@@ -202,14 +210,16 @@ internal static class MatrixRunner
     private static void Print(List<Row> rows, bool pauses)
     {
         Console.WriteLine(pauses
-            ? "| case | msg/s | ratio | CPU us/msg | B/msg | pauses per 100k |"
-            : "| case | msg/s | ratio | CPU us/msg | B/msg |");
-        Console.WriteLine(pauses ? "|---|---:|---:|---:|---:|---:|" : "|---|---:|---:|---:|---:|");
+            ? "| case | msg/s | ratio | CPU us/msg | CPU ratio | B/msg | pauses per 100k |"
+            : "| case | msg/s | ratio | CPU us/msg | CPU ratio | B/msg |");
+        Console.WriteLine(pauses ? "|---|---:|---:|---:|---:|---:|---:|" : "|---|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var ratios = row.Results.Zip(row.Baseline, (r, b) => r.M.MessagesPerSecond / b.M.MessagesPerSecond).ToList();
+            var cpuRatios = row.Results.Zip(row.Baseline, (r, b) => r.M.CpuMicrosecondsPerMessage / b.M.CpuMicrosecondsPerMessage).ToList();
             var line = $"| {row.Name} | {Median(row.Results.Select(r => r.M.MessagesPerSecond)):N0} | {Median(ratios):N2} [{ratios.Min():N2}-{ratios.Max():N2}] | " +
-                $"{Median(row.Results.Select(r => r.M.CpuMicrosecondsPerMessage)):N1} | {Median(row.Results.Select(r => r.M.BytesPerMessage)):N0} |";
+                $"{Median(row.Results.Select(r => r.M.CpuMicrosecondsPerMessage)):N1} | {Median(cpuRatios):N2} [{cpuRatios.Min():N2}-{cpuRatios.Max():N2}] | " +
+                $"{Median(row.Results.Select(r => r.M.BytesPerMessage)):N0} |";
             if (pauses)
             {
                 line += $" {Median(row.Results.Select(r => r.Pauses * 100_000.0 / r.M.Messages)):N0} |";

@@ -10,6 +10,9 @@ internal readonly record struct Measurement(int Messages, TimeSpan Elapsed, Time
     public double CpuMicrosecondsPerMessage => Cpu.TotalMilliseconds * 1000 / Messages;
 
     public double BytesPerMessage => (double)AllocatedBytes / Messages;
+
+    /// <summary>The phase's first and last <see cref="Stopwatch.GetTimestamp"/> (CLOCK_MONOTONIC on Linux), for a profiler's time filter.</summary>
+    public (long Start, long Stop) Window { get; init; }
 }
 
 /// <summary>Starts counting at <see cref="Start"/>; <see cref="Stop"/> returns the measurement.</summary>
@@ -35,9 +38,9 @@ internal sealed class PhaseMeter
 
     public Measurement Stop(int messages)
     {
-        var elapsed = Stopwatch.GetElapsedTime(_startTicks);
+        var stopTicks = Stopwatch.GetTimestamp();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - _startCpu;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _startAllocated;
-        return new Measurement(messages, elapsed, cpu, allocated);
+        return new Measurement(messages, Stopwatch.GetElapsedTime(_startTicks, stopTicks), cpu, allocated) { Window = (_startTicks, stopTicks) };
     }
 }
