@@ -117,6 +117,7 @@ internal static class Runner
     {
         var clock = Stopwatch.StartNew();
         var notes = new List<string>();
+        var phases = new Phases(clock);
         await using var run = new ScenarioRun(definition, seed, options);
         var startDeadline = TimeSpan.FromSeconds(90);
         try
@@ -130,8 +131,10 @@ internal static class Runner
             var duration = options.Scaled(definition.QuickSeconds, definition.LongSeconds);
             var producer = run.StartProducer(definition.Rate * (long)duration.TotalSeconds, definition.Rate);
             await ScenarioRun.WaitReadyAsync(producer, startDeadline, ct);
+            phases.End("start");
 
             await definition.Schedule(run, duration, ct);
+            phases.End("faults");
 
             // Heal, make sure the group has members, let the producer finish and the group catch up.
             run.Heal();
@@ -147,11 +150,15 @@ internal static class Runner
                 await producer.WaitForExitAsync(producing.Token);
             }
 
+            phases.End("producer");
+
             var drained = await WaitDrainedAsync(run, TimeSpan.FromSeconds(options.Long ? 300 : 90), ct);
             if (!drained)
             {
                 notes.Add("note the group did not catch up before the deadline; what is unhandled counts as lost");
             }
+
+            phases.End("catch-up");
         }
         catch (ScenarioException ex)
         {
@@ -164,8 +171,26 @@ internal static class Runner
 
         run.Heal();
         await run.StopAllAsync();
+        phases.End("stop");
         var deadLetters = run.ReadDeadLetters();
+        Console.WriteLine($"   time: {phases}");
         return Verdict.Judge(run, clock.Elapsed, deadLetters, notes);
+    }
+
+    /// <summary>Where a scenario's time went (members and producer starting, the faults, the producer's last records, the catch-up, stopping), for the budget of the quick mode.</summary>
+    private sealed class Phases(Stopwatch clock)
+    {
+        private readonly List<(string Name, TimeSpan Took)> _phases = [];
+        private TimeSpan _last;
+
+        public void End(string name)
+        {
+            _phases.Add((name, clock.Elapsed - _last));
+            _last = clock.Elapsed;
+        }
+
+        public override string ToString()
+            => string.Join(", ", _phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Took.TotalSeconds:0.0} s")));
     }
 
     /// <summary>How long the group may handle nothing new, after the faults were healed, before the runner stops waiting.</summary>

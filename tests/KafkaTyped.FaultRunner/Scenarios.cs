@@ -57,14 +57,14 @@ public static class Scenarios
 {
     public static IReadOnlyList<ScenarioDefinition> All { get; } =
     [
-        new("kill9", "members killed with SIGKILL at random points and restarted", 1, 6, 3, "cooperative-sticky", 15, 600, KillSchedule),
-        new("brokers", "brokers down and up, request errors on Produce/Fetch/OffsetCommit/JoinGroup/SyncGroup/Heartbeat, leader moves, high RTT", 3, 6, 3, "cooperative-sticky", 15, 600, BrokerSchedule),
-        new("storm-cooperative", "members joining and leaving continuously (cooperative-sticky)", 1, 8, 2, "cooperative-sticky", 8, 240, StormSchedule) { SessionTimeoutMs = 4000 },
-        new("storm-range", "members joining and leaving continuously (range)", 1, 8, 2, "range", 8, 240, StormSchedule) { SessionTimeoutMs = 4000 },
-        new("storm-roundrobin", "members joining and leaving continuously (roundrobin)", 1, 8, 2, "roundrobin", 8, 240, StormSchedule) { SessionTimeoutMs = 4000 },
-        new("storm-consumer", "members joining and leaving continuously (group.protocol=consumer)", 1, 8, 2, "consumer", 8, 240, StormSchedule),
-        new("kill9-dedup", "kill9 with a [Deduplicate] handler on the SQLite inbox: effects written in the transaction of the mark", 1, 6, 3, "cooperative-sticky", 12, 240, KillSchedule) { Deduplicate = true },
-        new("poison", "hostile records of every kind interleaved at a random rate, members killed now and then", 1, 4, 2, "cooperative-sticky", 10, 240, PoisonSchedule) { MaxPayloadBytes = 4096 },
+        new("kill9", "members killed with SIGKILL at random points and restarted", 1, 6, 3, "cooperative-sticky", 12, 600, KillSchedule) { SessionTimeoutMs = 3000 },
+        new("brokers", "brokers down and up, request errors on Produce/Fetch/OffsetCommit/JoinGroup/SyncGroup/Heartbeat, leader moves, high RTT", 3, 6, 3, "cooperative-sticky", 12, 600, BrokerSchedule),
+        new("storm-cooperative", "members joining and leaving continuously (cooperative-sticky)", 1, 8, 2, "cooperative-sticky", 6, 240, StormSchedule) { SessionTimeoutMs = 4000 },
+        new("storm-range", "members joining and leaving continuously (range)", 1, 8, 2, "range", 6, 240, StormSchedule) { SessionTimeoutMs = 4000 },
+        new("storm-roundrobin", "members joining and leaving continuously (roundrobin)", 1, 8, 2, "roundrobin", 6, 240, StormSchedule) { SessionTimeoutMs = 4000 },
+        new("storm-consumer", "members joining and leaving continuously (group.protocol=consumer)", 1, 8, 2, "consumer", 6, 240, StormSchedule),
+        new("kill9-dedup", "kill9 with a [Deduplicate] handler on the SQLite inbox: effects written in the transaction of the mark", 1, 6, 3, "cooperative-sticky", 10, 240, KillSchedule) { Deduplicate = true, SessionTimeoutMs = 3000 },
+        new("poison", "hostile records of every kind interleaved at a random rate, members killed now and then", 1, 4, 2, "cooperative-sticky", 9, 240, PoisonSchedule) { MaxPayloadBytes = 4096, SessionTimeoutMs = 3000 },
     ];
 
     private static TimeSpan Between(Random random, int minMs, int maxMs) => TimeSpan.FromMilliseconds(random.Next(minMs, maxMs + 1));
