@@ -118,6 +118,7 @@ public static class RunnerEvents
     public const int MembershipUnconfirmed = 225;
     public const int MembershipConfirmed = 226;
     public const int MembershipRejoining = 227;
+    public const int ClientLog = 302;
 }
 
 /// <summary>What one member process shares between its handler and its log provider.</summary>
@@ -196,6 +197,10 @@ public sealed class GroupEventLogger(Ledger ledger, MemberState state) : ILogger
                 or RunnerEvents.CommitFailed or RunnerEvents.CommitRetrying
                 or RunnerEvents.MembershipUnconfirmed or RunnerEvents.MembershipConfirmed or RunnerEvents.MembershipRejoining:
                 ledger.RecordEvent(state.Run, eventId.Id, formatter(logState, exception));
+                break;
+            case RunnerEvents.ClientLog when formatter(logState, exception) is var text && text.Contains("offset reset", StringComparison.Ordinal):
+                // librdkafka moved a partition's position (offset out of range: the log no longer holds it).
+                ledger.RecordEvent(state.Run, eventId.Id, text);
                 break;
         }
 

@@ -57,7 +57,7 @@ public static class Scenarios
 {
     public static IReadOnlyList<ScenarioDefinition> All { get; } =
     [
-        new("kill9", "members killed with SIGKILL at random points and restarted", 1, 6, 3, "cooperative-sticky", 12, 600, KillSchedule) { SessionTimeoutMs = 3000 },
+        new("kill9", "members killed with SIGKILL at random points and restarted", 1, 6, 3, "cooperative-sticky", 12, 600, KillSchedule) { SessionTimeoutMs = 3000, Rate = 100 },
         new("brokers", "brokers down and up, request errors on Produce/Fetch/OffsetCommit/JoinGroup/SyncGroup/Heartbeat, leader moves, high RTT", 3, 6, 3, "cooperative-sticky", 12, 600, BrokerSchedule),
         new("storm-cooperative", "members joining and leaving continuously (cooperative-sticky)", 1, 8, 2, "cooperative-sticky", 6, 240, StormSchedule) { SessionTimeoutMs = 4000 },
         new("storm-range", "members joining and leaving continuously (range)", 1, 8, 2, "range", 6, 240, StormSchedule) { SessionTimeoutMs = 4000 },

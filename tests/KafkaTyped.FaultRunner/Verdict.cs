@@ -59,6 +59,18 @@ public sealed record Verdict
         if (lost.Count > 0)
         {
             notes.Add($"FAIL lost, e.g. {string.Join(", ", lost.Take(5).Select(l => $"{l.Id} ({l.Key}#{l.Sequence})"))}");
+
+            // Still lost, but say why when the log no longer holds them: the embedded cluster keeps about 5 MiB per
+            // partition and drops the oldest batches beyond it, so a group that falls that far behind is reset to the
+            // log's start (auto.offset.reset=earliest) past records it never read.
+            var ranges = run.LogRanges();
+            var deleted = lost.Where(l => l.Offset >= 0 && ranges.TryGetValue(l.Partition, out var range) && l.Offset < range.Low).ToList();
+            if (deleted.Count > 0)
+            {
+                notes.Add($"note {deleted.Count} of the lost records lie below their partition's log start "
+                    + $"({string.Join(", ", deleted.GroupBy(d => d.Partition).Select(g => $"[{g.Key}] offsets {g.Min(d => d.Offset)}-{g.Max(d => d.Offset)}, log from {ranges[g.Key].Low}"))}): "
+                    + "the embedded cluster deleted them (about 5 MiB per partition) while the group was that far behind");
+            }
         }
 
         // Order, within one uninterrupted run: one member process between two changes of its assignment.
