@@ -253,11 +253,17 @@ public static class KafkaSerializer
             return ReadFramedAvro<T>(payload.Span, schemaIdHeader: null);
         }
 
-        if (format != MessageFormat.JsonEnvelope)
-        {
-            return Deserialize<T>(payload, format);
-        }
+        return format == MessageFormat.JsonEnvelope ? ReadJsonEnvelope<T>(payload) : Deserialize<T>(payload, format);
+    }
 
+    /// <summary>
+    /// The <c>payload</c> of a <c>{"type":...,"payload":{...}}</c> envelope of <typeparamref name="T"/>. Apart from
+    /// <see cref="DeserializeMessage{T}"/>, whose stack buffer would otherwise keep the consumer's MessagePack path from
+    /// being inlined.
+    /// </summary>
+    private static T ReadJsonEnvelope<T>(ReadOnlyMemory<byte> payload)
+        where T : IKafkaMessage<T>
+    {
         Span<byte> typeBuffer = stackalloc byte[JsonEnvelope.MaxTypeIdBytes];
         var result = JsonEnvelope.TryRead(payload.Span, JsonEnvelope.PayloadProperty, typeBuffer, out var typeIdUtf8, out var range, out var error);
         if (result != JsonEnvelope.Result.Found)
