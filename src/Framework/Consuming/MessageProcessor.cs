@@ -75,26 +75,28 @@ internal sealed partial class MessageProcessor : IRecordProcessor
             KafkaTypedTelemetry.ConsumedMessages.Add(1, KafkaTypedTelemetry.SystemTag, new("messaging.destination.name", record.Topic), _stages.GroupTag);
         }
 
+        // One pass over the headers for ce_type, content-type and whether the record is an addressed replay.
+        var headers = record.Message.Headers;
+        var replayed = ReadEnvelope(headers, out var typeHeader, out var contentType);
+
         // Two returns, each of a call and nothing else, so that the chain's ValueTask is handed back as it came. With the
         // common case among the general path's returns, the JIT merged them into one and copied each result through
         // three temporaries, a third of this method's time on the dispatch benchmark (docs/benchmarks.md).
-        if (CommonChain(record) is { } chain)
+        if (!replayed && CommonChain(record, typeHeader, contentType) is { } chain)
         {
             return chain.ProcessAsync(record, record.Message.Value, MessageFormat.MessagePack, cancellationToken);
         }
 
-        return ProcessOtherAsync(record, cancellationToken);
+        return ProcessOtherAsync(record, replayed, typeHeader, contentType, cancellationToken);
     }
 
     /// <summary>
-    /// The chain of a record on the common path: a known <c>ce_type</c>, MessagePack by its <c>content-type</c>, no
-    /// replay header, within <see cref="ConsumerOptions.MaxPayloadBytes"/>; else <see langword="null"/>, and
-    /// <see cref="ProcessOtherAsync"/> decides.
+    /// The chain of a record on the common path: a known <c>ce_type</c>, MessagePack by its <c>content-type</c>, within
+    /// <see cref="ConsumerOptions.MaxPayloadBytes"/>; else <see langword="null"/>, and <see cref="ProcessOtherAsync"/> decides.
     /// </summary>
-    private RouteChain? CommonChain(ConsumeResult<byte[], byte[]> record)
+    private RouteChain? CommonChain(ConsumeResult<byte[], byte[]> record, byte[]? typeHeader, byte[]? contentType)
     {
-        var replayed = ReadEnvelope(record.Message.Headers, out var typeHeader, out var contentType);
-        if (replayed || typeHeader is null || CloudEventHeaders.ClassifyContentType(contentType) is not CloudEventHeaders.ValueKind.MessagePack
+        if (typeHeader is null || CloudEventHeaders.ClassifyContentType(contentType) is not CloudEventHeaders.ValueKind.MessagePack
             || IsTooLarge(record.Message.Value))
         {
             return null;
@@ -103,12 +105,14 @@ internal sealed partial class MessageProcessor : IRecordProcessor
         return _routes.Find(typeHeader) is { } binding ? _chains[binding.Index] : null;
     }
 
-    /// <summary>Every record <see cref="CommonChain"/> does not take: replays, other formats, envelopes, poison, unknown types.</summary>
-    private ValueTask<MessageOutcome> ProcessOtherAsync(ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every record <see cref="CommonChain"/> does not take (replays, other formats, envelopes, poison, unknown types),
+    /// with what <see cref="ReadEnvelope"/> found in its headers.
+    /// </summary>
+    private ValueTask<MessageOutcome> ProcessOtherAsync(
+        ConsumeResult<byte[], byte[]> record, bool replayed, byte[]? typeHeader, byte[]? contentType, CancellationToken cancellationToken)
     {
-        // One pass over the headers for ce_type, content-type and whether the record is an addressed replay.
         var headers = record.Message.Headers;
-        var replayed = ReadEnvelope(headers, out var typeHeader, out var contentType);
 
         // A replayed dead letter addressed to another group is not this group's business, whatever it holds: it is skipped
         // before anything else, so that even poison input replayed to one group is not dead-lettered again by the others.
